@@ -1,0 +1,59 @@
+// The closed catalogue of Sluice error codes: every error a user can see carries one of these.
+
+/** Every code Sluice raises. Tests assert codes, never messages. */
+export const ERROR_CODES = {
+  SLUICE_USAGE: 'the command line is malformed',
+  SLUICE_SPEC_UNREADABLE: 'the pipeline spec file cannot be read',
+  SLUICE_SPEC_INVALID: 'the pipeline spec has one or more problems',
+  SLUICE_SETTINGS_INVALID: 'the local settings file has one or more problems',
+  SLUICE_PLAN_REJECTED: 'the plan has error findings, so the pipeline may not run',
+  SLUICE_INPUT_UNREADABLE: 'a source input is missing or unreadable',
+  SLUICE_INPUT_MALFORMED: 'a source input holds a record that cannot be parsed',
+  SLUICE_SINK_PATH_ESCAPE: 'an object name would leave the sink directory',
+  SLUICE_SINK_WRITE_FAILED: 'a sink could not write a batch',
+  SLUICE_STEP_FAILED: 'a step failed on a record',
+  SLUICE_RESUME_MISMATCH: 'an interrupted run cannot be resumed with this input or spec',
+  SLUICE_RUN_LOCKED: 'another process is running this pipeline',
+  SLUICE_STATE_STORE: 'the state store failed or has an unknown schema',
+  SLUICE_INIT_EXISTS: 'init would overwrite existing files',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface SluiceErrorOptions {
+  /** The underlying error, kept for logs; never shown to users in place of the message. */
+  cause?: unknown;
+  /** True when retrying the same operation may succeed (I/O hiccups, busy resources). */
+  retryable?: boolean;
+  /** Extra lines shown under the message: each problem of a spec, for instance. */
+  details?: readonly string[];
+}
+
+/** A Sluice error: a fixed code, a message that says what to do, and optionally a cause and details. */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? [];
+  }
+}
+
+export function isSluiceError(error: unknown, code?: ErrorCode): error is SluiceError {
+  return error instanceof SluiceError && (code === undefined || error.code === code);
+}
+
+/** Node system error codes that mean "try again later", not "this can never work". */
+const RETRYABLE_SYSTEM_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'ECONNRESET', 'EINTR']);
+
+/** Whether an error is worth retrying: flagged so by Sluice, or a transient system error. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof SluiceError) return error.retryable;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_SYSTEM_CODES.has(code);
+}

@@ -1,0 +1,32 @@
+// Findings of `sluice check`: each has a rule, a severity, a place, the field and flow concerned, and a fix.
+import type { Location } from '../spec/location.ts';
+
+/** The rules the planner checks. Ids are stable: users filter and suppress by them. */
+export const RULES = {
+  'SLC101': { name: 'clearance-exceeded', summary: 'plaintext of a field reaches a sink whose clearance is lower than its classification' },
+  'SLC102': { name: 'unknown-field', summary: 'a step or sink names a field that the contract does not declare (or that an earlier step removed)' },
+  'SLC103': { name: 'subject-undeclared', summary: 'the contract names a subject field it does not declare' },
+  'SLC104': { name: 'field-collision', summary: 'a step writes a field that already exists' },
+  'SLC105': { name: 'sink-empty', summary: 'no field reaches a sink' },
+} as const;
+
+export type RuleId = keyof typeof RULES;
+export type Severity = 'error' | 'warning';
+
+/** One finding of the planner. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  location: Location;
+  /** The sink field (or step field) concerned. */
+  field?: string;
+  /** How the field got here: source field, each step it passed, the sink. */
+  flow?: readonly string[];
+  /** What to change so the finding goes away. */
+  fix: string;
+}
+
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}

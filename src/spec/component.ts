@@ -1,0 +1,75 @@
+// A component is its spec: a named source, step or sink whose zod schema is the single source of truth
+// for its options (validation, TypeScript type, JSON Schema, reference docs).
+import type { z } from 'zod';
+import type { Source } from '../connectors/source.ts';
+import type { Sink, SinkSettings } from '../connectors/sink.ts';
+import type { StepInstance } from '../runtime/step.ts';
+import type { StepPlanContext } from '../plan/step-plan-context.ts';
+import type { SpecPath } from './location.ts';
+
+export type ComponentKind = 'source' | 'step' | 'sink';
+
+/** What a component's `create` gets besides its options. */
+export interface CreateContext {
+  /** The folder relative paths in the spec are resolved against (the spec file's folder). */
+  baseDir: string;
+  /** The pipeline's name. */
+  pipeline: string;
+}
+
+interface ComponentBase<Name extends string, Schema extends z.ZodType> {
+  /** The key that selects this component in a spec, e.g. `file` or `mask`. */
+  name: Name;
+  /** One sentence for the reference docs. */
+  summary: string;
+  /** The options: validation, type, JSON Schema and docs all come from here. */
+  spec: Schema;
+  /** Example options, checked by a test against `spec`. */
+  examples: readonly z.input<Schema>[];
+}
+
+/** A source component: reads records from somewhere. */
+export interface SourceComponent<Name extends string = string, Schema extends z.ZodType = z.ZodType>
+  extends ComponentBase<Name, Schema> {
+  kind: 'source';
+  create(options: z.output<Schema>, context: CreateContext): Source;
+}
+
+/**
+ * A step component. `plan` declares what the step does to fields (reads, renames, protects, drops, derives)
+ * so the planner can follow every field; `create` makes the function that runs on records.
+ */
+export interface StepComponent<Name extends string = string, Schema extends z.ZodType = z.ZodType>
+  extends ComponentBase<Name, Schema> {
+  kind: 'step';
+  plan(options: z.output<Schema>, context: StepPlanContext): void;
+  create(options: z.output<Schema>, context: CreateContext): StepInstance;
+}
+
+/** A sink component: writes batches somewhere, always through `Sink.write()`. */
+export interface SinkComponent<Name extends string = string, Schema extends z.ZodType = z.ZodType>
+  extends ComponentBase<Name, Schema> {
+  kind: 'sink';
+  create(options: z.output<Schema>, settings: SinkSettings, context: CreateContext): Sink;
+}
+
+export type AnyComponent = SourceComponent | StepComponent | SinkComponent;
+
+/** A validated use of a component in a spec: which one, its parsed options, and where it sits. */
+export interface ComponentUse<C extends AnyComponent = AnyComponent> {
+  component: C;
+  options: unknown;
+  /** Path of the component's options in the spec, e.g. ['steps', 2, 'mask']. */
+  path: SpecPath;
+}
+
+/** Identity helpers that keep the component's literal name and schema types. */
+export function defineSource<N extends string, S extends z.ZodType>(c: SourceComponent<N, S>): SourceComponent<N, S> {
+  return c;
+}
+export function defineStepComponent<N extends string, S extends z.ZodType>(c: StepComponent<N, S>): StepComponent<N, S> {
+  return c;
+}
+export function defineSink<N extends string, S extends z.ZodType>(c: SinkComponent<N, S>): SinkComponent<N, S> {
+  return c;
+}
