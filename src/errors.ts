@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   SLUICE_STEP_FAILED: 'a step failed on a record',
   SLUICE_RESUME_MISMATCH: 'an interrupted run cannot be resumed with this input or spec',
   SLUICE_RUN_LOCKED: 'another process is running this pipeline',
+  SLUICE_RUN_INTERRUPTED: 'the run was stopped by a signal after committing its last batch',
   SLUICE_STATE_STORE: 'the state store failed or has an unknown schema',
   SLUICE_INIT_EXISTS: 'init would overwrite existing files',
 } as const;

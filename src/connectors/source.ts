@@ -33,6 +33,8 @@ export interface SourceReader {
 export interface Source {
   /** A short description for logs and summaries ("file data/customers.jsonl"). */
   readonly description: string;
+  /** True when every value arrives as text (CSV): the contract then converts numbers, booleans and dates. */
+  readonly textual?: boolean;
   /** Opens the source at `from` (the end of the last committed batch), or at the start. */
   open(from: SourcePosition | undefined): Promise<SourceReader>;
 }

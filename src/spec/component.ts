@@ -63,13 +63,15 @@ export interface ComponentUse<C extends AnyComponent = AnyComponent> {
   path: SpecPath;
 }
 
-/** Identity helpers that keep the component's literal name and schema types. */
-export function defineSource<N extends string, S extends z.ZodType>(c: SourceComponent<N, S>): SourceComponent<N, S> {
-  return c;
+/** Declares a source component; the kind is filled in. */
+export function defineSource<N extends string, S extends z.ZodType>(c: Omit<SourceComponent<N, S>, 'kind'> & { kind?: 'source' }): SourceComponent<N, S> {
+  return { ...c, kind: 'source' };
 }
-export function defineStepComponent<N extends string, S extends z.ZodType>(c: StepComponent<N, S>): StepComponent<N, S> {
-  return c;
+/** Declares a step component; the kind is filled in. */
+export function defineStepComponent<N extends string, S extends z.ZodType>(c: Omit<StepComponent<N, S>, 'kind'> & { kind?: 'step' }): StepComponent<N, S> {
+  return { ...c, kind: 'step' };
 }
-export function defineSink<N extends string, S extends z.ZodType>(c: SinkComponent<N, S>): SinkComponent<N, S> {
-  return c;
+/** Declares a sink component; the kind is filled in. */
+export function defineSink<N extends string, S extends z.ZodType>(c: Omit<SinkComponent<N, S>, 'kind'> & { kind?: 'sink' }): SinkComponent<N, S> {
+  return { ...c, kind: 'sink' };
 }

@@ -1,0 +1,18 @@
+// The components that ship with Sluice. This is the one place they are listed; the CLI and the typed
+// definePipeline() both take them from here.
+import { ComponentRegistry } from './spec/registry.ts';
+import { fileSource } from './connectors/sources/file-source.ts';
+import { fileSink } from './connectors/sinks/file-sink.ts';
+import { renameStep } from './steps/rename.ts';
+import { customStep } from './steps/custom-step.ts';
+import { dropStep } from './privacy/transforms/drop.ts';
+import { maskStep } from './privacy/transforms/mask.ts';
+
+export const BUILTIN_SOURCES = [fileSource] as const;
+export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, customStep] as const;
+export const BUILTIN_SINKS = [fileSink] as const;
+
+/** A registry with every built-in component. */
+export function builtinRegistry(): ComponentRegistry {
+  return new ComponentRegistry([...BUILTIN_SOURCES, ...BUILTIN_STEPS, ...BUILTIN_SINKS]);
+}

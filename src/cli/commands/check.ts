@@ -1,0 +1,26 @@
+// `sluice check`: validates the spec and plans it; prints every finding with its place, flow and fix.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { println } from '../context.ts';
+import { loadPlan } from '../load-plan.ts';
+import { formatFindings } from '../format-findings.ts';
+import { hasErrors } from '../../plan/findings.ts';
+import { EXIT } from '../exit-codes.ts';
+import { DEFAULT_SPEC } from './defaults.ts';
+
+export function registerCheck(program: Command, context: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('check')
+    .description('Check a pipeline spec and its plan: every field that would reach a sink above its clearance is an error')
+    .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
+    .option('--json', 'print the findings as JSON')
+    .action(async (specPath: string, options: { json?: boolean }) => {
+      const { plan } = await loadPlan(specPath, context.registry);
+      if (options.json) println(context.stdout, JSON.stringify({ pipeline: plan.spec.pipeline, findings: plan.findings }, null, 2));
+      else if (plan.findings.length === 0) {
+        const fields = plan.sinks.map((s) => `${s.sink.name} (${s.sink.clearance}): ${s.fields.map((f) => (f.protectedBy ? `${f.name}*` : f.name)).join(', ')}`);
+        println(context.stdout, `${specPath}: ok, no findings\n  ${fields.join('\n  ')}\n  (* protected by a step)`);
+      } else println(context.stdout, formatFindings(plan.findings));
+      setExit(hasErrors(plan.findings) ? EXIT.FAILED : EXIT.OK);
+    });
+}

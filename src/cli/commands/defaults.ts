@@ -1,0 +1,2 @@
+// Default file names the commands look for.
+export const DEFAULT_SPEC = 'pipeline.yaml';

@@ -1,0 +1,75 @@
+// `sluice run`: checks the plan, then runs it; resumes an interrupted run of the same spec.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { println } from '../context.ts';
+import { loadPlan } from '../load-plan.ts';
+import { formatFindings } from '../format-findings.ts';
+import { formatSummary } from '../format-summary.ts';
+import { hasErrors } from '../../plan/findings.ts';
+import { SluiceError } from '../../errors.ts';
+import { runPipeline } from '../../runtime/executor.ts';
+import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
+import type { ProgressReporter } from '../../runtime/progress.ts';
+import { openRuntime } from '../runtime-setup.ts';
+import { EXIT } from '../exit-codes.ts';
+import { DEFAULT_SPEC } from './defaults.ts';
+
+type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
+
+function progressFor(mode: ProgressMode, stderr: CliContext['stderr']): ProgressReporter {
+  if (mode === 'none') return silentProgress;
+  if (mode === 'bar' || (mode === 'auto' && stderr.isTTY)) return terminalProgress(stderr as NodeJS.WriteStream);
+  return plainProgress(stderr);
+}
+
+export function registerRun(program: Command, context: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('Check the plan, then run the pipeline in this process (resumes an interrupted run)')
+    .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
+    .option('--fresh', 'start a new run even if the last one was interrupted')
+    .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, plain or none', 'auto')
+    .action(async (specPath: string, options: { fresh?: boolean; progress: string }) => {
+      if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
+        throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
+      }
+      const { loaded, plan } = await loadPlan(specPath, context.registry);
+      if (hasErrors(plan.findings)) {
+        println(context.stderr, formatFindings(plan.findings));
+        throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${plan.spec.pipeline}' was not run: fix the errors above first (see 'sluice check')`);
+      }
+      const runtime = await openRuntime(context);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) process.exit(EXIT.INTERRUPTED);
+        println(context.stderr, `\n${signal}: finishing the batch in flight, then stopping (again to stop at once)`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const result = await runPipeline({
+          plan,
+          store: runtime.store,
+          stateDir: runtime.stateDir,
+          specHash: loaded.hash,
+          fresh: options.fresh ?? false,
+          logger: runtime.logger,
+          progress: progressFor(options.progress as ProgressMode, context.stderr),
+          signal: controller.signal,
+        });
+        if (result.abandoned) println(context.stdout, `note: interrupted run ${result.abandoned.runId} was abandoned: ${result.abandoned.reason}`);
+        println(context.stdout, formatSummary(result.run, result));
+        if (result.run.totals.quarantined > 0) {
+          println(context.stdout, `\n${result.run.totals.quarantined} record(s) were quarantined; each line of ${result.quarantineDir} says why.`);
+        }
+        setExit(EXIT.OK);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await runtime.store.close();
+      }
+    });
+}

@@ -1,0 +1,15 @@
+// What every command gets: where it runs, its output streams, the settings, the registry.
+import type { ComponentRegistry } from '../spec/registry.ts';
+
+export interface CliContext {
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  registry: ComponentRegistry;
+  /** Global options: --state-dir, --log-file, --log-level. */
+  global: { stateDir?: string; logFile?: string; logLevel?: string };
+}
+
+export function println(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(text + '\n');
+}

@@ -1,0 +1,29 @@
+// Human text for the end-of-run summary.
+import type { RunRecord } from '../store/state-store.ts';
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+export function throughput(run: RunRecord): number {
+  return run.totals.activeMs > 0 ? (run.totals.recordsIn / run.totals.activeMs) * 1000 : 0;
+}
+
+export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string; location: string }[]; quarantineDir?: string; resumedAfterBatch?: number } = {}): string {
+  const t = run.totals;
+  const lines = [
+    `run ${run.id} of ${run.pipeline}: ${run.status}${run.attempts > 1 ? ` after ${run.attempts} attempts` : ''}`,
+  ];
+  if (extra.resumedAfterBatch) lines.push(`  resumed after batch ${n(extra.resumedAfterBatch)} (committed batches were kept)`);
+  lines.push(`  records in        ${n(t.recordsIn)}`);
+  for (const [sink, count] of Object.entries(t.recordsOut)) lines.push(`  records out       ${n(count)}  -> ${sink}`);
+  lines.push(`  quarantined       ${n(t.quarantined)}${t.quarantined > 0 && extra.quarantineDir ? `  (reasons in ${extra.quarantineDir})` : ''}`);
+  const protectedTotal = Object.values(t.protectedFields).reduce((a, b) => a + b, 0);
+  lines.push(`  protected values  ${n(protectedTotal)}${protectedTotal > 0 ? `  (${Object.entries(t.protectedFields).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`);
+  if (t.unknownFieldsDropped > 0) lines.push(`  undeclared fields dropped  ${n(t.unknownFieldsDropped)}`);
+  lines.push(`  batches           ${n(t.batches)}`);
+  lines.push(`  duration          ${(t.activeMs / 1000).toFixed(2)} s  (${n(Math.round(throughput(run)))} records/s)`);
+  for (const output of extra.outputs ?? []) lines.push(`  output            ${output.sink}: ${output.location}`);
+  if (run.error) lines.push(`  error             ${run.error}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,14 @@
+// Structured JSON logs (pino): to a file when one is set, else to stderr.
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export function createLogger(options: { file?: string; level: string }): Logger {
+  if (options.file !== undefined) {
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // Synchronous writes: a crash must not lose the lines that explain it.
+    return pino({ level: options.level, base: { pid: process.pid } }, pino.destination({ dest: options.file, sync: true, mode: 0o600 }));
+  }
+  return pino({ level: options.level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+}

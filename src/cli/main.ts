@@ -1,0 +1,76 @@
+// The composition root of the `sluice` command: builds the registry, parses arguments, maps errors to exit codes.
+import { Command, CommanderError } from 'commander';
+import { builtinRegistry } from '../builtins.ts';
+import { isSluiceError } from '../errors.ts';
+import type { CliContext } from './context.ts';
+import { println } from './context.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerRun } from './commands/run.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerInit } from './commands/init.ts';
+
+/** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
+export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
+  const context: CliContext = {
+    cwd: io.cwd ?? process.cwd(),
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    registry: builtinRegistry(),
+    global: {},
+  };
+  let exitCode: number = EXIT.OK;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+
+  const program = new Command('sluice')
+    .description('Sluice moves data from sources through protective steps into sinks, and will not run a pipeline that could leak classified data.')
+    .option('--state-dir <dir>', 'where state, quarantine and logs live (default: .sluice, or stateDir in sluice.settings.yaml)')
+    .option('--log-file <file>', 'write JSON logs to this file (default: stderr; a file under the state dir on a terminal)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .showSuggestionAfterError(true)
+    .hook('preAction', (command) => {
+      const options = command.opts<{ stateDir?: string; logFile?: string; logLevel?: string }>();
+      context.global = {
+        ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+        ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
+        ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+      };
+    });
+
+  registerInit(program, context, setExit);
+  registerCheck(program, context, setExit);
+  registerRun(program, context, setExit);
+  registerRuns(program, context, setExit);
+  for (const command of program.commands) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
+
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT.USAGE;
+    }
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; anything else commander rejects is a usage error (already printed).
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (isSluiceError(error)) {
+      println(context.stderr, `error ${error.code}: ${error.message}`);
+      for (const line of error.details) println(context.stderr, `  ${line.replace(/\n/g, '\n  ')}`);
+      return exitCodeFor(error.code);
+    }
+    // Not a user error: a defect. Say so plainly; the stack goes to stderr only with SLUICE_DEBUG.
+    println(context.stderr, `error SLUICE_INTERNAL: ${(error as Error)?.message ?? String(error)}. This is a bug in Sluice; set SLUICE_DEBUG=1 to see where.`);
+    if (process.env.SLUICE_DEBUG) println(context.stderr, (error as Error)?.stack ?? '');
+    return EXIT.FAILED;
+  }
+}

@@ -1,0 +1,58 @@
+// Local settings (sluice.settings.yaml in the working folder): where state and logs go.
+import { z } from 'zod';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SluiceError } from '../errors.ts';
+import { parseYamlSpec } from '../spec/yaml-document.ts';
+import { formatLocation, formatPath } from '../spec/location.ts';
+
+export const SETTINGS_FILE = 'sluice.settings.yaml';
+
+export const settingsSchema = z
+  .strictObject({
+    stateDir: z.string().min(1).default('.sluice').describe('Where the state store, quarantine and logs live.'),
+    log: z
+      .strictObject({
+        file: z.string().optional().describe('Write JSON logs here instead of stderr.'),
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+  })
+  .describe('Local settings of the sluice command.');
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Reads the settings file in `cwd` if there is one; defaults otherwise. Paths come back absolute. */
+export async function loadSettings(cwd: string): Promise<Settings> {
+  const path = resolve(cwd, SETTINGS_FILE);
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new SluiceError('SLUICE_SETTINGS_INVALID', `cannot read ${SETTINGS_FILE}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  let data: unknown = {};
+  if (text !== undefined) {
+    const parsed = parseYamlSpec(text, SETTINGS_FILE);
+    if (parsed.issues.length > 0) {
+      throw new SluiceError('SLUICE_SETTINGS_INVALID', `${SETTINGS_FILE} is not valid`, { details: parsed.issues.map((i) => `${formatLocation(i.location ?? { file: SETTINGS_FILE })}  ${i.message}`) });
+    }
+    data = parsed.data ?? {};
+    const result = settingsSchema.safeParse(data);
+    if (!result.success) {
+      throw new SluiceError('SLUICE_SETTINGS_INVALID', `${SETTINGS_FILE} is not valid`, {
+        details: result.error.issues.map((i) => {
+          const p = i.path.filter((x): x is string | number => typeof x !== 'symbol');
+          return `${formatLocation(parsed.locator.locate(p))}  ${formatPath(p)}: ${i.message}`;
+        }),
+      });
+    }
+  }
+  const settings = settingsSchema.parse(data);
+  return {
+    stateDir: resolve(cwd, settings.stateDir),
+    log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
+  };
+}

@@ -1,0 +1,69 @@
+// The one boundary every sink writes through: Sink.write() projects each record onto the fields the plan lets
+// reach the sink and counts what it wrote, then calls the connector's _write(). A connector cannot write around
+// it, because the runtime only ever calls write(). (The encryption issue adds envelope encryption here.)
+import type { Classification } from '../spec/classification.ts';
+import type { DataRecord } from '../runtime/record.ts';
+
+/** The settings every sink gets from the plan. */
+export interface SinkSettings {
+  name: string;
+  clearance: Classification;
+  /** The fields the plan lets reach this sink, in order. Nothing else is written. */
+  fields: readonly string[];
+}
+
+/** What a run tells its sinks when it opens them. */
+export interface SinkRunInfo {
+  pipeline: string;
+  runId: string;
+}
+
+/** One batch, as the connector receives it. Batch numbers start at 1 and are stable across resumes. */
+export interface SinkBatch {
+  batch: number;
+  records: readonly DataRecord[];
+}
+
+export abstract class Sink {
+  readonly settings: SinkSettings;
+  #written = 0;
+
+  constructor(settings: SinkSettings) {
+    this.settings = settings;
+  }
+
+  /** Records written by this process. */
+  get written(): number {
+    return this.#written;
+  }
+
+  async open(run: SinkRunInfo): Promise<void> {
+    await this._open(run);
+  }
+
+  /**
+   * Writes one batch. Writing the same batch number again must replace it (idempotent), so that a run resumed
+   * after a crash between the write and the checkpoint leaves each record exactly once.
+   */
+  async write(batch: number, records: readonly DataRecord[]): Promise<void> {
+    const fields = this.settings.fields;
+    const projected = records.map((record) => {
+      const out = Object.create(null) as DataRecord;
+      for (const field of fields) if (field in record) out[field] = record[field];
+      return out;
+    });
+    await this._write({ batch, records: projected });
+    this.#written += projected.length;
+  }
+
+  async close(): Promise<void> {
+    await this._close();
+  }
+
+  protected abstract _open(run: SinkRunInfo): Promise<void>;
+  protected abstract _write(batch: SinkBatch): Promise<void>;
+  protected async _close(): Promise<void> {}
+
+  /** Where the sink's output is, for the summary ("out/customers/run-…"). */
+  abstract describe(): string;
+}

@@ -1,0 +1,53 @@
+// Writes a file so that it appears whole or not at all: temp file, fsync, rename, fsync the directory.
+import { open, rename, unlink, readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const TEMP_SUFFIX = '.tmp';
+
+/** The temp name next to `path`: hidden, unique per write, recognisable for clean-up. */
+function tempNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically. A crash at any point leaves either the old file or the new one under
+ * `path`, never a partial one; a temp file may remain, which `removeStaleTemps` clears.
+ */
+export async function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
+  const temp = tempNameFor(path);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, path);
+  await fsyncDir(dirname(path));
+}
+
+/** Removes temp files a crashed writer left in `dir`. */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let removed = 0;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+      await unlink(join(dir, name)).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,65 @@
+// The file sink: one JSON Lines object per batch, written atomically under the sink's directory.
+import { z } from 'zod';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { defineSink } from '../../spec/component.ts';
+import { Sink } from '../sink.ts';
+import type { SinkBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
+import { assertInside, objectPath } from './safe-path.ts';
+import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
+import { SluiceError } from '../../errors.ts';
+
+const fileSinkSpec = z
+  .strictObject({
+    dir: z.string().min(1).describe('The directory objects are written under; relative to the spec file.'),
+    format: z.enum(['jsonl']).default('jsonl').describe('The object format: JSON Lines, one record per line.'),
+  })
+  .describe('Writes each batch as one JSON Lines object: <dir>/<pipeline>/<run id>/part-<batch>.jsonl.');
+
+type FileSinkOptions = z.output<typeof fileSinkSpec>;
+
+/** The object name of a batch: stable across resumes, so a rewritten batch replaces the old one. */
+export function batchObjectName(run: SinkRunInfo, batch: number): string {
+  return `${run.pipeline}/${run.runId}/part-${String(batch).padStart(6, '0')}.jsonl`;
+}
+
+export class FileSink extends Sink {
+  readonly #root: string;
+  #run: SinkRunInfo | undefined;
+  #runDir: string | undefined;
+
+  constructor(options: FileSinkOptions, settings: SinkSettings, baseDir: string) {
+    super(settings);
+    this.#root = resolve(baseDir, options.dir);
+  }
+
+  protected async _open(run: SinkRunInfo): Promise<void> {
+    this.#run = run;
+    await mkdir(this.#root, { recursive: true, mode: 0o700 });
+    const runDir = dirname(objectPath(this.#root, batchObjectName(run, 1)));
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await assertInside(this.#root, runDir);
+    await removeStaleTemps(runDir);
+    this.#runDir = runDir;
+  }
+
+  protected async _write(batch: SinkBatch): Promise<void> {
+    if (!this.#run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    const path = objectPath(this.#root, batchObjectName(this.#run, batch.batch));
+    let text = '';
+    for (const record of batch.records) text += JSON.stringify(record) + '\n';
+    await writeFileAtomic(path, text);
+  }
+
+  describe(): string {
+    return this.#runDir ?? this.#root;
+  }
+}
+
+export const fileSink = defineSink({
+  name: 'file',
+  summary: 'Writes JSON Lines objects atomically (temp file, fsync, rename) under a local directory.',
+  spec: fileSinkSpec,
+  examples: [{ dir: 'out/customers' }, { dir: '/var/lib/sluice/out', format: 'jsonl' }],
+  create: (options, settings, context) => new FileSink(options, settings, context.baseDir),
+});

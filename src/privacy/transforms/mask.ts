@@ -1,0 +1,62 @@
+// The mask step: replaces all but the last N characters of a value, so it can be recognised but not read.
+import { z } from 'zod';
+import { defineStepComponent } from '../../spec/component.ts';
+import { fieldListSchema } from '../../steps/field-list.ts';
+
+/** What a masked value still reveals (its length and last characters) is internal, whatever it was before. */
+const MASKED_CLASS = 'internal';
+
+const maskSpec = z
+  .strictObject({
+    fields: fieldListSchema,
+    keepLast: z.number().int().min(0).max(8).default(0).describe('How many trailing characters stay readable (at most 8).'),
+    char: z.string().length(1).default('*').describe('The character that replaces hidden ones.'),
+  })
+  .describe(`Masks values: every character but the last keepLast becomes char. A masked field is ${MASKED_CLASS}.`);
+
+/** Masks one value; non-strings are masked as their string form, null and undefined stay as they are. */
+export function maskValue(value: unknown, keepLast: number, char: string): unknown {
+  if (value === null || value === undefined) return value;
+  const text = typeof value === 'string' ? value : String(value as string | number | boolean);
+  const chars = Array.from(text);
+  // Keep at most half of a short value readable, so a 4-character value is never shown whole.
+  const keep = Math.min(keepLast, Math.floor(chars.length / 2));
+  return char.repeat(chars.length - keep) + chars.slice(chars.length - keep).join('');
+}
+
+export const maskStep = defineStepComponent({
+  name: 'mask',
+  summary: `Masks values, keeping at most the last few characters; masked fields are ${MASKED_CLASS}.`,
+  spec: maskSpec,
+  examples: [{ fields: ['card_number'], keepLast: 4 }, { fields: ['email', 'phone'] }],
+  plan(options, context) {
+    options.fields.forEach((field, i) => {
+      const flow = context.read(field, ['fields', i]);
+      if (flow) context.protect(field, MASKED_CLASS, options.keepLast > 0 ? `masked (last ${options.keepLast} kept)` : 'masked', ['fields', i]);
+    });
+  },
+  create(options) {
+    const { fields, keepLast, char } = options;
+    const counts = new Map<string, number>(fields.map((f) => [f, 0]));
+    return {
+      apply(record) {
+        for (const field of fields) {
+          const value = record[field];
+          if (value !== null && value !== undefined) {
+            record[field] = maskValue(value, keepLast, char);
+            counts.set(field, (counts.get(field) ?? 0) + 1);
+          }
+        }
+        return record;
+      },
+      drainCounters() {
+        const out: Record<string, number> = {};
+        for (const [field, n] of counts) {
+          if (n > 0) out[`masked:${field}`] = n;
+          counts.set(field, 0);
+        }
+        return out;
+      },
+    };
+  },
+});

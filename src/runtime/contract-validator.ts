@@ -1,0 +1,86 @@
+// Checks each raw record against the contract and builds the typed record the steps see. Reasons never quote
+// values: a quarantine reason may be logged, and the value may be restricted.
+import type { Contract, FieldSpec, FieldType } from '../spec/contract.ts';
+import type { DataRecord } from './record.ts';
+
+export type ValidationOutcome = { ok: true; record: DataRecord; droppedUnknown: number } | { ok: false; reason: string };
+
+const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
+const NUMBER_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isRealDate(text: string): boolean {
+  const match = DATE_TEXT.exec(text);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Converts `value` to `type`, or returns an error text. Text from CSV is converted; JSON values must match. */
+function convert(value: unknown, type: FieldType, textual: boolean): { value: unknown } | { error: string } {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? { value } : { error: `expected a string, got ${kindOf(value)}` };
+    case 'integer':
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return { value };
+      if (textual && typeof value === 'string' && INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value))) return { value: Number(value) };
+      return { error: `expected an integer, got ${typeof value === 'string' ? 'text that is not one' : kindOf(value)}` };
+    case 'number':
+      if (typeof value === 'number' && Number.isFinite(value)) return { value };
+      if (textual && typeof value === 'string' && NUMBER_TEXT.test(value)) return { value: Number(value) };
+      return { error: `expected a number, got ${typeof value === 'string' ? 'text that is not one' : kindOf(value)}` };
+    case 'boolean':
+      if (typeof value === 'boolean') return { value };
+      if (textual && (value === 'true' || value === 'false')) return { value: value === 'true' };
+      return { error: `expected true or false, got ${kindOf(value)}` };
+    case 'date':
+      return typeof value === 'string' && isRealDate(value) ? { value } : { error: 'expected a date as YYYY-MM-DD' };
+    case 'timestamp':
+      return typeof value === 'string' && TIMESTAMP_TEXT.test(value) && !Number.isNaN(Date.parse(value))
+        ? { value }
+        : { error: 'expected an ISO 8601 timestamp such as 2026-11-30T02:00:00Z' };
+  }
+}
+
+/**
+ * Compiles the contract into a checker. `textual` is true for sources whose values are all text (CSV), so
+ * that numbers and booleans are converted rather than refused.
+ */
+export function compileContract(contract: Contract, textual: boolean): (raw: unknown) => ValidationOutcome {
+  const fields = Object.entries(contract.fields) as [string, FieldSpec][];
+  const declared = new Set(fields.map(([name]) => name));
+  const dropUnknown = contract.unknownFields === 'drop';
+
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: `expected a record, got ${kindOf(raw)}` };
+    const input = raw as Record<string, unknown>;
+    let droppedUnknown = 0;
+    for (const key of Object.keys(input)) {
+      if (!declared.has(key)) {
+        if (!dropUnknown) return { ok: false, reason: `field '${key}' is not in the contract (undeclared fields are restricted); declare it, or set contract.unknownFields: drop` };
+        droppedUnknown++;
+      }
+    }
+    const record = Object.create(null) as DataRecord;
+    for (const [name, spec] of fields) {
+      const value = Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
+      if (value === undefined || value === null) {
+        if (value === null && spec.nullable) record[name] = null;
+        else if (spec.required) return { ok: false, reason: `field '${name}' is required but ${value === null ? 'empty' : 'missing'}` };
+        continue;
+      }
+      const converted = convert(value, spec.type, textual);
+      if ('error' in converted) return { ok: false, reason: `field '${name}': ${converted.error}` };
+      record[name] = converted.value;
+    }
+    return { ok: true, record, droppedUnknown };
+  };
+}

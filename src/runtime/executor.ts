@@ -1,0 +1,180 @@
+// Runs a checked plan in this process: source batches through the contract and the steps into every sink,
+// committing a checkpoint after each batch so that a rerun after a crash resumes after the last committed one.
+import type { Logger } from 'pino';
+import { SluiceError } from '../errors.ts';
+import type { Plan } from '../plan/plan.ts';
+import { hasErrors } from '../plan/findings.ts';
+import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
+import type { CreateContext } from '../spec/component.ts';
+import type { Sink } from '../connectors/sink.ts';
+import type { SourceBatch } from '../connectors/source.ts';
+import { compileContract } from './contract-validator.ts';
+import { Quarantine } from './quarantine.ts';
+import type { QuarantineEntry } from './quarantine.ts';
+import { withRetry } from './retry.ts';
+import type { ProgressReporter } from './progress.ts';
+import { silentProgress } from './progress.ts';
+import type { DataRecord } from './record.ts';
+import type { StepInstance } from './step.ts';
+import { claimRun } from './claim-run.ts';
+import type { ClaimedRun } from './claim-run.ts';
+
+export interface RunRequest {
+  plan: Plan;
+  store: StateStore;
+  /** Where the quarantine lives. */
+  stateDir: string;
+  /** Hash of the spec text; an interrupted run resumes only under the same spec. */
+  specHash: string;
+  /** Start a new run even if one was interrupted. */
+  fresh?: boolean;
+  logger: Logger;
+  progress?: ProgressReporter;
+  /** Aborting stops the run after the batch in flight is committed. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  run: RunRecord;
+  /** Batches already committed by earlier attempts (0 for a new run). */
+  resumedAfterBatch: number;
+  abandoned?: ClaimedRun['abandoned'];
+  /** Where each sink wrote. */
+  outputs: { sink: string; location: string }[];
+  quarantineDir: string;
+}
+
+interface PreparedStep {
+  label: string;
+  instance: StepInstance;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  if (!from) return;
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+}
+
+/** Runs every record of a batch through the contract and the steps; splits it into good and quarantined. */
+function processBatch(
+  batch: SourceBatch,
+  validate: ReturnType<typeof compileContract>,
+  steps: readonly PreparedStep[],
+  allowed: ReadonlySet<string>,
+  totals: RunTotals,
+): { good: DataRecord[]; rejected: QuarantineEntry[] } {
+  const good: DataRecord[] = [];
+  const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
+  for (let i = 0; i < batch.records.length; i++) {
+    const raw = batch.records[i];
+    const ref = batch.refs[i] ?? `record ${i + 1}`;
+    const outcome = validate(raw);
+    if (!outcome.ok) {
+      rejected.push({ ref, reason: outcome.reason, record: raw });
+      continue;
+    }
+    totals.unknownFieldsDropped += outcome.droppedUnknown;
+    let record = outcome.record;
+    let failure: string | undefined;
+    for (const step of steps) {
+      try {
+        record = step.instance.apply(record);
+      } catch (error) {
+        failure = `${step.label} failed: ${error instanceof Error ? error.message : String(error)}`;
+        break;
+      }
+    }
+    if (failure === undefined) {
+      // Deny by default: nothing the plan did not foresee reaches a sink.
+      for (const key in record) {
+        if (!allowed.has(key)) {
+          failure = `field '${key}' appeared after the steps, but the plan does not allow it`;
+          break;
+        }
+      }
+    }
+    if (failure !== undefined) rejected.push({ ref, reason: failure, record: raw });
+    else good.push(record);
+  }
+  return { good, rejected };
+}
+
+/** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
+export async function runPipeline(request: RunRequest): Promise<RunResult> {
+  const { plan, store, logger } = request;
+  const spec = plan.spec;
+  if (hasErrors(plan.findings)) {
+    throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${spec.pipeline}' has error findings; run 'sluice check' to see them and fix them first`);
+  }
+  const progress = request.progress ?? silentProgress;
+  const claimed = await claimRun(store, { pipeline: spec.pipeline, specHash: request.specHash, fresh: request.fresh ?? false }, logger);
+  const runId = claimed.run.id;
+  const attemptStarted = Date.now();
+  const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? claimed.run.totals);
+  const baseActiveMs = totals.activeMs;
+  let batchNo = claimed.checkpoint?.batch ?? 0;
+  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline };
+  const sinks: Sink[] = [];
+  const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId);
+  let closeReader: (() => Promise<void>) | undefined;
+
+  try {
+    const source = spec.source.component.create(spec.source.options, context);
+    const steps: PreparedStep[] = spec.steps.map((use) => ({ label: `steps[${String(use.path[1])}] ${use.component.name}`, instance: use.component.create(use.options, context) }));
+    for (const sinkPlan of plan.sinks) {
+      const { sink } = sinkPlan;
+      sinks.push(sink.component.create(sink.options, { name: sink.name, clearance: sink.clearance, fields: sinkPlan.fields.map((f) => f.name) }, context));
+    }
+    const allowed = new Set(plan.output.map((f) => f.name));
+    const validate = compileContract(spec.contract, source.textual ?? false);
+    const retry = spec.runtime.retry;
+    const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
+      logger.warn({ runId, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
+
+    const reader = await withRetry(() => source.open(claimed.checkpoint?.position), retry, onRetry('open source'));
+    closeReader = () => reader.close();
+    for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }), retry, onRetry(`open sink ${sink.settings.name}`));
+    await quarantine.open();
+
+    for await (const batch of reader.batches(spec.runtime.batchSize)) {
+      batchNo++;
+      const { good, rejected } = processBatch(batch, validate, steps, allowed, totals);
+      if (good.length > 0) {
+        for (const sink of sinks) await withRetry(() => sink.write(batchNo, good), retry, onRetry(`write sink ${sink.settings.name}`));
+      }
+      await withRetry(() => quarantine.write(batchNo, rejected), retry, onRetry('write quarantine'));
+      totals.recordsIn += batch.records.length + batch.malformed.length;
+      totals.quarantined += rejected.length;
+      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
+      for (const step of steps) addCounts(totals.protectedFields, step.instance.drainCounters?.());
+      totals.batches = batchNo;
+      totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
+      await store.commitCheckpoint({ runId, batch: batchNo, position: batch.end, totals });
+      logger.debug({ runId, batch: batchNo, records: batch.records.length, quarantined: rejected.length }, 'batch committed');
+      progress.update({ records: totals.recordsIn, ...reader.progress() });
+      if (request.signal?.aborted) throw new SluiceError('SLUICE_RUN_INTERRUPTED', `run ${runId} was interrupted after batch ${batchNo}; run again to resume`);
+    }
+    progress.finish();
+    totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
+    await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals });
+    logger.info({ runId, totals }, 'run succeeded');
+  } catch (error) {
+    progress.finish();
+    totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
+    const message = error instanceof Error ? error.message : String(error);
+    await store.finishRun(runId, { status: 'failed', finishedAt: new Date().toISOString(), totals, error: message });
+    logger.error({ runId, code: (error as SluiceError).code, err: message, afterBatch: batchNo }, 'run failed');
+    throw error;
+  } finally {
+    await closeReader?.().catch(() => undefined);
+    for (const sink of sinks) await sink.close().catch(() => undefined);
+  }
+  const run = await store.getRun(runId);
+  if (!run) throw new SluiceError('SLUICE_STATE_STORE', `run ${runId} is missing from the state store`);
+  return {
+    run,
+    resumedAfterBatch: claimed.checkpoint?.batch ?? 0,
+    outputs: sinks.map((sink) => ({ sink: sink.settings.name, location: sink.describe() })),
+    quarantineDir: quarantine.dir,
+    ...(claimed.abandoned ? { abandoned: claimed.abandoned } : {}),
+  };
+}

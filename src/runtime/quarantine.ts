@@ -1,0 +1,35 @@
+// The quarantine: records that failed parsing, the contract or a step, each with its reason, one object per
+// batch, so nothing is dropped silently. It holds raw input, so it lives in the state directory (mode 0700)
+// and is never a sink a plan can route to.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic, removeStaleTemps } from '../connectors/sinks/atomic-write.ts';
+
+/** One quarantined record: where it came from, why, and the record as it arrived (when it could be parsed). */
+export interface QuarantineEntry {
+  ref: string;
+  reason: string;
+  record?: unknown;
+  raw?: string;
+}
+
+export class Quarantine {
+  readonly dir: string;
+
+  constructor(stateDir: string, pipeline: string, runId: string) {
+    this.dir = join(stateDir, 'quarantine', pipeline, runId);
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await removeStaleTemps(this.dir);
+  }
+
+  /** Writes the batch's entries; like sinks, writing a batch again replaces it. */
+  async write(batch: number, entries: readonly QuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    let text = '';
+    for (const entry of entries) text += JSON.stringify(entry) + '\n';
+    await writeFileAtomic(join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl`), text);
+  }
+}

@@ -1,0 +1,110 @@
+// Custom steps written in TypeScript: they declare what they read and write, so the planner can follow them,
+// and the runtime holds them to it (they see only what they declared, and may write only what they declared).
+import { z } from 'zod';
+import type { Classification } from '../spec/classification.ts';
+import { classificationSchema } from '../spec/classification.ts';
+import type { FieldType } from '../spec/contract.ts';
+import { FIELD_TYPES } from '../spec/contract.ts';
+import { defineStepComponent } from '../spec/component.ts';
+import { SluiceError } from '../errors.ts';
+import type { DataRecord } from '../runtime/record.ts';
+
+/** One field a custom step writes. */
+export interface CustomStepOutput {
+  type: FieldType;
+  /** The fields its value is computed from; by default every field the step reads. */
+  from?: readonly string[];
+  /**
+   * Set only when the step protects the value (hashing, generalising…): the classification of what it then
+   * holds. Without it, the field carries the highest classification of what it was computed from.
+   */
+  protective?: Classification;
+}
+
+/** A custom step, written with `defineStep()` in a TypeScript spec. */
+export interface CustomStepDefinition {
+  /** A name for findings and flows. */
+  name: string;
+  /** The fields the step reads. It sees no other field. */
+  reads: readonly string[];
+  /** The fields the step writes (new or replaced). Writing any other field fails the record. */
+  writes: Readonly<Record<string, CustomStepOutput>>;
+  /** Fields the step removes after writing. */
+  drops?: readonly string[];
+  /** Computes the written fields from the read ones. */
+  apply(input: Readonly<DataRecord>): Record<string, unknown>;
+}
+
+const CUSTOM_STEP = Symbol.for('sluice.custom-step');
+
+/** Declares a custom step for a TypeScript spec: `steps: [{ custom: defineStep({ ... }) }]`. */
+export function defineStep(definition: CustomStepDefinition): CustomStepDefinition {
+  const outputSchema = z.strictObject({ type: z.enum(FIELD_TYPES), from: z.array(z.string()).optional(), protective: classificationSchema.optional() });
+  const checked = z
+    .strictObject({
+      name: z.string().min(1),
+      reads: z.array(z.string().min(1)),
+      writes: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), outputSchema),
+      drops: z.array(z.string()).optional(),
+      apply: z.custom<CustomStepDefinition['apply']>((v) => typeof v === 'function', 'apply must be a function'),
+    })
+    .safeParse(definition);
+  if (!checked.success) {
+    throw new SluiceError('SLUICE_SPEC_INVALID', `custom step ${JSON.stringify(definition?.name)} is malformed: ${z.prettifyError(checked.error)}`);
+  }
+  for (const [field, output] of Object.entries(definition.writes)) {
+    const undeclared = (output.from ?? []).filter((f) => !definition.reads.includes(f));
+    if (undeclared.length > 0) {
+      throw new SluiceError('SLUICE_SPEC_INVALID', `custom step '${definition.name}': writes.${field}.from names ${undeclared.join(', ')}, which it does not declare in 'reads'`);
+    }
+  }
+  return Object.defineProperty({ ...definition }, CUSTOM_STEP, { value: true });
+}
+
+function isCustomStep(value: unknown): value is CustomStepDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CUSTOM_STEP] === true;
+}
+
+const customSpec = z
+  .custom<CustomStepDefinition>(isCustomStep, { message: 'a custom step is made with defineStep() in a TypeScript spec' })
+  .describe('A step written in TypeScript with defineStep(): it declares the fields it reads and writes.');
+
+export const customStep = defineStepComponent({
+  name: 'custom',
+  summary: 'A TypeScript step made with defineStep(); only in TypeScript specs.',
+  spec: customSpec,
+  examples: [],
+  plan(step, context) {
+    const label = `custom step '${step.name}'`;
+    step.reads.forEach((field, i) => context.read(field, ['reads', i]));
+    for (const [field, output] of Object.entries(step.writes)) {
+      const from = output.from ?? step.reads;
+      context.derive(
+        field,
+        { type: output.type, from, effect: output.protective ? `${label} protects` : `${label} computes`, ...(output.protective ? { residual: output.protective } : {}) },
+        ['writes', field],
+      );
+    }
+    (step.drops ?? []).forEach((field, i) => context.drop(field, ['drops', i]));
+  },
+  create(step) {
+    const reads = [...step.reads];
+    const writes = new Set(Object.keys(step.writes));
+    const drops = step.drops ?? [];
+    return {
+      apply(record) {
+        const view = Object.create(null) as DataRecord;
+        for (const field of reads) view[field] = record[field];
+        const out = step.apply(Object.freeze(view));
+        for (const [field, value] of Object.entries(out)) {
+          if (!writes.has(field)) {
+            throw new SluiceError('SLUICE_STEP_FAILED', `custom step '${step.name}' wrote field '${field}', which it does not declare in 'writes'`);
+          }
+          record[field] = value;
+        }
+        for (const field of drops) delete record[field];
+        return record;
+      },
+    };
+  },
+});

@@ -1,0 +1,133 @@
+// The embedded state store: SQLite through better-sqlite3, WAL mode, schema versioned with user_version.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SluiceError } from '../../errors.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore } from '../state-store.ts';
+import { emptyTotals } from '../state-store.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+interface RunRow {
+  id: string;
+  pipeline: string;
+  spec_hash: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  pid: number;
+  attempts: number;
+  totals: string;
+  error: string | null;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    pipeline: row.pipeline,
+    specHash: row.spec_hash,
+    status: row.status,
+    startedAt: row.started_at,
+    pid: row.pid,
+    attempts: row.attempts,
+    totals: JSON.parse(row.totals) as RunTotals,
+    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
+    ...(row.error !== null ? { error: row.error } : {}),
+  };
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new SluiceError('SLUICE_STATE_STORE', `the state store ${file} has schema version ${current}, newer than this Sluice knows (${SQLITE_MIGRATIONS.length}); upgrade Sluice`);
+  }
+  for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+export class SqliteStateStore implements StateStore {
+  readonly #db: Database.Database;
+
+  /** Opens (creating if needed) the store at `file`; ':memory:' for tests. */
+  constructor(file: string) {
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      this.#db = new Database(file);
+      this.#db.pragma('journal_mode = WAL');
+      // FULL: a committed checkpoint survives power loss, not only a process crash.
+      this.#db.pragma('synchronous = FULL');
+      this.#db.pragma('foreign_keys = ON');
+      this.#db.pragma('busy_timeout = 5000');
+      migrate(this.#db, file);
+    } catch (error) {
+      if (error instanceof SluiceError) throw error;
+      throw new SluiceError('SLUICE_STATE_STORE', `cannot open the state store ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO runs (id, pipeline, spec_hash, status, started_at, pid, totals) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(run.id, run.pipeline, run.specHash, 'running', run.startedAt, run.pid, JSON.stringify(emptyTotals()));
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  async findUnfinished(pipeline: string): Promise<RunRecord | undefined> {
+    const row = this.#db
+      .prepare("SELECT * FROM runs WHERE pipeline = ? AND status IN ('running','failed') ORDER BY started_at DESC, rowid DESC LIMIT 1")
+      .get(pipeline) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  async resumeRun(id: string, pid: number): Promise<void> {
+    this.#db.prepare("UPDATE runs SET status = 'running', pid = ?, attempts = attempts + 1, error = NULL WHERE id = ?").run(pid, id);
+  }
+
+  async commitCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    const totals = JSON.stringify(checkpoint.totals);
+    this.#db.transaction(() => {
+      const last = this.#db.prepare('SELECT MAX(batch) AS batch FROM checkpoints WHERE run_id = ?').get(checkpoint.runId) as { batch: number | null };
+      const expected = (last.batch ?? 0) + 1;
+      if (checkpoint.batch !== expected) {
+        throw new SluiceError('SLUICE_STATE_STORE', `checkpoint for batch ${checkpoint.batch} of run ${checkpoint.runId} is out of order (expected ${expected})`);
+      }
+      this.#db
+        .prepare('INSERT INTO checkpoints (run_id, batch, position, totals, committed_at) VALUES (?, ?, ?, ?, ?)')
+        .run(checkpoint.runId, checkpoint.batch, JSON.stringify(checkpoint.position), totals, new Date().toISOString());
+      this.#db.prepare('UPDATE runs SET totals = ? WHERE id = ?').run(totals, checkpoint.runId);
+    })();
+  }
+
+  async lastCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+    const row = this.#db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY batch DESC LIMIT 1').get(runId) as
+      | { run_id: string; batch: number; position: string; totals: string }
+      | undefined;
+    if (!row) return undefined;
+    return { runId: row.run_id, batch: row.batch, position: JSON.parse(row.position) as Checkpoint['position'], totals: JSON.parse(row.totals) as RunTotals };
+  }
+
+  async finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void> {
+    this.#db
+      .prepare('UPDATE runs SET status = ?, finished_at = ?, totals = ?, error = ? WHERE id = ?')
+      .run(outcome.status, outcome.finishedAt, JSON.stringify(outcome.totals), outcome.error ?? null, id);
+  }
+
+  async listRuns(options: { pipeline?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? 20;
+    const rows = (options.pipeline
+      ? this.#db.prepare('SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(options.pipeline, limit)
+      : this.#db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit)) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,65 @@
+// The state store contract: runs and their checkpoints. SQLite implements it embedded; PostgreSQL (cluster
+// issue) implements the same interface, and both must pass store.suite.ts.
+import type { SourcePosition } from '../connectors/source.ts';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
+
+/** Counts a run accumulates; committed with every checkpoint so a resumed run reports the whole run. */
+export interface RunTotals {
+  recordsIn: number;
+  /** Records written, per sink name. */
+  recordsOut: Record<string, number>;
+  quarantined: number;
+  /** Field values protected, by "<step effect>:<field>". */
+  protectedFields: Record<string, number>;
+  /** Undeclared fields dropped (contract.unknownFields: drop). */
+  unknownFieldsDropped: number;
+  batches: number;
+  /** Milliseconds spent running, summed over attempts. */
+  activeMs: number;
+}
+
+export function emptyTotals(): RunTotals {
+  return { recordsIn: 0, recordsOut: {}, quarantined: 0, protectedFields: {}, unknownFieldsDropped: 0, batches: 0, activeMs: 0 };
+}
+
+/** One run of a pipeline; a resumed run keeps its id and counts another attempt. */
+export interface RunRecord {
+  id: string;
+  pipeline: string;
+  /** Hash of the spec text: a run resumes only under the spec it started with. */
+  specHash: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  /** The process that holds (or last held) the run. */
+  pid: number;
+  attempts: number;
+  totals: RunTotals;
+  /** The error that failed the run, already scrubbed of secrets. */
+  error?: string;
+}
+
+/** The last committed batch of a run: the source position after it, and the totals up to it. */
+export interface Checkpoint {
+  runId: string;
+  batch: number;
+  position: SourcePosition;
+  totals: RunTotals;
+}
+
+export interface StateStore {
+  createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** The newest run of the pipeline that did not finish (running or failed), if any. */
+  findUnfinished(pipeline: string): Promise<RunRecord | undefined>;
+  /** Takes over an unfinished run for another attempt by this process. */
+  resumeRun(id: string, pid: number): Promise<void>;
+  /** Records a committed batch. Batches commit in order; committing a batch again is an error. */
+  commitCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  lastCheckpoint(runId: string): Promise<Checkpoint | undefined>;
+  finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void>;
+  /** Runs, newest first. */
+  listRuns(options?: { pipeline?: string; limit?: number }): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}
