@@ -55,7 +55,7 @@ function convert(value: unknown, type: FieldType, textual: boolean): { value: un
  * that numbers and booleans are converted rather than refused.
  */
 export function compileContract(contract: Contract, textual: boolean): (raw: unknown) => ValidationOutcome {
-  const fields = Object.entries(contract.fields) as [string, FieldSpec][];
+  const fields: [string, FieldSpec][] = Object.entries(contract.fields);
   const declared = new Set(fields.map(([name]) => name));
   const dropUnknown = contract.unknownFields === 'drop';
 

@@ -1,6 +1,6 @@
 // Parses YAML specs with the core schema only, and maps spec paths back to file:line:column.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Locator, Location, SpecPath } from './location.ts';
 import type { SpecIssue } from './validate.ts';
 
@@ -23,7 +23,7 @@ function locatorFor(file: string, doc: Document, lines: LineCounter): Locator {
       let best: Location = node && (node as Node).range ? at((node as Node).range![0]) : { file, line: 1, column: 1 };
       for (const part of path) {
         if (isMap(node)) {
-          const pair = (node.items as Pair[]).find((p) => isScalar(p.key) && String(p.key.value) === String(part));
+          const pair = (node.items).find((p) => isScalar(p.key) && String(p.key.value) === String(part));
           if (!pair) break;
           if (isScalar(pair.key) && pair.key.range) best = at(pair.key.range[0]);
           node = pair.value;

@@ -17,7 +17,8 @@ const maskSpec = z
 /** Masks one value; non-strings are masked as their string form, null and undefined stay as they are. */
 export function maskValue(value: unknown, keepLast: number, char: string): unknown {
   if (value === null || value === undefined) return value;
-  const text = typeof value === 'string' ? value : String(value as string | number | boolean);
+  const text =
+    typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : (JSON.stringify(value) ?? '');
   const chars = Array.from(text);
   // Keep at most half of a short value readable, so a 4-character value is never shown whole.
   const keep = Math.min(keepLast, Math.floor(chars.length / 2));
