@@ -1,0 +1,79 @@
+// The state store contract: every implementation (SQLite here, PostgreSQL in cluster mode) must pass it.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StateStore } from './state-store.ts';
+import { emptyTotals } from './state-store.ts';
+import { isSluiceError } from '../errors.ts';
+
+/** Registers the contract tests for a store made by `open` (a fresh, empty store each call). */
+export function stateStoreSuite(name: string, open: () => Promise<StateStore>): void {
+  describe(`state store contract: ${name}`, () => {
+    let store: StateStore;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    test('a new run is running, with empty totals and one attempt', async () => {
+      await store.createRun({ id: 'r1', pipeline: 'p', specHash: 'h1', startedAt: '2026-01-01T00:00:00.000Z', pid: 42 });
+      const run = await store.getRun('r1');
+      assert.equal(run?.status, 'running');
+      assert.equal(run?.attempts, 1);
+      assert.deepEqual(run?.totals, emptyTotals());
+      assert.equal(await store.getRun('missing'), undefined);
+    });
+
+    test('checkpoints commit in order and the last one is returned with its totals', async () => {
+      assert.equal(await store.lastCheckpoint('r1'), undefined);
+      const totals = { ...emptyTotals(), recordsIn: 10, batches: 1, recordsOut: { s: 9 } };
+      await store.commitCheckpoint({ runId: 'r1', batch: 1, position: { offset: 100, line: 10 }, totals });
+      await store.commitCheckpoint({ runId: 'r1', batch: 2, position: { offset: 200, line: 20 }, totals: { ...totals, recordsIn: 20, batches: 2 } });
+      const last = await store.lastCheckpoint('r1');
+      assert.equal(last?.batch, 2);
+      assert.deepEqual(last?.position, { offset: 200, line: 20 });
+      assert.equal(last?.totals.recordsIn, 20);
+      assert.equal((await store.getRun('r1'))?.totals.recordsIn, 20);
+    });
+
+    test('committing a batch twice or out of order is refused (the denial path)', async () => {
+      for (const batch of [2, 4]) {
+        await assert.rejects(
+          store.commitCheckpoint({ runId: 'r1', batch, position: {}, totals: emptyTotals() }),
+          (error) => isSluiceError(error, 'SLUICE_STATE_STORE'),
+        );
+      }
+      assert.equal((await store.lastCheckpoint('r1'))?.batch, 2);
+    });
+
+    test('an unfinished run is found, resumed with another attempt, and no longer found once finished', async () => {
+      assert.equal((await store.findUnfinished('p'))?.id, 'r1');
+      assert.equal(await store.findUnfinished('other'), undefined);
+      await store.resumeRun('r1', 43);
+      const resumed = await store.getRun('r1');
+      assert.equal(resumed?.attempts, 2);
+      assert.equal(resumed?.pid, 43);
+      await store.finishRun('r1', { status: 'succeeded', finishedAt: '2026-01-01T01:00:00.000Z', totals: { ...emptyTotals(), recordsIn: 20 } });
+      assert.equal(await store.findUnfinished('p'), undefined);
+      const done = await store.getRun('r1');
+      assert.equal(done?.status, 'succeeded');
+      assert.equal(done?.finishedAt, '2026-01-01T01:00:00.000Z');
+    });
+
+    test('a failed run is unfinished and keeps its error', async () => {
+      await store.createRun({ id: 'r2', pipeline: 'p', specHash: 'h1', startedAt: '2026-01-02T00:00:00.000Z', pid: 44 });
+      await store.finishRun('r2', { status: 'failed', finishedAt: '2026-01-02T00:01:00.000Z', totals: emptyTotals(), error: 'disk full' });
+      const unfinished = await store.findUnfinished('p');
+      assert.equal(unfinished?.id, 'r2');
+      assert.equal(unfinished?.error, 'disk full');
+    });
+
+    test('runs are listed newest first, by pipeline and with a limit', async () => {
+      await store.createRun({ id: 'r3', pipeline: 'q', specHash: 'h2', startedAt: '2026-01-03T00:00:00.000Z', pid: 45 });
+      assert.deepEqual((await store.listRuns()).map((r) => r.id), ['r3', 'r2', 'r1']);
+      assert.deepEqual((await store.listRuns({ pipeline: 'p' })).map((r) => r.id), ['r2', 'r1']);
+      assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['r3']);
+    });
+  });
+}
