@@ -1,0 +1,80 @@
+// Test doubles for the runtime: a source over an in-memory array and a sink that keeps what it is given.
+// Named as doubles on purpose; the real file source and sink are tested against real files.
+import { z } from 'zod';
+import { defineSink, defineSource } from '../../src/spec/component.ts';
+import { Sink } from '../../src/connectors/sink.ts';
+import type { SinkBatch, SinkRunInfo, SinkSettings } from '../../src/connectors/sink.ts';
+import type { SourceBatch, SourceReader } from '../../src/connectors/source.ts';
+import type { DataRecord } from '../../src/runtime/record.ts';
+
+/** Records the memory source serves, by dataset name. */
+export const datasets = new Map<string, unknown[]>();
+
+export const memorySource = defineSource({
+  name: 'memory',
+  summary: 'Test double: records from an in-memory array.',
+  spec: z.strictObject({ dataset: z.string() }),
+  examples: [{ dataset: 'x' }],
+  create(options) {
+    return {
+      description: `memory ${options.dataset}`,
+      async open(from): Promise<SourceReader> {
+        const records = datasets.get(options.dataset) ?? [];
+        let index = Number(from?.index ?? 0);
+        return {
+          async *batches(size: number): AsyncIterable<SourceBatch> {
+            while (index < records.length) {
+              const start = index;
+              const slice = records.slice(start, start + size);
+              index = start + slice.length;
+              yield { records: slice, refs: slice.map((_, i) => `memory:${start + i + 1}`), malformed: [], end: { index } };
+            }
+          },
+          progress: () => ({ done: index, total: records.length }),
+          close: async () => undefined,
+        };
+      },
+    };
+  },
+});
+
+/** What the collecting sinks hold, by sink name, then by batch number (a rewrite replaces the batch). */
+export const collected = new Map<string, Map<number, DataRecord[]>>();
+/** Failures to inject, by sink name: each write shifts one; an Error is thrown, undefined lets it through. */
+export const failures = new Map<string, (Error | undefined)[]>();
+
+class CollectingSink extends Sink {
+  constructor(settings: SinkSettings) {
+    super(settings);
+  }
+  protected async _open(_run: SinkRunInfo): Promise<void> {
+    if (!collected.has(this.settings.name)) collected.set(this.settings.name, new Map());
+  }
+  protected async _write(batch: SinkBatch): Promise<void> {
+    const failure = failures.get(this.settings.name)?.shift();
+    if (failure) throw failure;
+    collected.get(this.settings.name)?.set(batch.batch, [...batch.records]);
+  }
+  describe(): string {
+    return `memory:${this.settings.name}`;
+  }
+}
+
+export const collectingSink = defineSink({
+  name: 'collect',
+  summary: 'Test double: keeps written batches in memory.',
+  spec: z.strictObject({}),
+  examples: [{}],
+  create: (_options, settings) => new CollectingSink(settings),
+});
+
+/** Every record a sink holds, in batch order. */
+export function sinkRecords(name: string): DataRecord[] {
+  const batches = collected.get(name) ?? new Map<number, DataRecord[]>();
+  return [...batches.keys()].sort((a, b) => a - b).flatMap((k) => batches.get(k) ?? []);
+}
+
+/** A system error with a code, as fs would throw it. */
+export function systemError(code: string): Error {
+  return Object.assign(new Error(`${code}: simulated`), { code });
+}
