@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { SluiceError } from '../errors.ts';
 import type { ComponentRegistry } from './registry.ts';
 import type { Locator, Location } from './location.ts';
@@ -37,8 +38,12 @@ export function formatIssue(issue: LocatedIssue): string {
 
 async function importSpec(file: string): Promise<unknown> {
   try {
-    const module = (await import(pathToFileURL(file).href)) as { default?: unknown; pipeline?: unknown };
-    return module.default ?? module.pipeline;
+    // tsImport loads the file as an ES module whatever the nearest package.json says (a spec folder often has none).
+    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown; pipeline?: unknown };
+    let value = module.default ?? module.pipeline;
+    // A spec compiled as CommonJS arrives wrapped once more: { default: { default: spec } }.
+    if (typeof value === 'object' && value !== null && 'default' in value && !('pipeline' in value)) value = (value as { default: unknown }).default;
+    return value;
   } catch (error) {
     if (error instanceof SluiceError) throw error;
     throw new SluiceError('SLUICE_SPEC_INVALID', `${file}: the TypeScript spec failed to load: ${(error as Error).message}`, { cause: error });

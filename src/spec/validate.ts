@@ -49,7 +49,8 @@ function toIssues(error: z.ZodError, schema: z.ZodType, prefix: SpecPath): SpecI
         issues.push({ path: [...prefix, ...path, key], message: `unknown key '${key}'.${hint || list}` });
       }
     } else if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
-      issues.push({ path: [...prefix, ...path], message: `required: expected ${issue.expected}` });
+      const expected = issue.expected === 'nonoptional' ? '' : ` (${issue.expected})`;
+      issues.push({ path: [...prefix, ...path], message: `required${expected}: this key is missing` });
     } else {
       issues.push({ path: [...prefix, ...path], message: issue.message });
     }
