@@ -38,12 +38,14 @@ export function formatIssue(issue: LocatedIssue): string {
 
 async function importSpec(file: string): Promise<unknown> {
   try {
-    // tsImport loads the file as an ES module whatever the nearest package.json says (a spec folder often has none).
-    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown; pipeline?: unknown };
-    let value = module.default ?? module.pipeline;
-    // A spec compiled as CommonJS arrives wrapped once more: { default: { default: spec } }.
-    if (typeof value === 'object' && value !== null && 'default' in value && !('pipeline' in value)) value = (value as { default: unknown }).default;
-    return value;
+    // tsImport loads the file through tsx from any folder; a .ts file in a folder whose package.json does not say
+    // "type": "module" (a spec folder often has none) is still compiled as CommonJS.
+    type Exports = { default?: unknown; pipeline?: unknown; __esModule?: unknown };
+    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Exports;
+    // A spec compiled as CommonJS arrives wrapped once more: { default: module.exports }, and module.exports (marked
+    // __esModule by the compiler) holds the real `default` and `pipeline` exports.
+    const exports = typeof module.default === 'object' && module.default !== null && (module.default as Exports).__esModule === true ? (module.default as Exports) : module;
+    return exports.default ?? exports.pipeline;
   } catch (error) {
     if (error instanceof SluiceError) throw error;
     throw new SluiceError('SLUICE_SPEC_INVALID', `${file}: the TypeScript spec failed to load: ${(error as Error).message}`, { cause: error });
