@@ -26,10 +26,27 @@ export interface SinkBatch {
 
 export abstract class Sink {
   readonly settings: SinkSettings;
+  readonly #fieldSet: ReadonlySet<string>;
   #written = 0;
 
   constructor(settings: SinkSettings) {
     this.settings = settings;
+    this.#fieldSet = new Set(settings.fields);
+  }
+
+  /** The record with only the fields the plan lets reach this sink; the record itself when it has no other. */
+  #project(record: DataRecord): DataRecord {
+    let clean = true;
+    for (const key in record) {
+      if (!this.#fieldSet.has(key)) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) return record;
+    const out = Object.create(null) as DataRecord;
+    for (const field of this.settings.fields) if (field in record) out[field] = record[field];
+    return out;
   }
 
   /** Records written by this process. */
@@ -46,12 +63,7 @@ export abstract class Sink {
    * after a crash between the write and the checkpoint leaves each record exactly once.
    */
   async write(batch: number, records: readonly DataRecord[]): Promise<void> {
-    const fields = this.settings.fields;
-    const projected = records.map((record) => {
-      const out = Object.create(null) as DataRecord;
-      for (const field of fields) if (field in record) out[field] = record[field];
-      return out;
-    });
+    const projected = records.map((record) => this.#project(record));
     await this._write({ batch, records: projected });
     this.#written += projected.length;
   }

@@ -44,6 +44,16 @@ export interface RunResult {
   quarantineDir: string;
 }
 
+/** A batch after the contract and the steps, ready to be written and committed. */
+interface ProcessedBatch {
+  good: DataRecord[];
+  rejected: QuarantineEntry[];
+  unknownFieldsDropped: number;
+  protectedFields: Record<string, number>;
+  recordsIn: number;
+  end: SourceBatch['end'];
+}
+
 interface PreparedStep {
   label: string;
   instance: StepInstance;
@@ -60,9 +70,9 @@ function processBatch(
   validate: ReturnType<typeof compileContract>,
   steps: readonly PreparedStep[],
   allowed: ReadonlySet<string>,
-  totals: RunTotals,
-): { good: DataRecord[]; rejected: QuarantineEntry[] } {
+): ProcessedBatch {
   const good: DataRecord[] = [];
+  let unknownFieldsDropped = 0;
   const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
   for (let i = 0; i < batch.records.length; i++) {
     const raw = batch.records[i];
@@ -72,7 +82,7 @@ function processBatch(
       rejected.push({ ref, reason: outcome.reason, record: raw });
       continue;
     }
-    totals.unknownFieldsDropped += outcome.droppedUnknown;
+    unknownFieldsDropped += outcome.droppedUnknown;
     let record = outcome.record;
     let failure: string | undefined;
     for (const step of steps) {
@@ -95,7 +105,9 @@ function processBatch(
     if (failure !== undefined) rejected.push({ ref, reason: failure, record: raw });
     else good.push(record);
   }
-  return { good, rejected };
+  const protectedFields: Record<string, number> = {};
+  for (const step of steps) addCounts(protectedFields, step.instance.drainCounters?.());
+  return { good, rejected, unknownFieldsDropped, protectedFields, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
 }
 
 /** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
@@ -135,24 +147,42 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }), retry, onRetry(`open sink ${sink.settings.name}`));
     await quarantine.open();
 
+    /** Writes batch `number` to every sink and the quarantine, then commits its checkpoint. */
+    const commitBatch = async (number: number, processed: ProcessedBatch): Promise<void> => {
+      const { good, rejected } = processed;
+      // Sinks and the quarantine write concurrently: their fsyncs overlap. The checkpoint waits for all.
+      await Promise.all([
+        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
+        withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
+      ]);
+      totals.recordsIn += processed.recordsIn;
+      totals.quarantined += rejected.length;
+      totals.unknownFieldsDropped += processed.unknownFieldsDropped;
+      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
+      addCounts(totals.protectedFields, processed.protectedFields);
+      totals.batches = number;
+      totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
+      await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals });
+      logger.debug({ runId, batch: number, records: processed.recordsIn, quarantined: rejected.length }, 'batch committed');
+      progress.update({ records: totals.recordsIn, ...reader.progress() });
+    };
+
+    // One batch is written while the next is read and processed; batches still commit strictly in order,
+    // and at most two are in memory.
+    let inFlight: Promise<void> | undefined;
     for await (const batch of reader.batches(spec.runtime.batchSize)) {
       batchNo++;
-      const { good, rejected } = processBatch(batch, validate, steps, allowed, totals);
-      if (good.length > 0) {
-        for (const sink of sinks) await withRetry(() => sink.write(batchNo, good), retry, onRetry(`write sink ${sink.settings.name}`));
+      const processed = processBatch(batch, validate, steps, allowed);
+      if (inFlight) await inFlight;
+      inFlight = commitBatch(batchNo, processed);
+      // Rejections are handled where inFlight is awaited; this only keeps Node from calling them unhandled.
+      inFlight.catch(() => undefined);
+      if (request.signal?.aborted) {
+        await inFlight;
+        throw new SluiceError('SLUICE_RUN_INTERRUPTED', `run ${runId} was interrupted after batch ${batchNo}; run again to resume`);
       }
-      await withRetry(() => quarantine.write(batchNo, rejected), retry, onRetry('write quarantine'));
-      totals.recordsIn += batch.records.length + batch.malformed.length;
-      totals.quarantined += rejected.length;
-      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
-      for (const step of steps) addCounts(totals.protectedFields, step.instance.drainCounters?.());
-      totals.batches = batchNo;
-      totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
-      await store.commitCheckpoint({ runId, batch: batchNo, position: batch.end, totals });
-      logger.debug({ runId, batch: batchNo, records: batch.records.length, quarantined: rejected.length }, 'batch committed');
-      progress.update({ records: totals.recordsIn, ...reader.progress() });
-      if (request.signal?.aborted) throw new SluiceError('SLUICE_RUN_INTERRUPTED', `run ${runId} was interrupted after batch ${batchNo}; run again to resume`);
     }
+    if (inFlight) await inFlight;
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
     await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals });
