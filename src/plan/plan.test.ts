@@ -224,12 +224,20 @@ const CASES: LineageCase[] = [
     reaches: { analytics: [{ name: 'email_hash', class: 'internal', protectedBy: 'steps[0] custom', origins: ['email'] }] },
   },
   {
-    name: "a custom step's `from` narrows the lineage of one output",
+    name: 'a custom step output carries the highest class of everything the step reads (no narrower claim is possible)',
     fields: { email: 'restricted', country: 'public' },
-    steps: [custom({ name: 'upper', reads: ['email', 'country'], writes: { country_upper: { type: 'string', from: ['country'] } } })],
+    steps: [custom({ name: 'upper', reads: ['email', 'country'], writes: { country_upper: { type: 'string' } } })],
     sinks: [{ name: 'open', clearance: 'public', fields: ['country_upper'] }],
+    findings: [{ rule: 'SLC101', field: 'country_upper', sink: 'open' }],
+    reaches: { open: [{ name: 'country_upper', class: 'restricted', protectedBy: undefined, origins: ['email', 'country'] }] },
+  },
+  {
+    name: 'masking a public field leaves it public: protection never raises a class',
+    fields: { country: 'public' },
+    steps: [{ mask: { fields: ['country'] } }],
+    sinks: [{ name: 'open', clearance: 'public' }],
     findings: [],
-    reaches: { open: [{ name: 'country_upper', class: 'public', protectedBy: undefined, origins: ['country'] }] },
+    reaches: { open: [{ name: 'country', class: 'public', protectedBy: 'steps[0] mask', origins: ['country'] }] },
   },
   {
     name: 'a custom step reading a field the contract lacks is SLC102',

@@ -2,7 +2,7 @@
 // whether it arrives as plaintext, and whether the sink's clearance allows it. Deny by default.
 import type { PipelineSpec, SinkUse } from '../spec/pipeline-spec.ts';
 import type { Classification } from '../spec/classification.ts';
-import { highest, isWithin } from '../spec/classification.ts';
+import { highest, isWithin, rank } from '../spec/classification.ts';
 import type { SpecPath } from '../spec/location.ts';
 import { formatLocation } from '../spec/location.ts';
 import type { Contract } from '../spec/contract.ts';
@@ -87,7 +87,9 @@ class StepContext implements StepPlanContext {
   protect(field: string, residual: Classification, effect: string, at: SpecPath): void {
     const flow = this.read(field, at);
     if (!flow) return;
-    this.#flows.set(field, { ...flow, class: residual, protectedBy: this.label, hops: [...flow.hops, `${this.label}: ${effect} (now ${residual})`] });
+    // Protection lowers what a field holds; it never raises it (masking a public field leaves it public).
+    const now = rank(residual) < rank(flow.class) ? residual : flow.class;
+    this.#flows.set(field, { ...flow, class: now, protectedBy: this.label, hops: [...flow.hops, `${this.label}: ${effect} (now ${now})`] });
   }
 
   derive(field: string, options: { type: FieldFlow['type']; from: readonly string[]; residual?: Classification; effect: string }, at: SpecPath): void {

@@ -36,8 +36,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Whether the last key of `path` is absent from its (object) parent in `input`. */
+function isMissing(input: unknown, path: readonly (string | number)[]): boolean {
+  if (path.length === 0) return false;
+  let parent: unknown = input;
+  for (const part of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return false;
+    parent = (parent as Record<string | number, unknown>)[part];
+  }
+  return isPlainObject(parent) && !Object.prototype.hasOwnProperty.call(parent, path[path.length - 1] as string);
+}
+
 /** Turns zod issues into spec issues under `prefix`, with "did you mean" for unknown keys. */
-function toIssues(error: z.ZodError, schema: z.ZodType, prefix: SpecPath): SpecIssue[] {
+function toIssues(error: z.ZodError, schema: z.ZodType, prefix: SpecPath, input: unknown): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const issue of error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -48,9 +59,8 @@ function toIssues(error: z.ZodError, schema: z.ZodType, prefix: SpecPath): SpecI
         const list = known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : '';
         issues.push({ path: [...prefix, ...path, key], message: `unknown key '${key}'.${hint || list}` });
       }
-    } else if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
-      const expected = issue.expected === 'nonoptional' ? '' : ` (${issue.expected})`;
-      issues.push({ path: [...prefix, ...path], message: `required${expected}: this key is missing` });
+    } else if (isMissing(input, path)) {
+      issues.push({ path: [...prefix, ...path], message: 'required: this key is missing' });
     } else {
       issues.push({ path: [...prefix, ...path], message: issue.message });
     }
@@ -82,7 +92,7 @@ function validateSlot(
   const schema = kind === 'sink' ? sinkOptionsSchema(component) : component.spec;
   const parsed = schema.safeParse(rawOptions ?? {});
   if (!parsed.success) {
-    issues.push(...toIssues(parsed.error, schema, [...path, name]));
+    issues.push(...toIssues(parsed.error, schema, [...path, name], rawOptions ?? {}));
     return undefined;
   }
   return { component, options: parsed.data, path: [...path, name] };
@@ -116,7 +126,7 @@ export function validateSpec(
   }
 
   const top = topLevelSchema.safeParse(document);
-  if (!top.success) issues.push(...toIssues(top.error, topLevelSchema, []));
+  if (!top.success) issues.push(...toIssues(top.error, topLevelSchema, [], document));
 
   const contractResult = topLevelShape.contract.safeParse(document.contract);
   if (contractResult.success) partial.contract = contractResult.data;

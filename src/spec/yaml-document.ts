@@ -40,8 +40,8 @@ function locatorFor(file: string, doc: Document, lines: LineCounter): Locator {
 }
 
 /**
- * Parses YAML text. Only the YAML 1.2 core schema is used; anchors, aliases, explicit tags and duplicate keys
- * are refused (they let one place of a spec silently change another, which a reviewer would not see).
+ * Parses YAML text. Only the YAML 1.2 core schema is used; anchors, aliases, custom tags (any but the core
+ * `!!str`-style ones) and duplicate keys are refused (they let one place of a spec silently change another, which a reviewer would not see).
  */
 export function parseYamlSpec(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();

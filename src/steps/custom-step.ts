@@ -9,11 +9,12 @@ import { defineStepComponent } from '../spec/component.ts';
 import { SluiceError } from '../errors.ts';
 import type { DataRecord } from '../runtime/record.ts';
 
-/** One field a custom step writes. */
+/**
+ * One field a custom step writes. Its value is taken to be computed from every field the step reads: the
+ * runtime cannot check a narrower claim, so none can be made (deny by default).
+ */
 export interface CustomStepOutput {
   type: FieldType;
-  /** The fields its value is computed from; by default every field the step reads. */
-  from?: readonly string[];
   /**
    * Set only when the step protects the value (hashing, generalising…): the classification of what it then
    * holds. Without it, the field carries the highest classification of what it was computed from.
@@ -39,7 +40,7 @@ const CUSTOM_STEP = Symbol.for('sluice.custom-step');
 
 /** Declares a custom step for a TypeScript spec: `steps: [{ custom: defineStep({ ... }) }]`. */
 export function defineStep(definition: CustomStepDefinition): CustomStepDefinition {
-  const outputSchema = z.strictObject({ type: z.enum(FIELD_TYPES), from: z.array(z.string()).optional(), protective: classificationSchema.optional() });
+  const outputSchema = z.strictObject({ type: z.enum(FIELD_TYPES), protective: classificationSchema.optional() });
   const checked = z
     .strictObject({
       name: z.string().min(1),
@@ -51,12 +52,6 @@ export function defineStep(definition: CustomStepDefinition): CustomStepDefiniti
     .safeParse(definition);
   if (!checked.success) {
     throw new SluiceError('SLUICE_SPEC_INVALID', `custom step ${JSON.stringify(definition?.name)} is malformed: ${z.prettifyError(checked.error)}`);
-  }
-  for (const [field, output] of Object.entries(definition.writes)) {
-    const undeclared = (output.from ?? []).filter((f) => !definition.reads.includes(f));
-    if (undeclared.length > 0) {
-      throw new SluiceError('SLUICE_SPEC_INVALID', `custom step '${definition.name}': writes.${field}.from names ${undeclared.join(', ')}, which it does not declare in 'reads'`);
-    }
   }
   return Object.defineProperty({ ...definition }, CUSTOM_STEP, { value: true });
 }
@@ -76,9 +71,9 @@ export const customStep = defineStepComponent({
   examples: [],
   plan(step, context) {
     const label = `custom step '${step.name}'`;
-    step.reads.forEach((field, i) => context.read(field, ['reads', i]));
+    const inputs = step.reads.filter((field, i) => context.read(field, ['reads', i]) !== undefined);
     for (const [field, output] of Object.entries(step.writes)) {
-      const from = output.from ?? step.reads;
+      const from = inputs;
       context.derive(
         field,
         { type: output.type, from, effect: output.protective ? `${label} protects` : `${label} computes`, ...(output.protective ? { residual: output.protective } : {}) },
