@@ -1,0 +1,358 @@
+// The `file` source: JSON Lines or CSV from a local file, optionally gzip-compressed, resumable by byte offset.
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { Gunzip } from 'node:zlib';
+import { z } from 'zod';
+import { SluiceError, isRetryable } from '../../errors.ts';
+import { defineSource } from '../../spec/component.ts';
+import type { MalformedRecord, Source, SourceBatch, SourcePosition, SourceReader } from '../source.ts';
+import { CsvParser } from './csv-parser.ts';
+import { previewText, readLines } from './line-reader.ts';
+
+const MiB = 1024 * 1024;
+const FORMATS = ['jsonl', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** The format and compression a file name implies: `.jsonl`, `.ndjson` or `.csv`, each optionally `.gz`. */
+export function inferFormat(path: string): { format?: Format; gzip: boolean } {
+  const gzip = /\.gz$/i.test(path);
+  const ext = /\.(jsonl|ndjson|csv)(\.gz)?$/i.exec(path)?.[1]?.toLowerCase();
+  if (ext === undefined) return { gzip };
+  return { format: ext === 'csv' ? 'csv' : 'jsonl', gzip };
+}
+
+export const fileSourceSpec = z
+  .strictObject({
+    path: z.string().min(1).describe('The file to read; a relative path resolves against the pipeline spec\'s folder.'),
+    format: z
+      .enum(FORMATS)
+      .optional()
+      .describe('jsonl (one JSON object per line) or csv. Inferred by default from .jsonl, .ndjson or .csv (+ .gz).'),
+    gzip: z.boolean().optional().describe('Whether the file is gzip-compressed. By default, whether its name ends in .gz.'),
+    maxLineBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(256 * MiB)
+      .default(MiB)
+      .describe('The longest line (or CSV record over several lines) accepted, in bytes. Bounds memory, gzip bombs too.'),
+    csv: z
+      .strictObject({
+        delimiter: z
+          .string()
+          .length(1)
+          .refine((d) => !/["\r\n]/.test(d), 'the delimiter cannot be a quote or a line break')
+          .default(',')
+          .describe('The character between fields, e.g. "," or ";" or a tab.'),
+      })
+      .optional()
+      .describe('CSV options. The first row is the header and names the fields; empty unquoted cells are null.'),
+    onMalformed: z
+      .enum(['fail', 'quarantine'])
+      .default('fail')
+      .describe('What a record that cannot be parsed does: fail the run, or go to quarantine while reading goes on.'),
+  })
+  .superRefine((options, ctx) => {
+    const format = options.format ?? inferFormat(options.path).format;
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (format === undefined) issue('format', `cannot tell the format of '${options.path}'; set format: jsonl or csv`);
+    else if (format !== 'csv' && options.csv !== undefined) issue('csv', 'csv options apply only to format: csv');
+  });
+
+export type FileSourceOptions = z.output<typeof fileSourceSpec>;
+
+export const fileSource = defineSource({
+  name: 'file',
+  kind: 'source',
+  summary: 'Reads records from a local JSON Lines or CSV file, optionally gzip-compressed.',
+  spec: fileSourceSpec,
+  examples: [
+    { path: 'data/customers.csv', csv: { delimiter: ';' } },
+    { path: 'exports/events.jsonl.gz', maxLineBytes: 4 * MiB, onMalformed: 'quarantine' },
+  ],
+  create: (options, context) => new FileSource(options, context.baseDir),
+});
+
+/** Where reading starts: the byte offset (uncompressed) and the number of lines before it. */
+type Start = { offset: number; line: number };
+
+/** What the reader needs, resolved once from the options. */
+interface Plan {
+  path: string;
+  name: string;
+  format: Format;
+  gzip: boolean;
+  maxLineBytes: number;
+  delimiter: string;
+  quarantine: boolean;
+}
+
+class FileSource implements Source {
+  readonly description: string;
+  readonly #plan: Plan;
+
+  constructor(options: FileSourceOptions, baseDir: string) {
+    const inferred = inferFormat(options.path);
+    const format = options.format ?? inferred.format;
+    if (format === undefined) {
+      const message = `cannot tell the format of '${options.path}'; set format: jsonl or format: csv`;
+      throw new SluiceError('SLUICE_SPEC_INVALID', message);
+    }
+    const path = resolve(baseDir, options.path);
+    this.description = `file ${options.path}`;
+    this.#plan = {
+      path,
+      name: basename(path),
+      format,
+      gzip: options.gzip ?? inferred.gzip,
+      maxLineBytes: options.maxLineBytes,
+      delimiter: options.csv?.delimiter ?? ',',
+      quarantine: options.onMalformed === 'quarantine',
+    };
+  }
+
+  async open(from: SourcePosition | undefined): Promise<SourceReader> {
+    const plan = this.#plan;
+    const handle = await openFile(plan.path);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw unreadable(plan.path, 'it is not a regular file', 'point path at a file');
+      const start = from === undefined ? { offset: 0, line: 0 } : checkResume(from, stat.size, stat.mtimeMs, plan);
+      const header = plan.format === 'csv' && start.offset > 0 ? await readCsvHeader(plan) : undefined;
+      return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs }, header);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+}
+
+class FileReader implements SourceReader {
+  readonly #plan: Plan;
+  readonly #file: ReadStream;
+  readonly #gunzip: Gunzip | undefined;
+  readonly #start: Start;
+  readonly #fingerprint: { size: number; mtimeMs: number };
+  readonly #fileStart: number;
+  readonly #csv: CsvParser | undefined;
+
+  constructor(plan: Plan, handle: FileHandle, start: Start & { size: number; mtimeMs: number }, header?: readonly string[]) {
+    this.#plan = plan;
+    this.#start = { offset: start.offset, line: start.line };
+    this.#fingerprint = { size: start.size, mtimeMs: start.mtimeMs };
+    // A plain file resumes by seeking; a gzip stream cannot seek, so it is decompressed from the start.
+    this.#fileStart = plan.gzip ? 0 : start.offset;
+    this.#file = handle.createReadStream({ start: this.#fileStart, highWaterMark: 256 * 1024 });
+    this.#gunzip = plan.gzip ? this.#file.pipe(createGunzip()) : undefined;
+    // pipe() does not forward errors; the consumer reads the gunzip side, so it must hear of them.
+    this.#file.on('error', (error) => this.#gunzip?.destroy(error));
+    this.#csv = plan.format === 'csv' ? newCsvParser(plan, header) : undefined;
+  }
+
+  async *batches(batchSize: number): AsyncGenerator<SourceBatch, void, undefined> {
+    const { name, quarantine } = this.#plan;
+    const csv = this.#csv;
+    let records: unknown[] = [];
+    let refs: string[] = [];
+    let malformed: MalformedRecord[] = [];
+    // Where the last record taken ends; plain numbers, as this runs once per record.
+    let endOffset = this.#start.offset;
+    let endLine = this.#start.line;
+    const batch = (): SourceBatch => {
+      const out = { records, refs, malformed, end: { offset: endOffset, line: endLine, ...this.#fingerprint } };
+      records = [];
+      refs = [];
+      malformed = [];
+      return out;
+    };
+    const bad = (line: number, reason: string, raw: string | undefined): void => {
+      const ref = `${name}:${line}`;
+      if (!quarantine) throw malformedError(ref, reason);
+      malformed.push({ ref, reason, ...(raw === undefined ? {} : { raw }) });
+    };
+    const lines = readLines(this.#gunzip ?? this.#file, {
+      maxLineBytes: this.#plan.maxLineBytes,
+      skipEmpty: csv === undefined,
+      offset: this.#fileStart,
+      skipTo: this.#start.offset,
+      line: this.#start.line,
+      stopAtTooLong: !quarantine,
+    });
+    let last: { end: number; line: number } | undefined;
+    try {
+      for await (const items of lines) {
+        for (const item of items) {
+          if (item.kind === 'issue') {
+            // An unreadable header leaves nothing to name the fields by, so it fails whatever onMalformed says.
+            if (csv !== undefined && csv.header === undefined) throw malformedError(`${name}:${item.line}`, item.reason, false);
+            csv?.reset();
+            bad(item.line, item.reason, item.raw);
+          } else if (csv === undefined) {
+            const value = parseJsonRecord(item.text);
+            if (typeof value === 'string') bad(item.line, value, previewText(item.text));
+            else {
+              records.push(value);
+              refs.push(`${name}:${item.line}`);
+            }
+          } else {
+            const out = csv.push(item);
+            if (out === undefined) continue;
+            if (out.kind === 'malformed') bad(out.line, out.reason, out.raw);
+            else {
+              records.push(out.record);
+              refs.push(`${name}:${out.line}`);
+            }
+          }
+          endOffset = item.end;
+          endLine = item.line;
+          if (records.length + malformed.length >= batchSize) yield batch();
+        }
+        const tail = items[items.length - 1];
+        if (tail !== undefined) last = tail;
+      }
+      // A quoted CSV field still open at the end of the input is malformed, through the last line.
+      const open = csv?.finish();
+      if (open?.kind === 'malformed') {
+        bad(open.line, open.reason, open.raw);
+        endOffset = last?.end ?? endOffset;
+        endLine = last?.line ?? endLine;
+      }
+      if (records.length + malformed.length > 0) yield batch();
+    } catch (error) {
+      throw readError(error, this.#plan);
+    } finally {
+      this.#destroy();
+    }
+  }
+
+  progress(): { done: number; total?: number } {
+    return { done: this.#fileStart + this.#file.bytesRead, total: this.#fingerprint.size };
+  }
+
+  async close(): Promise<void> {
+    this.#destroy();
+    if (!this.#file.closed) await new Promise<void>((done) => this.#file.once('close', () => done()));
+  }
+
+  #destroy(): void {
+    this.#gunzip?.destroy();
+    this.#file.destroy();
+  }
+}
+
+function newCsvParser(plan: Plan, header?: readonly string[]): CsvParser {
+  const { delimiter, maxLineBytes: maxRecordBytes, name } = plan;
+  return new CsvParser({ delimiter, maxRecordBytes, name, ...(header ? { header } : {}) });
+}
+
+/** The header row, read from the start of the file when resuming a CSV file past it. */
+async function readCsvHeader(plan: Plan): Promise<readonly string[]> {
+  const handle = await openFile(plan.path);
+  const file = handle.createReadStream({ highWaterMark: 64 * 1024 });
+  const input = plan.gzip ? file.pipe(createGunzip()) : file;
+  file.on('error', (error) => input.destroy(error));
+  const parser = newCsvParser(plan);
+  try {
+    for await (const items of readLines(input, { maxLineBytes: plan.maxLineBytes, skipEmpty: false })) {
+      for (const item of items) {
+        if (item.kind === 'issue') throw malformedError(`${plan.name}:${item.line}`, item.reason, false);
+        parser.push(item);
+        if (parser.header) return parser.header;
+      }
+    }
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', `${plan.path} has no CSV header any more; rerun with --fresh`);
+  } catch (error) {
+    throw readError(error, plan);
+  } finally {
+    input.destroy();
+    file.destroy();
+  }
+}
+
+/** Checks a saved position against the file as it is now. */
+function checkResume(from: SourcePosition, size: number, mtimeMs: number, plan: Plan): Start {
+  const { offset, line } = from;
+  const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (!count(offset) || !count(line)) {
+    const message = `the saved position for ${plan.path} is not one this source wrote; rerun with --fresh to start over`;
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', message);
+  }
+  if (from.size !== size || from.mtimeMs !== mtimeMs || (!plan.gzip && offset > size)) {
+    throw new SluiceError(
+      'SLUICE_RESUME_MISMATCH',
+      `${plan.path} changed since the interrupted run (its size or modification time differ), so the run cannot resume ` +
+        'where it stopped; rerun with --fresh to read it from the start',
+    );
+  }
+  return { offset, line };
+}
+
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const [why, fix] =
+      code === 'ENOENT'
+        ? ['it does not exist', "check path in the source options (relative paths start at the spec's folder)"]
+        : code === 'EACCES' || code === 'EPERM'
+          ? ['permission is denied', 'let the user running sluice read it']
+          : code === 'EISDIR'
+            ? ['it is a directory', 'point path at a file']
+            : [`the system refused (${typeof code === 'string' ? code : 'unknown error'})`, 'check that it can be read'];
+    throw unreadable(path, why, fix, error);
+  }
+}
+
+function unreadable(path: string, why: string, fix: string, cause?: unknown): SluiceError {
+  const retryable = isRetryable(cause);
+  return new SluiceError('SLUICE_INPUT_UNREADABLE', `cannot read ${path}: ${why}; ${fix}`, { cause, retryable });
+}
+
+function malformedError(ref: string, reason: string, canQuarantine = true): SluiceError {
+  const fix = canQuarantine ? '. Fix the line, or set onMalformed: quarantine to set such records aside' : '';
+  return new SluiceError('SLUICE_INPUT_MALFORMED', `${ref}: ${reason}${fix}`);
+}
+
+/** A stream failure as a Sluice error: a corrupt gzip file, or an I/O error while reading. */
+function readError(error: unknown, plan: Plan): unknown {
+  if (error instanceof SluiceError) return error;
+  const raw = (error as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
+  if (code.startsWith('Z_')) {
+    const fix = 'recompress it, or set gzip: false if it is not compressed';
+    return unreadable(plan.path, 'it is not a valid gzip file (corrupt or truncated)', fix, error);
+  }
+  return unreadable(plan.path, `reading failed (${code || 'unknown error'})`, 'check the disk and try again', error);
+}
+
+/** A JSON line as a prototype-less record, or the reason it is not one. */
+function parseJsonRecord(text: string): object | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not valid JSON (${jsonProblem(error)})`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return `the line holds ${what}, not a JSON object; write one object per line`;
+  }
+  // Records carry no prototype (see runtime/record.ts), so a field named constructor or toString is only
+  // data. JSON.parse already made a "__proto__" key an own property (ECMA-262 §25.5.1, CreateDataProperty);
+  // setPrototypeOf keeps V8's fast properties, where copying into Object.create(null) would not.
+  Object.setPrototypeOf(value, null);
+  return value;
+}
+
+/** JSON.parse's complaint without the snippet of input V8 quotes, which may be personal data. */
+function jsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const at = / in JSON at position (\d+)/.exec(message);
+  if (at) return `${message.slice(0, at.index)} at character ${Number(at[1]) + 1}`;
+  if (message.startsWith('Unexpected end of JSON input')) return 'it ends too early';
+  return 'unexpected character';
+}
