@@ -9,7 +9,7 @@ export function throughput(run: RunRecord): number {
   return run.totals.activeMs > 0 ? (run.totals.recordsIn / run.totals.activeMs) * 1000 : 0;
 }
 
-export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string; location: string }[]; quarantineDir?: string; resumedAfterBatch?: number } = {}): string {
+export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string; location: string }[]; quarantineDir?: string; resumedAfterBatch?: number; pruned?: number } = {}): string {
   const t = run.totals;
   const lines = [
     `run ${run.id} of ${run.pipeline}: ${run.status}${run.attempts > 1 ? ` after ${run.attempts} attempts` : ''}`,
@@ -24,6 +24,7 @@ export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string;
   lines.push(`  batches           ${n(t.batches)}`);
   lines.push(`  duration          ${(t.activeMs / 1000).toFixed(2)} s  (${n(Math.round(throughput(run)))} records/s)`);
   for (const output of extra.outputs ?? []) lines.push(`  output            ${output.sink}: ${output.location}`);
+  if (extra.pruned) lines.push(`  retention         removed the outputs of ${n(extra.pruned)} expired run folder(s)`);
   if (run.error) lines.push(`  error             ${run.error}`);
   return lines.join('\n');
 }

@@ -72,9 +72,20 @@ export abstract class Sink {
     await this._close();
   }
 
+  /**
+   * Removes outputs of runs of `pipeline` that started before `before` (the spec's retention), never those of
+   * `keepRunId`. Returns how many runs' outputs were removed. Sinks that cannot prune return 0.
+   */
+  async prune(before: Date, keepRunId: string): Promise<number> {
+    return this._prune(before, keepRunId);
+  }
+
   protected abstract _open(run: SinkRunInfo): Promise<void>;
   protected abstract _write(batch: SinkBatch): Promise<void>;
   protected async _close(): Promise<void> {}
+  protected async _prune(_before: Date, _keepRunId: string): Promise<number> {
+    return 0;
+  }
 
   /** Where the sink's output is, for the summary ("out/customers/run-…"). */
   abstract describe(): string;

@@ -220,3 +220,25 @@ test('a step that throws quarantines the record with the step named in the reaso
   assert.match(line, /steps\[1\] custom failed: cannot handle 25/);
   await store.close();
 });
+
+test('retention: a successful run removes sink and quarantine folders of runs older than the retention, and no others', async () => {
+  const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+  const { FileSink } = await import('../connectors/sinks/file-sink.ts');
+  const { newRunId } = await import('./run-id.ts');
+  const root = mkdtempSync(join(tmpdir(), 'sluice-retention-'));
+  const old = newRunId(new Date(Date.now() - 3 * 86_400_000));
+  const recent = newRunId(new Date(Date.now() - 3_600_000));
+  for (const id of [old, recent]) {
+    mkdirSync(join(root, 'out', 'test', id), { recursive: true });
+    writeFileSync(join(root, 'out', 'test', id, 'part-000001.jsonl'), '{}\n');
+  }
+  mkdirSync(join(root, 'out', 'test', 'not-a-run'), { recursive: true });
+  const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 'out', clearance: 'internal', fields: ['id'] }, root);
+  const current = newRunId();
+  await sink.open({ pipeline: 'test', runId: current });
+  assert.equal(await sink.prune(new Date(Date.now() - 2 * 86_400_000), current), 1);
+  assert.equal(existsSync(join(root, 'out', 'test', old)), false);
+  assert.equal(existsSync(join(root, 'out', 'test', recent)), true);
+  assert.equal(existsSync(join(root, 'out', 'test', current)), true);
+  assert.equal(existsSync(join(root, 'out', 'test', 'not-a-run')), true, 'folders that are not run ids are never touched');
+});

@@ -18,6 +18,7 @@ import type { DataRecord } from './record.ts';
 import type { StepInstance } from './step.ts';
 import { claimRun } from './claim-run.ts';
 import { MemoryBudget } from './memory-budget.ts';
+import { parseDuration } from '../spec/duration.ts';
 
 /** Heap size past which garbage is collected between batches: keeps a streaming run's RSS flat and low. */
 const HEAP_BUDGET_BYTES = 128 * 1024 * 1024;
@@ -46,6 +47,8 @@ export interface RunResult {
   /** Where each sink wrote. */
   outputs: { sink: string; location: string }[];
   quarantineDir: string;
+  /** Outputs of earlier runs removed because they outlived the spec's retention. */
+  pruned: number;
 }
 
 /** A batch after the contract and the steps, ready to be written and committed. */
@@ -114,6 +117,17 @@ function processBatch(
   return { good, rejected, unknownFieldsDropped, protectedFields, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
 }
 
+/** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
+async function pruneExpired(retention: string, runId: string, sinks: readonly Sink[], quarantine: Quarantine, logger: Logger): Promise<number> {
+  const keepMs = parseDuration(retention);
+  if (keepMs === undefined) return 0;
+  const before = new Date(Date.now() - keepMs);
+  let pruned = await quarantine.prune(before);
+  for (const sink of sinks) pruned += await sink.prune(before, runId);
+  if (pruned > 0) logger.info({ runId, retention, pruned }, 'removed outputs older than the retention');
+  return pruned;
+}
+
 /** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
 export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const { plan, store, logger } = request;
@@ -132,6 +146,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const sinks: Sink[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId);
   let closeReader: (() => Promise<void>) | undefined;
+  let pruned = 0;
 
   try {
     const source = spec.source.component.create(spec.source.options, context);
@@ -180,6 +195,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       batchNo++;
       const processed = processBatch(batch, validate, steps, allowed);
       if (inFlight) await inFlight;
+    if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, logger);
       inFlight = commitBatch(batchNo, processed);
       // Rejections are handled where inFlight is awaited; this only keeps Node from calling them unhandled.
       inFlight.catch(() => undefined);
@@ -189,6 +205,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       }
     }
     if (inFlight) await inFlight;
+    if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, logger);
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
     await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals });
@@ -211,6 +228,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     resumedAfterBatch: claimed.checkpoint?.batch ?? 0,
     outputs: sinks.map((sink) => ({ sink: sink.settings.name, location: sink.describe() })),
     quarantineDir: quarantine.dir,
+    pruned,
     ...(claimed.abandoned ? { abandoned: claimed.abandoned } : {}),
   };
 }

@@ -1,8 +1,9 @@
 // The quarantine: records that failed parsing, the contract or a step, each with its reason, one object per
 // batch, so nothing is dropped silently. It holds raw input, so it lives in the state directory (mode 0700)
 // and is never a sink a plan can route to.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { expiredRunIds } from './run-id.ts';
 import { writeFileAtomic, removeStaleTemps } from '../connectors/sinks/atomic-write.ts';
 
 /** One quarantined record: where it came from, why, and the record as it arrived (when it could be parsed). */
@@ -18,6 +19,14 @@ export class Quarantine {
 
   constructor(stateDir: string, pipeline: string, runId: string) {
     this.dir = join(stateDir, 'quarantine', pipeline, runId);
+  }
+
+  /** Removes quarantine folders of runs that started before `before`, except this run's. */
+  async prune(before: Date): Promise<number> {
+    const parent = dirname(this.dir);
+    const expired = expiredRunIds(await readdir(parent).catch(() => []), before, basename(this.dir));
+    for (const runId of expired) await rm(join(parent, runId), { recursive: true, force: true });
+    return expired.length;
   }
 
   async open(): Promise<void> {

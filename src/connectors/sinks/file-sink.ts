@@ -1,11 +1,12 @@
 // The file sink: one JSON Lines object per batch, written atomically under the sink's directory.
 import { z } from 'zod';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { expiredRunIds } from '../../runtime/run-id.ts';
 import { dirname, resolve } from 'node:path';
 import { defineSink } from '../../spec/component.ts';
 import { Sink } from '../sink.ts';
 import type { SinkBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
-import { assertInside, objectPath } from './safe-path.ts';
+import { mkdirInside, objectPath } from './safe-path.ts';
 import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
 import { SluiceError } from '../../errors.ts';
 
@@ -36,9 +37,7 @@ export class FileSink extends Sink {
   protected async _open(run: SinkRunInfo): Promise<void> {
     this.#run = run;
     await mkdir(this.#root, { recursive: true, mode: 0o700 });
-    const runDir = dirname(objectPath(this.#root, batchObjectName(run, 1)));
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await assertInside(this.#root, runDir);
+    const runDir = await mkdirInside(this.#root, dirname(batchObjectName(run, 1)));
     await removeStaleTemps(runDir);
     this.#runDir = runDir;
   }
@@ -49,6 +48,14 @@ export class FileSink extends Sink {
     let text = '';
     for (const record of batch.records) text += JSON.stringify(record) + '\n';
     await writeFileAtomic(path, text);
+  }
+
+  protected override async _prune(before: Date, keepRunId: string): Promise<number> {
+    if (!this.#run) return 0;
+    const pipelineDir = dirname(dirname(objectPath(this.#root, batchObjectName(this.#run, 1))));
+    const expired = expiredRunIds(await readdir(pipelineDir).catch(() => []), before, keepRunId);
+    for (const runId of expired) await rm(objectPath(pipelineDir, runId), { recursive: true, force: true });
+    return expired.length;
   }
 
   describe(): string {

@@ -1,5 +1,5 @@
 // Object names that cannot escape a sink's directory: checked as text, then against the real path on disk.
-import { realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { SluiceError } from '../../errors.ts';
 
@@ -37,3 +37,24 @@ export async function assertInside(root: string, dir: string): Promise<void> {
   }
 }
 
+
+/**
+ * Creates `name` (a checked object name of a folder) under `root` one segment at a time, refusing any segment
+ * that is a symbolic link, so nothing is ever created outside the root through a planted link.
+ */
+export async function mkdirInside(root: string, name: string): Promise<string> {
+  let current = resolve(root);
+  for (const segment of objectPath(root, name).slice(current.length + 1).split(sep)) {
+    current = resolve(current, segment);
+    const info = await lstat(current).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      throw new SluiceError('SLUICE_SINK_PATH_ESCAPE', `${current} is a symbolic link; sinks do not follow links inside their directory. Remove it`);
+    }
+    if (!info) await mkdir(current, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    else if (!info.isDirectory()) throw new SluiceError('SLUICE_SINK_PATH_ESCAPE', `${current} exists and is not a folder; move it away`);
+  }
+  await assertInside(root, current);
+  return current;
+}

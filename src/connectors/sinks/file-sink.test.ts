@@ -1,0 +1,57 @@
+// The file sink: object names cannot escape its directory, writes are atomic and idempotent per batch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { objectPath } from './safe-path.ts';
+import { FileSink } from './file-sink.ts';
+import { isSluiceError } from '../../errors.ts';
+
+const root = () => mkdtempSync(join(tmpdir(), 'sluice-sink-'));
+
+test('object names that try to escape the sink directory are refused', () => {
+  const dir = root();
+  const attacks = ['../x', 'a/../../x', '/etc/passwd', 'a/./b', 'a//b', '..\\x', 'a\u0000b', 'a\nb', '', `${'x'.repeat(256)}/y`, '..'];
+  for (const name of attacks) {
+    assert.throws(() => objectPath(dir, name), (error) => isSluiceError(error, 'SLUICE_SINK_PATH_ESCAPE'), JSON.stringify(name));
+  }
+  assert.equal(objectPath(dir, 'p/run/part-000001.jsonl'), join(dir, 'p/run/part-000001.jsonl'));
+  // Percent-encoding is not decoded: it names a literal, harmless file.
+  assert.equal(objectPath(dir, '%2e%2e%2fx'), join(dir, '%2e%2e%2fx'));
+});
+
+test('a symlink planted in the sink directory that points outside is refused before anything is written', async () => {
+  const dir = root();
+  const outside = root();
+  mkdirSync(join(dir, 'out'));
+  symlinkSync(outside, join(dir, 'out', 'pipe'));
+  const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 's', clearance: 'internal', fields: ['a'] }, dir);
+  await assert.rejects(sink.open({ pipeline: 'pipe', runId: '20260101T000000Z-abcdef' }), (error) => isSluiceError(error, 'SLUICE_SINK_PATH_ESCAPE'));
+  assert.deepEqual(readdirSync(outside), []);
+});
+
+test('writes project onto the planned fields, replace a rewritten batch, and leave no temp files', async () => {
+  const dir = root();
+  const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 's', clearance: 'internal', fields: ['a', 'b'] }, dir);
+  const run = { pipeline: 'pipe', runId: '20260101T000000Z-abcdef' };
+  await sink.open(run);
+  const record = (a: number) => Object.assign(Object.create(null) as Record<string, unknown>, { a, b: 'x', secret: 'never' });
+  await sink.write(1, [record(1), record(2)]);
+  await sink.write(1, [record(3)]);
+  const runDir = join(dir, 'out', 'pipe', run.runId);
+  assert.deepEqual(readdirSync(runDir), ['part-000001.jsonl']);
+  assert.equal(readFileSync(join(runDir, 'part-000001.jsonl'), 'utf8'), '{"a":3,"b":"x"}\n');
+  assert.equal(statSync(join(runDir, 'part-000001.jsonl')).mode & 0o777, 0o600);
+});
+
+test('temp files a crashed writer left behind are removed when the sink opens', async () => {
+  const dir = root();
+  const run = { pipeline: 'pipe', runId: '20260101T000000Z-abcdef' };
+  const runDir = join(dir, 'out', 'pipe', run.runId);
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, '.part-000002.jsonl.0123456789ab.tmp'), '{"half":');
+  const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 's', clearance: 'internal', fields: ['a'] }, dir);
+  await sink.open(run);
+  assert.deepEqual(readdirSync(runDir), []);
+});
