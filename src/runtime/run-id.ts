@@ -10,8 +10,8 @@ export function newRunId(now: Date = new Date()): string {
 export function runIdTime(runId: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]+$/.exec(runId);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s));
+  const [y = 0, mo = 1, d, h, mi, s] = match.slice(1).map(Number);
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
 }
 
 /** Run folders under `dir` whose run started before `before`, except `keep`. */
