@@ -1,0 +1,76 @@
+// The contract check: type conversions for text sources, strict types for JSON, deny-by-default for
+// undeclared fields, and reasons that never quote values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { compileContract } from './contract-validator.ts';
+import { contractSchema } from '../spec/contract.ts';
+
+const contract = contractSchema.parse({
+  fields: {
+    name: { type: 'string', class: 'internal' },
+    age: { type: 'integer', class: 'internal', required: false },
+    score: { type: 'number', class: 'internal', required: false },
+    active: { type: 'boolean', class: 'public', required: false },
+    born: { type: 'date', class: 'confidential', required: false },
+    seen: { type: 'timestamp', class: 'internal', required: false },
+    note: { type: 'string', class: 'internal', required: false, nullable: true },
+  },
+});
+
+const cases: { name: string; textual: boolean; input: Record<string, unknown>; ok: boolean; expect?: Record<string, unknown>; reason?: RegExp }[] = [
+  { name: 'text converts to integer, number, boolean', textual: true, input: { name: 'a', age: '42', score: '-1.5e2', active: 'true' }, ok: true, expect: { name: 'a', age: 42, score: -150, active: true } },
+  { name: 'JSON integers pass as they are', textual: false, input: { name: 'a', age: 42 }, ok: true, expect: { name: 'a', age: 42 } },
+  { name: 'JSON does not convert text to numbers', textual: false, input: { name: 'a', age: '42' }, ok: false, reason: /age.*integer/ },
+  { name: 'a fraction is not an integer', textual: true, input: { name: 'a', age: '4.2' }, ok: false, reason: /age/ },
+  { name: 'an unsafe integer is refused', textual: false, input: { name: 'a', age: 2 ** 53 + 2 }, ok: false, reason: /age/ },
+  { name: 'leading zeros or hex are not integers', textual: true, input: { name: 'a', age: '0x10' }, ok: false, reason: /age/ },
+  { name: 'a real date passes', textual: false, input: { name: 'a', born: '2024-02-29' }, ok: true },
+  { name: 'an impossible date is refused', textual: false, input: { name: 'a', born: '2023-02-29' }, ok: false, reason: /born.*YYYY-MM-DD/ },
+  { name: 'a timestamp with zone passes', textual: false, input: { name: 'a', seen: '2026-11-30T02:00:00.123+01:00' }, ok: true },
+  { name: 'a bare date is not a timestamp', textual: false, input: { name: 'a', seen: '2026-11-30' }, ok: false, reason: /seen/ },
+  { name: 'missing required field', textual: false, input: {}, ok: false, reason: /name.*missing/ },
+  { name: 'null for a non-nullable required field', textual: false, input: { name: null }, ok: false, reason: /name.*empty/ },
+  { name: 'null for a nullable field is kept', textual: false, input: { name: 'a', note: null }, ok: true, expect: { name: 'a', note: null } },
+  { name: 'an undeclared field quarantines the record', textual: false, input: { name: 'a', ssn: '078-05-1120' }, ok: false, reason: /ssn.*not in the contract/ },
+  { name: 'a __proto__ own property is an undeclared field, not a prototype', textual: false, input: JSON.parse('{"name":"a","__proto__":{"admin":true}}') as Record<string, unknown>, ok: false, reason: /__proto__/ },
+];
+
+for (const c of cases) {
+  test(`contract check: ${c.name}`, () => {
+    const outcome = compileContract(contract, c.textual)(c.input);
+    assert.equal(outcome.ok, c.ok, JSON.stringify(outcome));
+    if (outcome.ok && c.expect) assert.deepEqual({ ...outcome.record }, c.expect);
+    if (!outcome.ok && c.reason) assert.match(outcome.reason, c.reason);
+    if (outcome.ok) assert.equal(Object.getPrototypeOf(outcome.record), null);
+  });
+}
+
+test('contract check: reasons never quote the value they refuse', () => {
+  fc.assert(
+    fc.property(fc.string({ minLength: 6 }).filter((s) => !/^-?\d/.test(s) && !['true', 'false'].includes(s)), (secret) => {
+      const outcome = compileContract(contract, true)({ name: 'a', age: secret });
+      return !outcome.ok && !outcome.reason.includes(secret);
+    }),
+    { seed: 20261130, numRuns: 2000 },
+  );
+});
+
+test('contract check: any JSON value gives a record or a reason, never an exception', () => {
+  const check = compileContract(contract, false);
+  fc.assert(
+    fc.property(fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('name', 'age', 'score', 'active', 'born', 'seen', 'note', 'x'), fc.jsonValue())), (value) => {
+      const outcome = check(value);
+      return outcome.ok ? typeof outcome.record === 'object' : typeof outcome.reason === 'string';
+    }),
+    { seed: 7, numRuns: 10000 },
+  );
+});
+
+test('contract check: unknownFields drop removes undeclared fields and counts them', () => {
+  const dropping = contractSchema.parse({ unknownFields: 'drop', fields: { a: { type: 'string', class: 'public' } } });
+  const outcome = compileContract(dropping, false)({ a: 'x', b: 1, c: 2 });
+  assert.ok(outcome.ok);
+  assert.deepEqual({ ...outcome.record }, { a: 'x' });
+  assert.equal(outcome.droppedUnknown, 2);
+});
