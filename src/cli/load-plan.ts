@@ -14,8 +14,8 @@ export interface LoadedPlan {
   plan: Plan;
 }
 
-export async function loadPlan(specPath: string, registry: ComponentRegistry): Promise<LoadedPlan> {
-  const loaded = await loadSpec(specPath, registry);
+export async function loadPlan(specPath: string, registry: ComponentRegistry, cwd?: string): Promise<LoadedPlan> {
+  const loaded = await loadSpec(specPath, registry, cwd);
   const spec = loaded.result.spec;
   if (spec) return { loaded, plan: planPipeline(spec) };
 

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { SluiceError } from '../errors.ts';
 import { parseYamlSpec } from '../spec/yaml-document.ts';
 import { formatLocation, formatPath } from '../spec/location.ts';
+import { knownKeysAt } from '../spec/schema-walk.ts';
+import { didYouMean } from '../spec/did-you-mean.ts';
 
 export const SETTINGS_FILE = 'sluice.settings.yaml';
 
@@ -43,9 +45,17 @@ export async function loadSettings(cwd: string): Promise<Settings> {
     const result = settingsSchema.safeParse(data);
     if (!result.success) {
       throw new SluiceError('SLUICE_SETTINGS_INVALID', `${SETTINGS_FILE} is not valid`, {
-        details: result.error.issues.map((i) => {
+        details: result.error.issues.flatMap((i) => {
           const p = i.path.filter((x): x is string | number => typeof x !== 'symbol');
-          return `${formatLocation(parsed.locator.locate(p))}  ${formatPath(p)}: ${i.message}`;
+          // zod puts an unknown key's issue on its parent object: point at each key, as spec validation does.
+          if (i.code === 'unrecognized_keys') {
+            const known = knownKeysAt(settingsSchema, p);
+            return i.keys.map((key) => {
+              const hint = didYouMean(key, known) || ` Allowed here: ${known.join(', ')}.`;
+              return `${formatLocation(parsed.locator.locate([...p, key]))}  ${formatPath([...p, key])}: unknown key '${key}'.${hint}`;
+            });
+          }
+          return [`${formatLocation(parsed.locator.locate(p))}  ${formatPath(p)}: ${i.message}`];
         }),
       });
     }

@@ -52,9 +52,9 @@ async function importSpec(file: string): Promise<unknown> {
   }
 }
 
-/** Reads and validates `path`. Throws only when the file cannot be read; spec problems come back as issues. */
-export async function loadSpec(path: string, registry: ComponentRegistry): Promise<LoadedSpec> {
-  const file = resolve(path);
+/** Reads and validates `path` (relative to `cwd`). Throws only when the file cannot be read; spec problems come back as issues. */
+export async function loadSpec(path: string, registry: ComponentRegistry, cwd = process.cwd()): Promise<LoadedSpec> {
+  const file = resolve(cwd, path);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -15,7 +15,7 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
     .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
     .option('--json', 'print the findings as JSON')
     .action(async (specPath: string, options: { json?: boolean }) => {
-      const { plan } = await loadPlan(specPath, context.registry);
+      const { plan } = await loadPlan(specPath, context.registry, context.cwd);
       if (options.json) println(context.stdout, JSON.stringify({ pipeline: plan.spec.pipeline, findings: plan.findings }, null, 2));
       else if (plan.findings.length === 0) {
         const fields = plan.sinks.map((s) => `${s.sink.name} (${s.sink.clearance}): ${s.fields.map((f) => (f.protectedBy ? `${f.name}*` : f.name)).join(', ')}`);

@@ -33,7 +33,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
         throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
       }
-      const { loaded, plan } = await loadPlan(specPath, context.registry);
+      const { loaded, plan } = await loadPlan(specPath, context.registry, context.cwd);
       if (hasErrors(plan.findings)) {
         println(context.stderr, formatFindings(plan.findings));
         throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${plan.spec.pipeline}' was not run: fix the errors above first (see 'sluice check')`);

@@ -1,0 +1,285 @@
+// End-to-end tests of bad input through the `sluice` CLI: each is refused with its code, its place and no stack trace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../src/cli/main.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'sluice.js');
+const RECORDS = 45;
+const BAD = 35;
+/** A fixed modification time: a file fixed in place keeps its size and mtime, so the run may resume on it. */
+const MTIME = 1_700_000_000;
+
+const SPEC = `pipeline: bad-input
+source:
+  file: { path: data.jsonl }
+contract:
+  fields:
+    id:    { type: string, class: internal }
+    email: { type: string, class: restricted }
+steps:
+  - mask: { fields: [email] }
+sinks:
+  - file: { dir: out, clearance: internal }
+runtime: { batchSize: 10 }
+`;
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Runs `sluice <args>` in this process, in `cwd`, with logs silenced (they go to fd 2, not to `stderr`). */
+async function sluice(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(['node', 'sluice', '--log-level', 'silent', ...args], { cwd, stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+function assertNoStack(stderr: string): void {
+  assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m, 'stderr holds a stack trace');
+  assert.ok(!stderr.includes('node:internal'), 'stderr mentions node:internal');
+}
+
+/** A temp dir holding the spec (edited by `edit`) and, when given, the data file. */
+function workspace(edit: (spec: string) => string = (s) => s, data?: { name: string; bytes: Buffer }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bad-'));
+  writeFileSync(join(dir, 'pipeline.yaml'), edit(SPEC));
+  if (data) writeData(dir, data.name, data.bytes);
+  return dir;
+}
+
+function writeData(dir: string, name: string, bytes: Buffer): void {
+  writeFileSync(join(dir, name), bytes);
+  utimesSync(join(dir, name), MTIME, MTIME);
+}
+
+interface RunJson {
+  id: string;
+  status: string;
+  attempts: number;
+  error?: string;
+  totals: { batches: number; recordsIn: number; quarantined: number };
+}
+
+async function runsJson(dir: string): Promise<RunJson[]> {
+  const { code, stdout, stderr } = await sluice(dir, 'runs', '--json');
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout) as RunJson[];
+}
+
+/** The ids in every part file of run `runId` in the sink, in order. */
+function sinkIds(dir: string, runId: string, upToBatch = Infinity): string[] {
+  const root = join(dir, 'out', 'bad-input', runId);
+  const parts = readdirSync(root).filter((name) => name.startsWith('part-') && Number(name.slice(5, 11)) <= upToBatch).sort();
+  return parts.flatMap((name) => readFileSync(join(root, name), 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id));
+}
+
+const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `r${from + i}`);
+
+// ---- spec and settings problems: exit 2, file:line:column, nothing run ----
+
+const SPEC_CASES: { name: string; edit: (s: string) => string; expect: RegExp[] }[] = [
+  { name: 'malformed YAML', edit: (s) => s.replace('[email]', '[email'), expect: [/pipeline\.yaml:9:\d+ .*YAML syntax/] },
+  {
+    name: 'an unknown key with a typo',
+    edit: (s) => s.replace('clearance:', 'clearence:'),
+    expect: [/pipeline\.yaml:11:\d+\s+sinks\[0\]\.file\.clearence: unknown key 'clearence'\. Did you mean 'clearance'\?/],
+  },
+  { name: 'a value of the wrong type', edit: (s) => s.replace('batchSize: 10', 'batchSize: ten'), expect: [/pipeline\.yaml:12:\d+\s+runtime\.batchSize: .*expected number/] },
+  {
+    name: 'several problems at once',
+    edit: (s) => s.replace('clearance:', 'clearence:').replace('batchSize: 10', 'batchSize: ten').replace('[email]', '[emial]').replace('sinks:', '  - masq: { fields: [id] }\nsinks:'),
+    expect: [/has 5 problems/, /pipeline\.yaml:12:\d+ .*clearence/, /pipeline\.yaml:13:\d+ .*batchSize/, /pipeline\.yaml:10:\d+ .*unknown step 'masq'\. Did you mean 'mask'\?/, /pipeline\.yaml:9:\d+ .*'emial'.*Did you mean 'email'/],
+  },
+];
+
+for (const { name, edit, expect } of SPEC_CASES) {
+  test(`spec with ${name}: check and run exit 2 with SLUICE_SPEC_INVALID and the place, and nothing runs`, async () => {
+    const dir = workspace(edit, { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
+    for (const args of [['check'], ['run', '--progress', 'none']]) {
+      const { code, stderr } = await sluice(dir, ...args);
+      const command = args.join(' ');
+      assert.equal(code, 2, `${command}: ${stderr}`);
+      assert.match(stderr, /error SLUICE_SPEC_INVALID: pipeline\.yaml has \d+ problems?; nothing was run/);
+      for (const pattern of expect) assert.match(stderr, pattern, command);
+      assertNoStack(stderr);
+    }
+    assert.deepEqual(await runsJson(dir), []);
+    assert.ok(!existsSync(join(dir, 'out')));
+  });
+}
+
+test('a step naming a field the contract lacks: check and run exit 1 with SLC102, the place and a suggestion', async () => {
+  const dir = workspace((s) => s.replace('[email]', '[emial]'), { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
+  const check = await sluice(dir, 'check');
+  // A lone unknown field is a plan finding (exit 1 like any finding), not a schema problem (exit 2).
+  assert.equal(check.code, 1);
+  assert.match(check.stdout, /pipeline\.yaml:9:\d+\s+error SLC102 unknown-field: .*'emial'.*Did you mean 'email'\?/);
+  const run = await sluice(dir, 'run', '--progress', 'none');
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /SLC102/);
+  assert.match(run.stderr, /SLUICE_PLAN_REJECTED/);
+  assertNoStack(run.stderr);
+  assert.ok(!existsSync(join(dir, 'out')));
+});
+
+test('a settings file with a typo key: exit 2 with SLUICE_SETTINGS_INVALID, its line and a suggestion', async () => {
+  const dir = workspace(undefined, { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
+  writeFileSync(join(dir, 'sluice.settings.yaml'), 'stateDir: .sluice\nlgo:\n  level: info\n');
+  for (const args of [['run', '--progress', 'none'], ['runs']]) {
+    const { code, stderr } = await sluice(dir, ...args);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /SLUICE_SETTINGS_INVALID/);
+    assert.match(stderr, /sluice\.settings\.yaml:2:1\s+lgo: unknown key 'lgo'\. Did you mean 'log'\?/);
+    assertNoStack(stderr);
+  }
+  assert.ok(!existsSync(join(dir, 'out')));
+  assert.ok(!existsSync(join(dir, '.sluice')), 'state was created despite broken settings');
+});
+
+// ---- unreadable input: exit 1 (the run failed), SLUICE_INPUT_UNREADABLE naming the path ----
+
+test('a missing input file: the real binary exits 1 with SLUICE_INPUT_UNREADABLE naming the path, logs and all free of stacks', async () => {
+  const dir = workspace();
+  const child = spawn(process.execPath, [BIN, 'run', '--progress', 'none'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: it does not exist/);
+  assert.ok(stderr.includes(join(dir, 'data.jsonl')), 'the message does not name the path');
+  assertNoStack(stderr);
+});
+
+test('an input that is a directory: exit 1 with SLUICE_INPUT_UNREADABLE', async () => {
+  const dir = workspace();
+  mkdirSync(join(dir, 'data.jsonl'));
+  const { code, stderr } = await sluice(dir, 'run', '--progress', 'none');
+  assert.equal(code, 1);
+  assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: it is not a regular file/);
+  assertNoStack(stderr);
+});
+
+test('an input without read permission: exit 1 with SLUICE_INPUT_UNREADABLE', async (t) => {
+  const dir = workspace(undefined, { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
+  chmodSync(join(dir, 'data.jsonl'), 0o000);
+  try {
+    accessSync(join(dir, 'data.jsonl'), constants.R_OK);
+    t.skip('this user reads files whatever their mode (root); the directory case covers an unreadable input');
+    return;
+  } catch {
+    // Unreadable, as intended.
+  }
+  const { code, stderr } = await sluice(dir, 'run', '--progress', 'none');
+  assert.equal(code, 1);
+  assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: permission is denied/);
+  assertNoStack(stderr);
+});
+
+// ---- malformed records: the run fails at file:line after committing earlier batches, and resumes once fixed ----
+
+interface DataCase {
+  name: string;
+  file: string;
+  /** Extra source options. */
+  options?: string;
+  /** Line `BAD`'s record, broken, and the file line it sits on. */
+  bad: Buffer;
+  line: number;
+  reason: RegExp;
+  header?: string;
+}
+
+const jsonl = (i: number) => `{"id":"r${i}","email":"e${i}@x.io"}`;
+const DATA_CASES: DataCase[] = [
+  { name: 'a CSV row with the wrong column count', file: 'data.csv', header: 'id,email', bad: Buffer.from(`r${BAD},e${BAD}@x.io,extra`), line: BAD + 1, reason: /has 3 fields, expected 2/ },
+  { name: 'a line over maxLineBytes', file: 'data.jsonl', options: ', maxLineBytes: 100', bad: Buffer.from(`{"id":"r${BAD}","email":"${'a'.repeat(200)}"}`), line: BAD, reason: /longer than maxLineBytes \(100 bytes\)/ },
+  { name: 'invalid UTF-8 in a JSONL line', file: 'data.jsonl', bad: Buffer.concat([Buffer.from(`{"id":"r${BAD}","email":"e${BAD}`), Buffer.from([0xff]), Buffer.from('@x.io"}')]), line: BAD, reason: /byte 0xFF .* is not valid UTF-8/ },
+];
+
+/** The data file with record BAD broken, or fixed in place: same size, so that the run may resume. */
+function dataFile(c: DataCase, fixed: boolean): Buffer {
+  const good = (i: number) => (c.header ? `r${i},e${i}@x.io` : jsonl(i));
+  let bad = c.bad;
+  if (fixed) {
+    const line = good(BAD);
+    // CSV: pad the email; JSON Lines: blank lines, which are skipped, so the line stays under maxLineBytes.
+    bad = Buffer.from(c.header ? line + 'x'.repeat(c.bad.length - line.length) : line + '\n'.repeat(c.bad.length - line.length));
+    assert.equal(bad.length, c.bad.length);
+  }
+  const lines = ids(1, RECORDS).map((_, k) => (k + 1 === BAD ? bad : Buffer.from(good(k + 1))));
+  return Buffer.concat([...(c.header ? [Buffer.from(c.header + '\n')] : []), ...lines.flatMap((l) => [l, Buffer.from('\n')])]);
+}
+
+const specFor = (c: DataCase, extra = '') => (s: string) => s.replace('{ path: data.jsonl }', `{ path: ${c.file}${c.options ?? ''}${extra} }`);
+
+for (const c of DATA_CASES) {
+  test(`${c.name}: the run fails at ${c.file}:${c.line} after committing earlier batches; fixed, it resumes to exactly once`, async () => {
+    const dir = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
+    const failed = await sluice(dir, 'run', '--progress', 'none');
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, new RegExp(`error SLUICE_INPUT_MALFORMED: ${c.file.replace('.', '\\.')}:${c.line}: `));
+    assert.match(failed.stderr, c.reason);
+    assert.match(failed.stderr, /onMalformed: quarantine/);
+    assertNoStack(failed.stderr);
+
+    const [listed] = await runsJson(dir);
+    assert.ok(listed);
+    const shown = await sluice(dir, 'runs', listed.id, '--json');
+    const run = JSON.parse(shown.stdout) as RunJson;
+    assert.equal(run.status, 'failed');
+    assert.ok(run.totals.batches >= 2, `only ${run.totals.batches} batches were committed before line ${c.line}`);
+    assert.ok(run.error?.includes(`${c.file}:${c.line}`));
+    assert.deepEqual(sinkIds(dir, run.id, run.totals.batches), ids(1, run.totals.batches * 10), 'the committed batches are not in the sink');
+
+    writeData(dir, c.file, dataFile(c, true));
+    const resumed = await sluice(dir, 'run', '--progress', 'none');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(resumed.stdout.includes(`run ${run.id} `), 'the rerun did not resume the failed run');
+    const runs = await runsJson(dir);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]?.status, 'succeeded');
+    assert.equal(runs[0]?.attempts, 2);
+    assert.deepEqual(sinkIds(dir, run.id), ids(1, RECORDS), 'the sink does not hold every record exactly once');
+  });
+
+  test(`${c.name} with onMalformed: quarantine: the run finishes and the record is quarantined with its reason`, async () => {
+    const dir = workspace(specFor(c, ', onMalformed: quarantine'), { name: c.file, bytes: dataFile(c, false) });
+    const { code, stdout, stderr } = await sluice(dir, 'run', '--progress', 'none');
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /quarantined\s+1\b/);
+    const [run] = await runsJson(dir);
+    assert.ok(run);
+    assert.deepEqual(sinkIds(dir, run.id), ids(1, RECORDS).filter((id) => id !== `r${BAD}`));
+    const qdir = join(dir, '.sluice', 'quarantine', 'bad-input', run.id);
+    const entries = readdirSync(qdir).flatMap((name) => readFileSync(join(qdir, name), 'utf8').split('\n').filter((l) => l !== ''));
+    assert.equal(entries.length, 1);
+    const entry = JSON.parse(entries[0] ?? '{}') as { ref: string; reason: string };
+    assert.equal(entry.ref, `${c.file}:${c.line}`);
+    assert.match(entry.reason, c.reason);
+  });
+}
+
+test('an input changed by a plain edit is not resumed: SLUICE_RESUME_MISMATCH says to use --fresh, which then runs', async () => {
+  const c = DATA_CASES[2] as DataCase;
+  const dir = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
+  assert.equal((await sluice(dir, 'run', '--progress', 'none')).code, 1);
+  writeFileSync(join(dir, c.file), dataFile(c, true));
+  utimesSync(join(dir, c.file), MTIME + 60, MTIME + 60);
+  const refused = await sluice(dir, 'run', '--progress', 'none');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /error SLUICE_RESUME_MISMATCH: .*changed since the interrupted run.*--fresh/);
+  assertNoStack(refused.stderr);
+  const fresh = await sluice(dir, 'run', '--progress', 'none', '--fresh');
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.match(fresh.stdout, /records in\s+45\b/);
+});
