@@ -12,10 +12,11 @@ import { planPipeline } from '../plan/plan.ts';
 import { runPipeline } from './executor.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import { isSluiceError } from '../errors.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { maskStep } from '../privacy/transforms/mask.ts';
 import { customStep, defineStep } from '../steps/custom-step.ts';
 import { renameStep } from '../steps/rename.ts';
-import { collected, collectingSink, datasets, failures, memorySource, sinkRecords, systemError } from '../../test/support/memory-components.ts';
+import { collected, collectingSink, datasets, failures, memorySource, sinkRecords, SOURCE_FAILS_HERE, systemError } from '../../test/support/memory-components.ts';
 
 const registry = new ComponentRegistry([memorySource, collectingSink, maskStep, renameStep, customStep]);
 const silent = pino({ level: 'silent' });
@@ -203,13 +204,13 @@ test('a custom step sees only the fields it declared it reads', async () => {
   await store.close();
 });
 
-test('a step that throws quarantines the record with the step named in the reason', async () => {
+test('a step that throws quarantines the record with the step named in the reason, without its message (which may quote values)', async () => {
   const fragile = defineStep({
     name: 'fragile',
     reads: ['age'],
     writes: { decade: { type: 'integer' } },
     apply: (input) => {
-      if (input.age === 25) throw new Error('cannot handle 25');
+      if (input.age === 25) throw new TypeError(`cannot handle ${String(input.age)} for ${String(input.id)}`);
       return { decade: Math.floor(Number(input.age) / 10) };
     },
   });
@@ -217,7 +218,8 @@ test('a step that throws quarantines the record with the step named in the reaso
   const result = await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: fragile }] }), store, stateDir: dir, specHash: 'h', logger: silent });
   assert.equal(result.run.totals.quarantined, 1);
   const line = readdirSync(result.quarantineDir).map((n) => readFileSync(join(result.quarantineDir, n), 'utf8')).join('');
-  assert.match(line, /steps\[1\] custom failed: cannot handle 25/);
+  assert.match(line, /"reason":"steps\[1\] custom failed: it threw TypeError/);
+  assert.ok(!/cannot handle/.test(line), 'the thrown message (which quotes the record) is not in the reason');
   await store.close();
 });
 
@@ -241,4 +243,58 @@ test('retention: a successful run removes sink and quarantine folders of runs ol
   assert.equal(existsSync(join(root, 'out', 'test', recent)), true);
   assert.equal(existsSync(join(root, 'out', 'test', current)), true);
   assert.equal(existsSync(join(root, 'out', 'test', 'not-a-run')), true, 'folders that are not run ids are never touched');
+});
+
+test('a source that fails mid-run: the batch in flight settles first, and checkpoints match what the sink holds', async () => {
+  const records: unknown[] = customers(35);
+  records[24] = SOURCE_FAILS_HERE;
+  datasets.set('customers', records);
+  const { dir, store } = freshStore();
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_INPUT_MALFORMED'));
+  const [run] = await store.listRuns();
+  assert.equal(run?.status, 'failed');
+  assert.equal((await store.lastCheckpoint(run?.id ?? ''))?.batch, 2);
+  assert.equal(run?.totals.batches, 2);
+  assert.deepEqual([...(collected.get('out')?.keys() ?? [])], [1, 2]);
+  await store.close();
+});
+
+test('a checkpoint that fails to commit does not count: totals stay at the last committed batch, and resume completes', async () => {
+  const { dir, store } = freshStore();
+  let commits = 0;
+  const flaky: StateStore = {
+    createRun: (run) => store.createRun(run),
+    getRun: (id) => store.getRun(id),
+    findUnfinished: (pipeline) => store.findUnfinished(pipeline),
+    resumeRun: (id, pid) => store.resumeRun(id, pid),
+    commitCheckpoint: async (checkpoint) => {
+      if (++commits === 2) throw new Error('database is locked');
+      return store.commitCheckpoint(checkpoint);
+    },
+    lastCheckpoint: (id) => store.lastCheckpoint(id),
+    finishRun: (id, outcome) => store.finishRun(id, outcome),
+    listRuns: (options) => store.listRuns(options),
+    close: () => store.close(),
+  };
+  await assert.rejects(runPipeline({ plan: specFor(), store: flaky, stateDir: dir, specHash: 'h', logger: silent }), /locked/);
+  const [failed] = await store.listRuns();
+  assert.equal(failed?.totals.recordsIn, 10);
+  assert.equal(failed?.totals.batches, 1);
+  const resumed = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  assert.equal(resumed.run.totals.recordsIn, 35);
+  assert.equal(sinkRecords('out').length, 35);
+  await store.close();
+});
+
+test('retention through a run: quarantine folders of runs older than the retention are removed, and the summary counts them', async () => {
+  const { mkdirSync, existsSync } = await import('node:fs');
+  const { newRunId } = await import('./run-id.ts');
+  const { dir, store } = freshStore();
+  const old = newRunId(new Date(Date.now() - 10 * 86_400_000));
+  mkdirSync(join(dir, 'quarantine', 'test', old), { recursive: true });
+  const result = await runPipeline({ plan: specFor({ retention: '7d' }), store, stateDir: dir, specHash: 'h', logger: silent });
+  assert.equal(result.pruned, 1);
+  assert.equal(existsSync(join(dir, 'quarantine', 'test', old)), false);
+  assert.equal(existsSync(result.quarantineDir), true);
+  await store.close();
 });

@@ -5,6 +5,7 @@ import { SluiceError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
+import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext } from '../spec/component.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { SourceBatch } from '../connectors/source.ts';
@@ -19,10 +20,10 @@ import type { StepInstance } from './step.ts';
 import { claimRun } from './claim-run.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { parseDuration } from '../spec/duration.ts';
+import type { ClaimedRun } from './claim-run.ts';
 
 /** Heap size past which garbage is collected between batches: keeps a streaming run's RSS flat and low. */
 const HEAP_BUDGET_BYTES = 128 * 1024 * 1024;
-import type { ClaimedRun } from './claim-run.ts';
 
 export interface RunRequest {
   plan: Plan;
@@ -71,6 +72,16 @@ function addCounts(into: Record<string, number>, from: Record<string, number> | 
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
+/**
+ * The quarantine reason for a step that threw. A Sluice error's message is ours and safe to keep; any other
+ * message may quote the record ("Cannot convert 123-45-6789 to a BigInt"), so only its kind is kept.
+ */
+function stepFailure(label: string, error: unknown): string {
+  if (error instanceof SluiceError) return `${label} failed: ${error.message}`;
+  const kind = error instanceof Error ? error.name : typeof error;
+  return `${label} failed: it threw ${kind} (its message is not kept, as it may quote record values)`;
+}
+
 /** Runs every record of a batch through the contract and the steps; splits it into good and quarantined. */
 function processBatch(
   batch: SourceBatch,
@@ -96,7 +107,7 @@ function processBatch(
       try {
         record = step.instance.apply(record);
       } catch (error) {
-        failure = `${step.label} failed: ${error instanceof Error ? error.message : String(error)}`;
+        failure = stepFailure(step.label, error);
         break;
       }
     }
@@ -139,13 +150,16 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const claimed = await claimRun(store, { pipeline: spec.pipeline, specHash: request.specHash, fresh: request.fresh ?? false }, logger);
   const runId = claimed.run.id;
   const attemptStarted = Date.now();
-  const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? claimed.run.totals);
+  // Totals always match the last committed checkpoint (none yet: empty), never what a failed attempt counted.
+  const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());
   const baseActiveMs = totals.activeMs;
   let batchNo = claimed.checkpoint?.batch ?? 0;
   const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline };
   const sinks: Sink[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId);
   let closeReader: (() => Promise<void>) | undefined;
+  /** The batch being written and committed while the next is processed. */
+  let inFlight: Promise<void> | undefined;
   let pruned = 0;
 
   try {
@@ -175,14 +189,17 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
         ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
         withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
       ]);
-      totals.recordsIn += processed.recordsIn;
-      totals.quarantined += rejected.length;
-      totals.unknownFieldsDropped += processed.unknownFieldsDropped;
-      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
-      addCounts(totals.protectedFields, processed.protectedFields);
-      totals.batches = number;
-      totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
-      await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals });
+      const next: RunTotals = structuredClone(totals);
+      next.recordsIn += processed.recordsIn;
+      next.quarantined += rejected.length;
+      next.unknownFieldsDropped += processed.unknownFieldsDropped;
+      for (const sink of sinks) next.recordsOut[sink.settings.name] = (next.recordsOut[sink.settings.name] ?? 0) + good.length;
+      addCounts(next.protectedFields, processed.protectedFields);
+      next.batches = number;
+      next.activeMs = baseActiveMs + (Date.now() - attemptStarted);
+      await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next });
+      // Only a committed batch counts: a failed commit leaves the totals as the last checkpoint has them.
+      Object.assign(totals, next);
       logger.debug({ runId, batch: number, records: processed.recordsIn, quarantined: rejected.length }, 'batch committed');
       progress.update({ records: totals.recordsIn, ...reader.progress() });
       memory.check();
@@ -190,12 +207,10 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 
     // One batch is written while the next is read and processed; batches still commit strictly in order,
     // and at most two are in memory.
-    let inFlight: Promise<void> | undefined;
     for await (const batch of reader.batches(spec.runtime.batchSize)) {
       batchNo++;
       const processed = processBatch(batch, validate, steps, allowed);
       if (inFlight) await inFlight;
-    if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, logger);
       inFlight = commitBatch(batchNo, processed);
       // Rejections are handled where inFlight is awaited; this only keeps Node from calling them unhandled.
       inFlight.catch(() => undefined);
@@ -211,11 +226,13 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals });
     logger.info({ runId, totals }, 'run succeeded');
   } catch (error) {
+    // Let the batch in flight finish (or fail) first, so the run is marked failed after its last checkpoint.
+    await inFlight?.catch(() => undefined);
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
     const message = error instanceof Error ? error.message : String(error);
     await store.finishRun(runId, { status: 'failed', finishedAt: new Date().toISOString(), totals, error: message });
-    logger.error({ runId, code: (error as SluiceError).code, err: message, afterBatch: batchNo }, 'run failed');
+    logger.error({ runId, code: (error as SluiceError).code, err: message, lastCommittedBatch: totals.batches }, 'run failed');
     throw error;
   } finally {
     await closeReader?.().catch(() => undefined);

@@ -6,9 +6,12 @@ import { Sink } from '../../src/connectors/sink.ts';
 import type { SinkBatch, SinkRunInfo, SinkSettings } from '../../src/connectors/sink.ts';
 import type { SourceBatch, SourceReader } from '../../src/connectors/source.ts';
 import type { DataRecord } from '../../src/runtime/record.ts';
+import { SluiceError } from '../../src/errors.ts';
 
 /** Records the memory source serves, by dataset name. */
 export const datasets = new Map<string, unknown[]>();
+/** Put this in a dataset to make the source fail when it reaches it, as a malformed line would. */
+export const SOURCE_FAILS_HERE = Symbol('source fails here');
 
 export const memorySource = defineSource({
   name: 'memory',
@@ -26,6 +29,7 @@ export const memorySource = defineSource({
             while (index < records.length) {
               const start = index;
               const slice = records.slice(start, start + size);
+              if (slice.includes(SOURCE_FAILS_HERE)) throw new SluiceError('SLUICE_INPUT_MALFORMED', `memory:${start + slice.indexOf(SOURCE_FAILS_HERE) + 1}: cannot be read`);
               index = start + slice.length;
               yield { records: slice, refs: slice.map((_, i) => `memory:${start + i + 1}`), malformed: [], end: { index } };
             }
