@@ -1,7 +1,7 @@
 // Measures the embedded runtime on the quickstart pipeline against a plain read-parse-write loop over the same
 // file (the floor), in one process run, and reports the ratio and peak RSS. The benchmark harness issue folds
 // this into `npm run bench`; until then: `npx tsx bench/runtime-throughput.ts [records]`.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,3 +60,4 @@ console.log(`input: ${records.toLocaleString('en-US')} records, ${mb(size)} MiB`
 console.log(`floor  (readline + JSON.parse + JSON.stringify + write): ${rate(floorMs).toLocaleString('en-US')} records/s, peak RSS ${mb(floorRss)} MiB`);
 console.log(`sluice (quickstart: contract, 2 masks, rename, 2 file sinks, checkpoints): ${rate(sluiceMs).toLocaleString('en-US')} records/s, peak RSS ${mb(peakRss)} MiB`);
 console.log(`ratio sluice/floor: ${(floorMs / sluiceMs).toFixed(2)}`);
+rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync, createReadStream } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, createReadStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,6 +72,8 @@ async function countIds(dir: string): Promise<{ total: number; unique: number; p
 
 test(`SIGKILL at ${KILLS} random points of a ${RECORDS}-record run: after reruns every record is in the sink exactly once`, { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
+  // About 700 MB of input and output: removed whatever the outcome.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
   await writeCustomers(join(dir, 'customers.jsonl'), RECORDS);
   const random = seeded(42);
