@@ -232,6 +232,13 @@ const CASES: LineageCase[] = [
     reaches: { open: [{ name: 'country_upper', class: 'restricted', protectedBy: undefined, origins: ['email', 'country'] }] },
   },
   {
+    name: 'a custom step overwriting a field it does not read is SLC104 (it would relabel a restricted value)',
+    fields: { ssn: 'restricted', zip: 'public' },
+    steps: [custom({ name: 'relabel', reads: ['zip'], writes: { ssn: { type: 'string' } } })],
+    sinks: [{ name: 'open', clearance: 'public', fields: ['zip'] }],
+    findings: [{ rule: 'SLC104', field: 'ssn' }],
+  },
+  {
     name: 'masking a public field leaves it public: protection never raises a class',
     fields: { country: 'public' },
     steps: [{ mask: { fields: ['country'] } }],

@@ -93,6 +93,17 @@ class StepContext implements StepPlanContext {
   }
 
   derive(field: string, options: { type: FieldFlow['type']; from: readonly string[]; residual?: Classification; effect: string }, at: SpecPath): void {
+    if (this.#flows.has(field) && !options.from.includes(field)) {
+      // Overwriting a field the step does not read would hide the old value's lineage behind the new one's.
+      this.#findings.push({
+        rule: 'SLC104',
+        severity: 'error',
+        message: `${this.label} writes field '${field}', which already exists and which it does not read`,
+        location: this.#spec.locator.locate([...this.#use.path, ...at]),
+        field,
+        fix: `write a new field name, or declare '${field}' among the fields the step reads`,
+      });
+    }
     const inputs = options.from.map((name) => this.read(name, at)).filter((f): f is FieldFlow => f !== undefined);
     const sourceClass = highest(inputs.map((f) => f.sourceClass));
     const plainClass = highest(inputs.map((f) => f.class));

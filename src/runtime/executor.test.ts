@@ -298,3 +298,20 @@ test('retention through a run: quarantine folders of runs older than the retenti
   assert.equal(existsSync(result.quarantineDir), true);
   await store.close();
 });
+
+test('a custom step that does not return a declared output gets the record quarantined, so the old value cannot slip through', async () => {
+  const lazy = defineStep({ name: 'lazy', reads: ['email'], writes: { email: { type: 'string', protective: 'internal' } }, apply: () => ({}) });
+  const { dir, store } = freshStore();
+  const result = await runPipeline({ plan: specFor({ steps: [{ custom: lazy }] }), store, stateDir: dir, specHash: 'h', logger: silent });
+  assert.equal(result.run.totals.quarantined, 35);
+  assert.equal(sinkRecords('out').length, 0);
+  await store.close();
+});
+
+test('a custom step definition cannot be changed after defineStep (plan and run see the same declaration)', () => {
+  const reads = ['id'];
+  const step = defineStep({ name: 'x', reads, writes: { n: { type: 'integer' } }, apply: () => ({ n: 1 }) });
+  reads.push('email');
+  assert.deepEqual([...step.reads], ['id']);
+  assert.throws(() => (step.reads as string[]).push('email'));
+});

@@ -33,7 +33,7 @@ export interface CustomStepDefinition {
   /** Fields the step removes after writing. */
   drops?: readonly string[];
   /** Computes the written fields from the read ones. */
-  apply(input: Readonly<DataRecord>): Record<string, unknown>;
+  apply: (input: Readonly<DataRecord>) => Record<string, unknown>;
 }
 
 const CUSTOM_STEP = Symbol.for('sluice.custom-step');
@@ -53,7 +53,16 @@ export function defineStep(definition: CustomStepDefinition): CustomStepDefiniti
   if (!checked.success) {
     throw new SluiceError('SLUICE_SPEC_INVALID', `custom step ${JSON.stringify(definition?.name)} is malformed: ${z.prettifyError(checked.error)}`);
   }
-  return Object.defineProperty({ ...definition }, CUSTOM_STEP, { value: true });
+  // A private, frozen copy: the planner and the runtime read these lists at different times, and the spec
+  // must not be able to change them in between.
+  const copy: CustomStepDefinition = {
+    name: definition.name,
+    reads: Object.freeze([...definition.reads]),
+    writes: Object.freeze(Object.fromEntries(Object.entries(definition.writes).map(([k, v]) => [k, Object.freeze({ ...v })]))),
+    ...(definition.drops ? { drops: Object.freeze([...definition.drops]) } : {}),
+    apply: definition.apply,
+  };
+  return Object.freeze(Object.defineProperty(copy, CUSTOM_STEP, { value: true }));
 }
 
 function isCustomStep(value: unknown): value is CustomStepDefinition {
@@ -73,10 +82,9 @@ export const customStep = defineStepComponent({
     const label = `custom step '${step.name}'`;
     const inputs = step.reads.filter((field, i) => context.read(field, ['reads', i]) !== undefined);
     for (const [field, output] of Object.entries(step.writes)) {
-      const from = inputs;
       context.derive(
         field,
-        { type: output.type, from, effect: output.protective ? `${label} protects` : `${label} computes`, ...(output.protective ? { residual: output.protective } : {}) },
+        { type: output.type, from: inputs, effect: output.protective ? `${label} protects` : `${label} computes`, ...(output.protective ? { residual: output.protective } : {}) },
         ['writes', field],
       );
     }
@@ -91,11 +99,18 @@ export const customStep = defineStepComponent({
         const view = Object.create(null) as DataRecord;
         for (const field of reads) view[field] = record[field];
         const out = step.apply(Object.freeze(view));
-        for (const [field, value] of Object.entries(out)) {
+        for (const field of Object.keys(out)) {
           if (!writes.has(field)) {
             throw new SluiceError('SLUICE_STEP_FAILED', `custom step '${step.name}' wrote field '${field}', which it does not declare in 'writes'`);
           }
-          record[field] = value;
+        }
+        // Every declared output must be returned: a missing one would leave the old value under a lineage the
+        // planner no longer has for it.
+        for (const field of writes) {
+          if (!Object.prototype.hasOwnProperty.call(out, field)) {
+            throw new SluiceError('SLUICE_STEP_FAILED', `custom step '${step.name}' did not return field '${field}', which it declares in 'writes' (return null for no value)`);
+          }
+          record[field] = out[field];
         }
         for (const field of drops) delete record[field];
         return record;
