@@ -1,5 +1,5 @@
 // The composition root of the `sluice` command: builds the registry, parses arguments, maps errors to exit codes.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { builtinRegistry } from '../builtins.ts';
 import { isSluiceError } from '../errors.ts';
 import type { CliContext } from './context.ts';
@@ -28,7 +28,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     .description('Sluice moves data from sources through protective steps into sinks, and will not run a pipeline that could leak classified data.')
     .option('--state-dir <dir>', 'where state, quarantine and logs live (default: .sluice, or stateDir in sluice.settings.yaml)')
     .option('--log-file <file>', 'write JSON logs to this file (default: stderr; a file under the state dir on a terminal)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({

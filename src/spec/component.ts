@@ -51,6 +51,11 @@ export interface SinkComponent<Name extends string = string, Schema extends z.Zo
   extends ComponentBase<Name, Schema> {
   kind: 'sink';
   create(options: z.output<Schema>, settings: SinkSettings, context: CreateContext): Sink;
+  /**
+   * Where the sink writes, as a path-like string (an absolute folder, `s3://bucket/prefix/`). Two sinks whose
+   * targets are equal or nested would mix data of different clearances, so validation refuses them.
+   */
+  target?(options: z.output<Schema>, baseDir: string): string;
 }
 
 export type AnyComponent = SourceComponent | StepComponent | SinkComponent;

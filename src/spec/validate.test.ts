@@ -227,3 +227,22 @@ describe('component examples', () => {
     }
   }
 });
+
+test('two sinks writing to the same or nested folders are refused (they would mix clearances)', async () => {
+  const { builtinRegistry } = await import('../builtins.ts');
+  const { fileOnlyLocator } = await import('./location.ts');
+  const document = {
+    pipeline: 'p',
+    source: { file: { path: 'in.jsonl' } },
+    contract: { fields: { a: { type: 'string', class: 'restricted' } } },
+    sinks: [
+      { file: { name: 'open', dir: 'out', clearance: 'public', fields: ['a'] } },
+      { file: { name: 'vault', dir: 'out/vault', clearance: 'restricted' } },
+      { file: { name: 'same', dir: './out', clearance: 'restricted' } },
+      { file: { name: 'apart', dir: 'out-2', clearance: 'restricted' } },
+    ],
+  };
+  const result = (await import('./validate.ts')).validateSpec(document, builtinRegistry(), fileOnlyLocator('p.yaml'), '/data');
+  const flagged = result.issues.filter((i) => i.message.includes('nested')).map((i) => i.path[1]);
+  assert.deepEqual(flagged, [1, 2, 2]);
+});

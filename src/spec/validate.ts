@@ -112,6 +112,27 @@ function toSinkUse(slot: { component: AnyComponent; options: unknown; path: Spec
   };
 }
 
+/** True when `a` and `b` are the same place or one lies inside the other. */
+export function targetsOverlap(a: string, b: string): boolean {
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+  return within(a, b) || within(b, a);
+}
+
+/** Sinks writing to the same or nested places would mix data of different clearances: refuse them. */
+function overlappingTargets(sinks: readonly SinkUse[], baseDir: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const targets = sinks.map((sink) => sink.component.target?.(sink.options as never, baseDir));
+  for (let i = 0; i < sinks.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [targets[i], targets[j]];
+      if (a !== undefined && b !== undefined && targetsOverlap(a, b)) {
+        issues.push({ path: sinks[i]?.path ?? [], message: `sink '${sinks[i]?.name}' writes to ${a}, which is the same place as, or nested with, sink '${sinks[j]?.name}' (${b}); give each sink a separate place` });
+      }
+    }
+  }
+  return issues;
+}
+
 /** Validates a parsed spec document. `baseDir` is where relative paths resolve. */
 export function validateSpec(
   document: unknown,
@@ -149,6 +170,8 @@ export function validateSpec(
       issues.push({ path: [...sink.path.slice(0, 2), sink.path[2] ?? '', 'name'], message: `sink name '${sink.name}' is already used by sinks[${first}]; give each sink a unique name` });
     } else seen.set(sink.name, i);
   });
+
+  issues.push(...overlappingTargets(sinkUses, baseDir));
 
   if (issues.length > 0 || !top.success || !source) return { issues, partial };
   const data = top.data;

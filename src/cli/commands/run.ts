@@ -11,6 +11,7 @@ import { runPipeline } from '../../runtime/executor.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
 import { openRuntime } from '../runtime-setup.ts';
+import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
 
@@ -39,6 +40,13 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${plan.spec.pipeline}' was not run: fix the errors above first (see 'sluice check')`);
       }
       const runtime = await openRuntime(context);
+      for (const sink of plan.spec.sinks) {
+        const target = sink.component.target?.(sink.options, plan.spec.baseDir);
+        if (target !== undefined && targetsOverlap(target, runtime.stateDir)) {
+          await runtime.store.close();
+          throw new SluiceError('SLUICE_SETTINGS_INVALID', `the state folder ${runtime.stateDir} (which holds the quarantine) and sink '${sink.name}' (${target}) overlap; move one of them`);
+        }
+      }
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {

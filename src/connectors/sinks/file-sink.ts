@@ -69,4 +69,5 @@ export const fileSink = defineSink({
   spec: fileSinkSpec,
   examples: [{ dir: 'out/customers' }, { dir: '/var/lib/sluice/out', format: 'jsonl' }],
   create: (options, settings, context) => new FileSink(options, settings, context.baseDir),
+  target: (options, baseDir) => resolve(baseDir, options.dir),
 });
