@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   SLUICE_RUN_INTERRUPTED: 'the run was stopped by a signal after committing its last batch',
   SLUICE_STATE_STORE: 'the state store failed or has an unknown schema',
   SLUICE_INIT_EXISTS: 'init would overwrite existing files',
+  SLUICE_IO_FAILED: 'a local file or folder could not be read or written',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -57,4 +58,29 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof SluiceError) return error.retryable;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE_SYSTEM_CODES.has(code);
+}
+
+/** What to do about common file system errors, by errno code. */
+const IO_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full: free space and run again (committed batches are kept)',
+  EDQUOT: 'the disk quota is exhausted: free space and run again',
+  EACCES: 'permission denied: check the owner and mode of the folder',
+  EPERM: 'operation not permitted: check the owner and mode of the folder',
+  EROFS: 'the file system is read-only: choose a writable folder',
+  ENOTDIR: 'a part of the path is a file, not a folder: fix the path',
+  EISDIR: 'the path is a folder where a file was expected: fix the path',
+  ENOENT: 'a part of the path does not exist',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or run again',
+};
+
+/**
+ * Wraps a file system error as a SluiceError with a code, what failed, and what to do; errors that are already
+ * SluiceErrors pass through. Transient errors stay retryable.
+ */
+export function ioFailure(code: ErrorCode, what: string, error: unknown): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  const hint = errno !== undefined ? IO_HINTS[errno] : undefined;
+  const detail = errno ?? (error instanceof Error ? error.message : String(error));
+  return new SluiceError(code, `${what} (${detail})${hint ? `: ${hint}` : ''}`, { cause: error, retryable: isRetryable(error) });
 }

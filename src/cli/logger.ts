@@ -3,12 +3,17 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ioFailure } from '../errors.ts';
 
 export function createLogger(options: { file?: string; level: string }): Logger {
   if (options.file !== undefined) {
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    // Synchronous writes: a crash must not lose the lines that explain it.
-    return pino({ level: options.level, base: { pid: process.pid } }, pino.destination({ dest: options.file, sync: true, mode: 0o600 }));
+    try {
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      // Synchronous writes: a crash must not lose the lines that explain it.
+      return pino({ level: options.level, base: { pid: process.pid } }, pino.destination({ dest: options.file, sync: true, mode: 0o600 }));
+    } catch (error) {
+      throw ioFailure('SLUICE_IO_FAILED', `the log file ${options.file} cannot be written`, error);
+    }
   }
   return pino({ level: options.level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
 }

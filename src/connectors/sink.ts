@@ -3,6 +3,7 @@
 // it, because the runtime only ever calls write(). (The encryption issue adds envelope encryption here.)
 import type { Classification } from '../spec/classification.ts';
 import type { DataRecord } from '../runtime/record.ts';
+import { ioFailure } from '../errors.ts';
 
 /** The settings every sink gets from the plan. */
 export interface SinkSettings {
@@ -27,7 +28,6 @@ export interface SinkBatch {
 export abstract class Sink {
   readonly settings: SinkSettings;
   readonly #fieldSet: ReadonlySet<string>;
-  #written = 0;
 
   constructor(settings: SinkSettings) {
     this.settings = settings;
@@ -49,13 +49,12 @@ export abstract class Sink {
     return out;
   }
 
-  /** Records written by this process. */
-  get written(): number {
-    return this.#written;
-  }
-
   async open(run: SinkRunInfo): Promise<void> {
-    await this._open(run);
+    try {
+      await this._open(run);
+    } catch (error) {
+      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not be opened at ${this.describe()}`, error);
+    }
   }
 
   /**
@@ -64,8 +63,11 @@ export abstract class Sink {
    */
   async write(batch: number, records: readonly DataRecord[]): Promise<void> {
     const projected = records.map((record) => this.#project(record));
-    await this._write({ batch, records: projected });
-    this.#written += projected.length;
+    try {
+      await this._write({ batch, records: projected });
+    } catch (error) {
+      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { expiredRunIds } from './run-id.ts';
+import { ioFailure } from '../errors.ts';
 import { writeFileAtomic, removeStaleTemps } from '../connectors/sinks/atomic-write.ts';
 
 /** One quarantined record: where it came from, why, and the record as it arrived (when it could be parsed). */
@@ -30,7 +31,9 @@ export class Quarantine {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw ioFailure('SLUICE_IO_FAILED', `the quarantine folder ${this.dir} could not be created`, error);
+    });
     await removeStaleTemps(this.dir);
   }
 
@@ -39,6 +42,9 @@ export class Quarantine {
     if (entries.length === 0) return;
     let text = '';
     for (const entry of entries) text += JSON.stringify(entry) + '\n';
-    await writeFileAtomic(join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl`), text);
+    const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl`);
+    await writeFileAtomic(path, text).catch((error: unknown) => {
+      throw ioFailure('SLUICE_IO_FAILED', `the quarantine could not write ${path}`, error);
+    });
   }
 }

@@ -5,7 +5,7 @@ import { join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { SluiceError } from '../../errors.ts';
+import { ioFailure, SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { sampleCustomersJsonl } from '../sample-customers.ts';
 import { SETTINGS_FILE } from '../settings.ts';
@@ -40,8 +40,12 @@ export function registerInit(program: Command, context: CliContext, setExit: (co
         for (const [name] of files) if (await exists(join(root, name))) present.push(name);
         if (present.length > 0) throw new SluiceError('SLUICE_INIT_EXISTS', `${relative(context.cwd, root) || '.'} already has ${present.join(', ')}; use --force to overwrite, or pick an empty folder`);
       }
-      await mkdir(join(root, 'data'), { recursive: true });
-      for (const [name, text] of files) await writeFile(join(root, name), text);
+      try {
+        await mkdir(join(root, 'data'), { recursive: true });
+        for (const [name, text] of files) await writeFile(join(root, name), text);
+      } catch (error) {
+        throw ioFailure('SLUICE_IO_FAILED', `init could not write into ${root}`, error);
+      }
       const where = relative(context.cwd, root) || '.';
       println(context.stdout, `created in ${where}: ${files.map(([name]) => name).join(', ')} (${count} sample customers with fake personal data)`);
       println(context.stdout, `next:${where === '.' ? '' : ` cd ${where} &&`} sluice check && sluice run`);
