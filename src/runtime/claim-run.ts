@@ -33,8 +33,11 @@ export async function claimRun(
       throw new SluiceError('SLUICE_RUN_LOCKED', `run ${unfinished.id} of pipeline '${request.pipeline}' is being run by process ${unfinished.pid}; wait for it to finish, or stop it first`);
     }
     const reason = request.fresh ? 'a fresh run was asked for (--fresh)' : unfinished.specHash !== request.specHash ? 'the spec changed since it was interrupted' : undefined;
+    // Take the run over atomically: if another process got there first, this one stops.
+    if (!(await store.resumeRun(unfinished.id, process.pid, { status: unfinished.status, pid: unfinished.pid }))) {
+      throw new SluiceError('SLUICE_RUN_LOCKED', `another process took over run ${unfinished.id} of pipeline '${request.pipeline}' just now`);
+    }
     if (reason === undefined) {
-      await store.resumeRun(unfinished.id, process.pid);
       const checkpoint = await store.lastCheckpoint(unfinished.id);
       const run = (await store.getRun(unfinished.id)) ?? unfinished;
       logger.info({ runId: run.id, afterBatch: checkpoint?.batch ?? 0, attempt: run.attempts }, 'resuming interrupted run');

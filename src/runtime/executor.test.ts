@@ -266,7 +266,7 @@ test('a checkpoint that fails to commit does not count: totals stay at the last 
     createRun: (run) => store.createRun(run),
     getRun: (id) => store.getRun(id),
     findUnfinished: (pipeline) => store.findUnfinished(pipeline),
-    resumeRun: (id, pid) => store.resumeRun(id, pid),
+    resumeRun: (id, pid, expected) => store.resumeRun(id, pid, expected),
     commitCheckpoint: async (checkpoint) => {
       if (++commits === 2) throw new Error('database is locked');
       return store.commitCheckpoint(checkpoint);

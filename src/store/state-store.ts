@@ -49,12 +49,16 @@ export interface Checkpoint {
 }
 
 export interface StateStore {
+  /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
   createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** The newest run of the pipeline that did not finish (running or failed), if any. */
   findUnfinished(pipeline: string): Promise<RunRecord | undefined>;
-  /** Takes over an unfinished run for another attempt by this process. */
-  resumeRun(id: string, pid: number): Promise<void>;
+  /**
+   * Takes over an unfinished run for another attempt by process `pid`, if it is still as `expected` (status and
+   * holder pid). Returns false when another process changed it first: two processes never hold one run.
+   */
+  resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }): Promise<boolean>;
   /** Records a committed batch. Batches commit in order; committing a batch again is an error. */
   commitCheckpoint(checkpoint: Checkpoint): Promise<void>;
   lastCheckpoint(runId: string): Promise<Checkpoint | undefined>;

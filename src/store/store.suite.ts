@@ -50,7 +50,8 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
     test('an unfinished run is found, resumed with another attempt, and no longer found once finished', async () => {
       assert.equal((await store.findUnfinished('p'))?.id, 'r1');
       assert.equal(await store.findUnfinished('other'), undefined);
-      await store.resumeRun('r1', 43);
+      assert.equal(await store.resumeRun('r1', 43, { status: 'running', pid: 42 }), true);
+      assert.equal(await store.resumeRun('r1', 44, { status: 'running', pid: 42 }), false, 'a second taker loses');
       const resumed = await store.getRun('r1');
       assert.equal(resumed?.attempts, 2);
       assert.equal(resumed?.pid, 43);
@@ -59,6 +60,17 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       const done = await store.getRun('r1');
       assert.equal(done?.status, 'succeeded');
       assert.equal(done?.finishedAt, '2026-01-01T01:00:00.000Z');
+    });
+
+    test('a second running run of the same pipeline is refused (two processes starting together)', async () => {
+      await store.createRun({ id: 'ra', pipeline: 'solo', specHash: 'h', startedAt: '2026-01-01T00:00:00.000Z', pid: 1 });
+      await assert.rejects(
+        store.createRun({ id: 'rb', pipeline: 'solo', specHash: 'h', startedAt: '2026-01-01T00:00:01.000Z', pid: 2 }),
+        (error) => isSluiceError(error, 'SLUICE_RUN_LOCKED'),
+      );
+      await store.finishRun('ra', { status: 'succeeded', finishedAt: '2026-01-01T00:01:00.000Z', totals: emptyTotals() });
+      await store.createRun({ id: 'rc', pipeline: 'solo', specHash: 'h', startedAt: '2026-01-01T00:02:00.000Z', pid: 2 });
+      await store.finishRun('rc', { status: 'succeeded', finishedAt: '2026-01-01T00:03:00.000Z', totals: emptyTotals() });
     });
 
     test('a failed run is unfinished and keeps its error', async () => {
@@ -71,7 +83,8 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
 
     test('runs are listed newest first, by pipeline and with a limit', async () => {
       await store.createRun({ id: 'r3', pipeline: 'q', specHash: 'h2', startedAt: '2026-01-03T00:00:00.000Z', pid: 45 });
-      assert.deepEqual((await store.listRuns()).map((r) => r.id), ['r3', 'r2', 'r1']);
+      // Newest first; runs that started at the same time, last created first.
+      assert.deepEqual((await store.listRuns()).map((r) => r.id), ['r3', 'r2', 'rc', 'ra', 'r1']);
       assert.deepEqual((await store.listRuns({ pipeline: 'p' })).map((r) => r.id), ['r2', 'r1']);
       assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['r3']);
     });

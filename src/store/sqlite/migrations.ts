@@ -22,4 +22,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      committed_at TEXT NOT NULL,
      PRIMARY KEY (run_id, batch)
    );`,
+  // One running run per pipeline: two processes that start together cannot both create one.
+  `CREATE UNIQUE INDEX one_running_run_per_pipeline ON runs (pipeline) WHERE status = 'running';`,
 ];

@@ -48,6 +48,14 @@ function migrate(db: Database.Database, file: string): void {
   }
 }
 
+/** A unique-index violation on running runs means another process holds the pipeline. */
+function lockedOr(error: unknown, what: string): unknown {
+  if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new SluiceError('SLUICE_RUN_LOCKED', `another process is running ${what}; wait for it to finish`, { cause: error });
+  }
+  return error;
+}
+
 export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
 
@@ -69,9 +77,13 @@ export class SqliteStateStore implements StateStore {
   }
 
   async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO runs (id, pipeline, spec_hash, status, started_at, pid, totals) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(run.id, run.pipeline, run.specHash, 'running', run.startedAt, run.pid, JSON.stringify(emptyTotals()));
+    try {
+      this.#db
+        .prepare('INSERT INTO runs (id, pipeline, spec_hash, status, started_at, pid, totals) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(run.id, run.pipeline, run.specHash, 'running', run.startedAt, run.pid, JSON.stringify(emptyTotals()));
+    } catch (error) {
+      throw lockedOr(error, run.pipeline);
+    }
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -86,8 +98,15 @@ export class SqliteStateStore implements StateStore {
     return row ? toRun(row) : undefined;
   }
 
-  async resumeRun(id: string, pid: number): Promise<void> {
-    this.#db.prepare("UPDATE runs SET status = 'running', pid = ?, attempts = attempts + 1, error = NULL WHERE id = ?").run(pid, id);
+  async resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }): Promise<boolean> {
+    try {
+      const result = this.#db
+        .prepare("UPDATE runs SET status = 'running', pid = ?, attempts = attempts + 1, error = NULL WHERE id = ? AND status = ? AND pid = ?")
+        .run(pid, id, expected.status, expected.pid);
+      return result.changes === 1;
+    } catch (error) {
+      throw lockedOr(error, id);
+    }
   }
 
   async commitCheckpoint(checkpoint: Checkpoint): Promise<void> {
