@@ -45,7 +45,7 @@ export abstract class Sink {
     }
     if (clean) return record;
     const out = Object.create(null) as DataRecord;
-    for (const field of this.settings.fields) if (field in record) out[field] = record[field];
+    for (const field of this.settings.fields) if (Object.hasOwn(record, field)) out[field] = record[field];
     return out;
   }
 

@@ -200,7 +200,7 @@ function planSink(spec: PipelineSpec, sink: SinkUse, output: Map<string, FieldFl
 export function planPipeline(spec: PipelineSpec): Plan {
   const findings: Finding[] = [];
   const subject = spec.contract.subject;
-  if (subject !== undefined && !(subject in spec.contract.fields)) {
+  if (subject !== undefined && !Object.hasOwn(spec.contract.fields, subject)) {
     findings.push({
       rule: 'SLC103',
       severity: 'error',

@@ -24,6 +24,15 @@ export const PII_CATEGORIES = [
 ] as const;
 export type PiiCategory = (typeof PII_CATEGORIES)[number];
 
+/** Names that would collide with JavaScript object machinery; never field names. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A field name: letters, digits and _, not starting with a digit, and not a reserved name. */
+export const fieldNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _, not starting with a digit')
+  .refine((name) => !RESERVED_NAMES.has(name), { message: '__proto__, constructor and prototype are reserved, not field names' });
+
 export const fieldSchema = z
   .strictObject({
     type: z.enum(FIELD_TYPES).describe('The value type; CSV text is converted to it.'),
@@ -54,7 +63,7 @@ export const contractSchema = z
           'restricted, so they never pass: quarantine the record (default) or drop the field and count it.',
       ),
     fields: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _'), fieldSchema)
+      .record(fieldNameSchema, fieldSchema)
       .refine((fields) => Object.keys(fields).length > 0, { message: 'declare at least one field' })
       .describe('The declared fields, by name.'),
   })

@@ -193,9 +193,11 @@ describe('prototype keys', () => {
       '',
     ].join('\n');
     const parsed = parseYamlSpec(text, 'proto.yaml');
-    assert.deepEqual(parsed.issues, []);
-    const result = validateSpec(parsed.data, registry, parsed.locator, '/tmp');
-    assert.deepEqual(result.issues.map((i) => formatPath(i.path)).sort(), ['__proto__', 'constructor', 'steps[0].mask.__proto__']);
+    // __proto__ is refused while parsing, wherever it stands, with its line; constructor is an unknown key.
+    assert.deepEqual(parsed.issues.map((i) => [i.location?.line, i.message.includes('__proto__')]), [[2, true], [7, true]]);
+    const withoutProto = parseYamlSpec(text.replace(/__proto__/g, 'proto_'), 'proto.yaml');
+    const result = validateSpec(withoutProto.data, registry, withoutProto.locator, '/tmp');
+    assert.deepEqual(result.issues.map((i) => formatPath(i.path)).sort(), ['constructor', 'proto_', 'steps[0].mask.proto_']);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), prototypeBefore);
   });
@@ -245,4 +247,16 @@ test('two sinks writing to the same or nested folders are refused (they would mi
   const result = (await import('./validate.ts')).validateSpec(document, builtinRegistry(), fileOnlyLocator('p.yaml'), '/data');
   const flagged = result.issues.filter((i) => i.message.includes('nested')).map((i) => i.path[1]);
   assert.deepEqual(flagged, [1, 2, 2]);
+});
+
+test('reserved names cannot be fields, and a subject named like an Object method is still undeclared', async () => {
+  const { builtinRegistry } = await import('../builtins.ts');
+  const { fileOnlyLocator } = await import('./location.ts');
+  const { planPipeline } = await import('../plan/plan.ts');
+  const base = { pipeline: 'p', source: { file: { path: 'in.jsonl' } }, sinks: [{ file: { dir: 'out', clearance: 'restricted' } }] };
+  const reserved = (await import('./validate.ts')).validateSpec({ ...base, contract: { fields: { constructor: { type: 'string', class: 'public' } } } }, builtinRegistry(), fileOnlyLocator('p.yaml'), '/data');
+  assert.match(reserved.issues[0]?.message ?? '', /reserved/);
+  const subject = (await import('./validate.ts')).validateSpec({ ...base, contract: { subject: 'toString', fields: { a: { type: 'string', class: 'public' } } } }, builtinRegistry(), fileOnlyLocator('p.yaml'), '/data');
+  assert.ok(subject.spec);
+  assert.deepEqual(planPipeline(subject.spec).findings.map((f) => f.rule), ['SLC103']);
 });

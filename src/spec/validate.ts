@@ -59,6 +59,9 @@ function toIssues(error: z.ZodError, schema: z.ZodType, prefix: SpecPath, input:
         const list = known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : '';
         issues.push({ path: [...prefix, ...path, key], message: `unknown key '${key}'.${hint || list}` });
       }
+    } else if (issue.code === 'invalid_key') {
+      const inner = issue.issues.map((i) => i.message).join('; ');
+      issues.push({ path: [...prefix, ...path], message: `invalid name '${String(path[path.length - 1])}': ${inner}` });
     } else if (isMissing(input, path)) {
       issues.push({ path: [...prefix, ...path], message: 'required: this key is missing' });
     } else {

@@ -69,6 +69,10 @@ export function parseYamlSpec(text: string, file: string): ParsedYaml {
     Pair(_key, pair) {
       if (isPair(pair) && !isScalar(pair.key)) {
         issues.push({ path: [], message: 'mapping keys must be plain strings', location: { file } });
+      } else if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === '__proto__') {
+        const start = pair.key.range?.[0];
+        const location = start === undefined ? { file } : { file, line: lines.linePos(start).line, column: lines.linePos(start).col };
+        issues.push({ path: [], message: "the key '__proto__' is not allowed in specs", location });
       }
       return undefined;
     },

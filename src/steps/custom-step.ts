@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Classification } from '../spec/classification.ts';
 import { classificationSchema } from '../spec/classification.ts';
 import type { FieldType } from '../spec/contract.ts';
-import { FIELD_TYPES } from '../spec/contract.ts';
+import { FIELD_TYPES, fieldNameSchema } from '../spec/contract.ts';
 import { defineStepComponent } from '../spec/component.ts';
 import { SluiceError } from '../errors.ts';
 import type { DataRecord } from '../runtime/record.ts';
@@ -45,7 +45,7 @@ export function defineStep(definition: CustomStepDefinition): CustomStepDefiniti
     .strictObject({
       name: z.string().min(1),
       reads: z.array(z.string().min(1)),
-      writes: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), outputSchema),
+      writes: z.record(fieldNameSchema, outputSchema),
       drops: z.array(z.string()).optional(),
       apply: z.custom<CustomStepDefinition['apply']>((v) => typeof v === 'function', 'apply must be a function'),
     })

@@ -1,11 +1,12 @@
 // The rename step: gives fields new names; lineage and classification follow the value.
 import { z } from 'zod';
 import { defineStepComponent } from '../spec/component.ts';
+import { fieldNameSchema } from '../spec/contract.ts';
 
 const renameSpec = z
   .strictObject({
     fields: z
-      .record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _'))
+      .record(z.string().min(1), fieldNameSchema)
       .refine((map) => Object.keys(map).length > 0, { message: 'rename at least one field' })
       .describe('Old name to new name.'),
   })
@@ -24,7 +25,7 @@ export const renameStep = defineStepComponent({
     return {
       apply(record) {
         for (const [from, to] of pairs) {
-          if (from in record) {
+          if (Object.hasOwn(record, from)) {
             record[to] = record[from];
             delete record[from];
           }
