@@ -269,17 +269,30 @@ for (const c of DATA_CASES) {
   });
 }
 
-test('an input changed by a plain edit is not resumed: SLUICE_RESUME_MISMATCH says to use --fresh, which then runs', async () => {
+test('fixing the bad line with a plain edit (new mtime) resumes the same run; an edit before the committed part is refused', async () => {
   const c = DATA_CASES[2] as DataCase;
   const dir = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
   assert.equal((await sluice(dir, 'run', '--progress', 'none')).code, 1);
+  const [failed] = await runsJson(dir);
   writeFileSync(join(dir, c.file), dataFile(c, true));
   utimesSync(join(dir, c.file), MTIME + 60, MTIME + 60);
-  const refused = await sluice(dir, 'run', '--progress', 'none');
+  const resumed = await sluice(dir, 'run', '--progress', 'none');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const [run] = await runsJson(dir);
+  assert.equal(run?.id, failed?.id);
+  assert.equal(run?.attempts, 2);
+
+  // Now break a line that an earlier batch committed: resuming would mix old and new data, so it is refused.
+  const other = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
+  assert.equal((await sluice(other, 'run', '--progress', 'none')).code, 1);
+  const bytes = Buffer.from(dataFile(c, true));
+  bytes[2] = bytes[2] === 0x61 ? 0x62 : 0x61;
+  writeFileSync(join(other, c.file), bytes);
+  const refused = await sluice(other, 'run', '--progress', 'none');
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /error SLUICE_RESUME_MISMATCH: .*changed since the interrupted run.*--fresh/);
+  assert.match(refused.stderr, /error SLUICE_RESUME_MISMATCH: .*changed before the position.*--fresh/);
   assertNoStack(refused.stderr);
-  const fresh = await sluice(dir, 'run', '--progress', 'none', '--fresh');
+  const fresh = await sluice(other, 'run', '--progress', 'none', '--fresh');
   assert.equal(fresh.code, 0, fresh.stderr);
   assert.match(fresh.stdout, /records in\s+45\b/);
 });

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
 import { z } from 'zod';
@@ -120,9 +121,11 @@ class FileSource implements Source {
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw unreadable(plan.path, 'it is not a regular file', 'point path at a file');
-      const start = from === undefined ? { offset: 0, line: 0 } : checkResume(from, stat.size, stat.mtimeMs, plan);
+      const start = from === undefined ? { offset: 0, line: 0 } : await checkResume(from, stat.size, stat.mtimeMs, plan, handle);
       const header = plan.format === 'csv' && start.offset > 0 ? await readCsvHeader(plan) : undefined;
-      return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs }, header);
+      // A second descriptor reads the bytes before each batch end (the stream owns and closes the first).
+      const tails = plan.gzip ? undefined : await openFile(plan.path);
+      return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs }, header, tails);
     } catch (error) {
       await handle.close();
       throw error;
@@ -138,9 +141,11 @@ class FileReader implements SourceReader {
   readonly #fingerprint: { size: number; mtimeMs: number };
   readonly #fileStart: number;
   readonly #csv: CsvParser | undefined;
+  readonly #tails: FileHandle | undefined;
 
-  constructor(plan: Plan, handle: FileHandle, start: Start & { size: number; mtimeMs: number }, header?: readonly string[]) {
+  constructor(plan: Plan, handle: FileHandle, start: Start & { size: number; mtimeMs: number }, header?: readonly string[], tails?: FileHandle) {
     this.#plan = plan;
+    this.#tails = tails;
     this.#start = { offset: start.offset, line: start.line };
     this.#fingerprint = { size: start.size, mtimeMs: start.mtimeMs };
     // A plain file resumes by seeking; a gzip stream cannot seek, so it is decompressed from the start.
@@ -208,7 +213,7 @@ class FileReader implements SourceReader {
           }
           endOffset = item.end;
           endLine = item.line;
-          if (records.length + malformed.length >= batchSize) yield batch();
+          if (records.length + malformed.length >= batchSize) yield await this.#sealed(batch());
         }
         const tail = items[items.length - 1];
         if (tail !== undefined) last = tail;
@@ -220,12 +225,19 @@ class FileReader implements SourceReader {
         endOffset = last?.end ?? endOffset;
         endLine = last?.line ?? endLine;
       }
-      if (records.length + malformed.length > 0) yield batch();
+      if (records.length + malformed.length > 0) yield await this.#sealed(batch());
     } catch (error) {
       throw readError(error, this.#plan);
     } finally {
       this.#destroy();
     }
+  }
+
+  /** Adds the digest of the bytes before the batch end, so a resume can tell an edit after it from one before. */
+  async #sealed(batch: SourceBatch): Promise<SourceBatch> {
+    if (!this.#tails) return batch;
+    const tail = await tailDigest(this.#tails, Number(batch.end.offset));
+    return { ...batch, end: { ...batch.end, tail } };
   }
 
   progress(): { done: number; total?: number } {
@@ -240,6 +252,7 @@ class FileReader implements SourceReader {
   #destroy(): void {
     this.#gunzip?.destroy();
     this.#file.destroy();
+    void this.#tails?.close().catch(() => undefined);
   }
 }
 
@@ -272,22 +285,37 @@ async function readCsvHeader(plan: Plan): Promise<readonly string[]> {
   }
 }
 
-/** Checks a saved position against the file as it is now. */
-function checkResume(from: SourcePosition, size: number, mtimeMs: number, plan: Plan): Start {
+/** How many bytes before a batch end are digested: enough to tell the committed part of a file is unchanged. */
+const TAIL_BYTES = 4096;
+
+/** sha256 of up to TAIL_BYTES just before `offset`. */
+async function tailDigest(handle: FileHandle, offset: number): Promise<string> {
+  const length = Math.min(TAIL_BYTES, offset);
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, offset - length);
+  return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
+}
+
+/**
+ * Checks a saved position against the file as it is now. An unchanged file (size and mtime) resumes. A plain
+ * file that changed resumes too when the bytes just before the position are the same: the edit came after
+ * what was committed (the usual case: fixing the line that failed the run). Anything else is refused.
+ */
+async function checkResume(from: SourcePosition, size: number, mtimeMs: number, plan: Plan, handle: FileHandle): Promise<Start> {
   const { offset, line } = from;
   const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
   if (!count(offset) || !count(line)) {
     const message = `the saved position for ${plan.path} is not one this source wrote; rerun with --fresh to start over`;
     throw new SluiceError('SLUICE_RESUME_MISMATCH', message);
   }
-  if (from.size !== size || from.mtimeMs !== mtimeMs || (!plan.gzip && offset > size)) {
-    throw new SluiceError(
-      'SLUICE_RESUME_MISMATCH',
-      `${plan.path} changed since the interrupted run (its size or modification time differ), so the run cannot resume ` +
-        'where it stopped; rerun with --fresh to read it from the start',
-    );
-  }
-  return { offset, line };
+  if (from.size === size && from.mtimeMs === mtimeMs && (plan.gzip || offset <= size)) return { offset, line };
+  const editedAfter = !plan.gzip && typeof from.tail === 'string' && offset <= size && (await tailDigest(handle, offset)) === from.tail;
+  if (editedAfter) return { offset, line };
+  throw new SluiceError(
+    'SLUICE_RESUME_MISMATCH',
+    `${plan.path} changed ${plan.gzip ? '' : 'before the position the interrupted run had committed '}since it was interrupted, so the run ` +
+      'cannot resume where it stopped; rerun with --fresh to read it from the start',
+  );
 }
 
 async function openFile(path: string): Promise<FileHandle> {
