@@ -75,6 +75,14 @@ export abstract class Sink {
   }
 
   /**
+   * Removes the partial output of an abandoned run, so that readers of the sink never see its records next to
+   * the run that replaced it. Sinks that cannot remove return false.
+   */
+  async discard(runId: string): Promise<boolean> {
+    return this._discard(runId);
+  }
+
+  /**
    * Removes outputs of runs of `pipeline` that started before `before` (the spec's retention), never those of
    * `keepRunId`. Returns how many runs' outputs were removed. Sinks that cannot prune return 0.
    */
@@ -87,6 +95,9 @@ export abstract class Sink {
   protected async _close(): Promise<void> {}
   protected async _prune(_before: Date, _keepRunId: string): Promise<number> {
     return 0;
+  }
+  protected async _discard(_runId: string): Promise<boolean> {
+    return false;
   }
 
   /** Where the sink's output is, for the summary ("out/customers/run-…"). */

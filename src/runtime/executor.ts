@@ -179,6 +179,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const reader = await withRetry(() => source.open(claimed.checkpoint?.position), retry, onRetry('open source'));
     closeReader = () => reader.close();
     for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }), retry, onRetry(`open sink ${sink.settings.name}`));
+    const abandonedRun = claimed.abandoned?.runId;
+    if (abandonedRun !== undefined) {
+      for (const sink of sinks) await sink.discard(abandonedRun);
+      logger.info({ runId, abandonedRun }, 'removed the partial output of the abandoned run');
+    }
     await quarantine.open();
 
     /** Writes batch `number` to every sink and the quarantine, then commits its checkpoint. */

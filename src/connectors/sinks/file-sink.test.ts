@@ -55,3 +55,14 @@ test('temp files a crashed writer left behind are removed when the sink opens', 
   await sink.open(run);
   assert.deepEqual(readdirSync(runDir), []);
 });
+
+test('discarding an abandoned run removes only that run folder', async () => {
+  const dir = root();
+  const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 's', clearance: 'internal', fields: ['a'] }, dir);
+  await sink.open({ pipeline: 'pipe', runId: '20260101T000000Z-aaaaaa' });
+  await sink.write(1, [{ a: 1 }]);
+  const next = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 's', clearance: 'internal', fields: ['a'] }, dir);
+  await next.open({ pipeline: 'pipe', runId: '20260102T000000Z-bbbbbb' });
+  assert.equal(await next.discard('20260101T000000Z-aaaaaa'), true);
+  assert.deepEqual(readdirSync(join(dir, 'out', 'pipe')), ['20260102T000000Z-bbbbbb']);
+});

@@ -58,6 +58,13 @@ export class FileSink extends Sink {
     return expired.length;
   }
 
+  protected override async _discard(runId: string): Promise<boolean> {
+    if (!this.#run) return false;
+    const runDir = dirname(objectPath(this.#root, batchObjectName({ pipeline: this.#run.pipeline, runId }, 1)));
+    await rm(runDir, { recursive: true, force: true });
+    return true;
+  }
+
   describe(): string {
     return this.#runDir ?? this.#root;
   }
