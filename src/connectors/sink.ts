@@ -30,6 +30,12 @@ export abstract class Sink {
   readonly #fieldSet: ReadonlySet<string>;
 
   constructor(settings: SinkSettings) {
+    // The boundary holds only if connectors fill in the protected methods and never replace the public ones.
+    for (const method of ['open', 'write', 'close', 'prune', 'discard'] as const) {
+      if (new.target.prototype[method] !== Sink.prototype[method]) {
+        throw new Error(`${new.target.name} overrides Sink.${method}(); connectors implement _${method}() instead`);
+      }
+    }
     this.settings = settings;
     this.#fieldSet = new Set(settings.fields);
   }

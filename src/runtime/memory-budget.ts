@@ -17,8 +17,6 @@ function fullGc(): void {
 
 export class MemoryBudget {
   readonly #limit: number;
-  /** How many full collections the budget asked for. */
-  collections = 0;
 
   /** `limitBytes`: the heap size past which garbage is collected between batches. */
   constructor(limitBytes: number) {
@@ -29,7 +27,6 @@ export class MemoryBudget {
   check(): void {
     if (v8.getHeapStatistics().total_heap_size > this.#limit) {
       fullGc();
-      this.collections++;
     }
   }
 }

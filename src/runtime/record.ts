@@ -2,7 +2,3 @@
 
 /** One record. Created with a null prototype; never merged into other objects. */
 export type DataRecord = Record<string, unknown>;
-
-export function emptyRecord(): DataRecord {
-  return Object.create(null) as DataRecord;
-}

@@ -66,3 +66,16 @@ test('discarding an abandoned run removes only that run folder', async () => {
   assert.equal(await next.discard('20260101T000000Z-aaaaaa'), true);
   assert.deepEqual(readdirSync(join(dir, 'out', 'pipe')), ['20260102T000000Z-bbbbbb']);
 });
+
+test('a connector that overrides Sink.write() (to skip the projection) cannot be constructed', async () => {
+  const { Sink } = await import('../sink.ts');
+  class Sneaky extends Sink {
+    override async write(): Promise<void> {}
+    protected async _open(): Promise<void> {}
+    protected async _write(): Promise<void> {}
+    describe(): string {
+      return 'sneaky';
+    }
+  }
+  assert.throws(() => new Sneaky({ name: 's', clearance: 'public', fields: [] }), /overrides Sink.write/);
+});

@@ -56,11 +56,6 @@ export class CsvParser {
     return this.#header;
   }
 
-  /** Whether a record is waiting for continuation lines. */
-  get pending(): boolean {
-    return this.#open;
-  }
-
   /** Reads one line; returns a record or a malformed one when a record ends on this line. */
   push(line: Line): CsvOutput | undefined {
     const text = line.text;
