@@ -48,7 +48,12 @@ async function importSpec(file: string): Promise<unknown> {
     return exports.default ?? exports.pipeline;
   } catch (error) {
     if (error instanceof SluiceError) throw error;
-    throw new SluiceError('SLUICE_SPEC_INVALID', `${file}: the TypeScript spec failed to load: ${(error as Error).message}`, { cause: error });
+    // The first line says what failed; the rest (a require stack, a code frame) is noise for a spec author.
+    const first = ((error as Error).message ?? String(error)).split('\n')[0];
+    const hint = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' || (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND'
+      ? " (to import 'sluice' from a spec outside this repository, run 'npm link' in the repository and 'npm link sluice' in the spec's folder)"
+      : '';
+    throw new SluiceError('SLUICE_SPEC_INVALID', `${file}: the TypeScript spec failed to load: ${first}${hint}`, { cause: error });
   }
 }
 
