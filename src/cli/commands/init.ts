@@ -1,7 +1,7 @@
 // `sluice init`: scaffolds the quickstart pipeline, its sample data and local settings in a folder.
 import type { Command } from 'commander';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve, relative } from 'node:path';
+import { basename, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
@@ -12,6 +12,13 @@ import { SETTINGS_FILE } from '../settings.ts';
 
 const TEMPLATE = fileURLToPath(new URL('../../../examples/quickstart/pipeline.yaml', import.meta.url));
 const SAMPLE_RECORDS = 1000;
+
+/** How to call sluice from `dir`: `sluice` when installed on the PATH, else `node <path to bin/sluice.js>`. */
+function invokedAs(dir: string): string {
+  const script = process.argv[1];
+  if (script === undefined || basename(script) === 'sluice') return 'sluice';
+  return `node ${relative(dir, script)}`;
+}
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
@@ -48,7 +55,8 @@ export function registerInit(program: Command, context: CliContext, setExit: (co
       }
       const where = relative(context.cwd, root) || '.';
       println(context.stdout, `created in ${where}: ${files.map(([name]) => name).join(', ')} (${count} sample customers with fake personal data)`);
-      println(context.stdout, `next:${where === '.' ? '' : ` cd ${where} &&`} sluice check && sluice run`);
+      const self = invokedAs(root);
+      println(context.stdout, `next:${where === '.' ? '' : ` cd ${where} &&`} ${self} check && ${self} run`);
       setExit(EXIT.OK);
     });
 }
