@@ -24,29 +24,36 @@ function isRealDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-/** Converts `value` to `type`, or returns an error text. Text from CSV is converted; JSON values must match. */
-function convert(value: unknown, type: FieldType, textual: boolean): { value: unknown } | { error: string } {
+/** Why a value does not fit its type. A class, so a hot loop can tell it from any value without allocating. */
+class Mismatch {
+  constructor(readonly error: string) {}
+}
+
+const notText = (value: unknown, what: string) => new Mismatch(`expected ${what}, got ${typeof value === 'string' ? 'text that is not one' : kindOf(value)}`);
+
+/** Converts `value` to `type`, or says why not. Text from CSV is converted; JSON values must match. */
+function convert(value: unknown, type: FieldType, textual: boolean): unknown {
   switch (type) {
     case 'string':
-      return typeof value === 'string' ? { value } : { error: `expected a string, got ${kindOf(value)}` };
+      return typeof value === 'string' ? value : new Mismatch(`expected a string, got ${kindOf(value)}`);
     case 'integer':
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return { value };
-      if (textual && typeof value === 'string' && INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value))) return { value: Number(value) };
-      return { error: `expected an integer, got ${typeof value === 'string' ? 'text that is not one' : kindOf(value)}` };
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+      if (textual && typeof value === 'string' && INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+      return notText(value, 'an integer');
     case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return { value };
-      if (textual && typeof value === 'string' && NUMBER_TEXT.test(value)) return { value: Number(value) };
-      return { error: `expected a number, got ${typeof value === 'string' ? 'text that is not one' : kindOf(value)}` };
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      if (textual && typeof value === 'string' && NUMBER_TEXT.test(value)) return Number(value);
+      return notText(value, 'a number');
     case 'boolean':
-      if (typeof value === 'boolean') return { value };
-      if (textual && (value === 'true' || value === 'false')) return { value: value === 'true' };
-      return { error: `expected true or false, got ${kindOf(value)}` };
+      if (typeof value === 'boolean') return value;
+      if (textual && (value === 'true' || value === 'false')) return value === 'true';
+      return new Mismatch(`expected true or false, got ${kindOf(value)}`);
     case 'date':
-      return typeof value === 'string' && isRealDate(value) ? { value } : { error: 'expected a date as YYYY-MM-DD' };
+      return typeof value === 'string' && isRealDate(value) ? value : new Mismatch('expected a date as YYYY-MM-DD');
     case 'timestamp':
       return typeof value === 'string' && TIMESTAMP_TEXT.test(value) && !Number.isNaN(Date.parse(value))
-        ? { value }
-        : { error: 'expected an ISO 8601 timestamp such as 2026-11-30T02:00:00Z' };
+        ? value
+        : new Mismatch('expected an ISO 8601 timestamp such as 2026-11-30T02:00:00Z');
   }
 }
 
@@ -63,7 +70,8 @@ export function compileContract(contract: Contract, textual: boolean): (raw: unk
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: `expected a record, got ${kindOf(raw)}` };
     const input = raw as Record<string, unknown>;
     let droppedUnknown = 0;
-    for (const key of Object.keys(input)) {
+    for (const key in input) {
+      if (!Object.hasOwn(input, key)) continue;
       if (!declared.has(key)) {
         if (!dropUnknown) return { ok: false, reason: `field '${key}' is not in the contract (undeclared fields are restricted); declare it, or set contract.unknownFields: drop` };
         droppedUnknown++;
@@ -71,15 +79,15 @@ export function compileContract(contract: Contract, textual: boolean): (raw: unk
     }
     const record = Object.create(null) as DataRecord;
     for (const [name, spec] of fields) {
-      const value = Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
+      const value = Object.hasOwn(input, name) ? input[name] : undefined;
       if (value === undefined || value === null) {
         if (value === null && spec.nullable) record[name] = null;
         else if (spec.required) return { ok: false, reason: `field '${name}' is required but ${value === null ? 'empty' : 'missing'}` };
         continue;
       }
       const converted = convert(value, spec.type, textual);
-      if ('error' in converted) return { ok: false, reason: `field '${name}': ${converted.error}` };
-      record[name] = converted.value;
+      if (converted instanceof Mismatch) return { ok: false, reason: `field '${name}': ${converted.error}` };
+      record[name] = converted;
     }
     return { ok: true, record, droppedUnknown };
   };

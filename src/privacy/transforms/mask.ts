@@ -14,15 +14,19 @@ const maskSpec = z
   })
   .describe(`Masks values: every character but the last keepLast becomes char. A masked field is ${MASKED_CLASS}.`);
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Masks one value; non-strings are masked as their string form, null and undefined stay as they are. */
 export function maskValue(value: unknown, keepLast: number, char: string): unknown {
   if (value === null || value === undefined) return value;
   const text =
     typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : (JSON.stringify(value) ?? '');
-  const chars = Array.from(text);
+  // Count characters, not UTF-16 units, when the text has surrogate pairs (emoji, rare scripts).
+  const chars = SURROGATE.test(text) ? Array.from(text) : text;
   // Keep at most half of a short value readable, so a 4-character value is never shown whole.
   const keep = Math.min(keepLast, Math.floor(chars.length / 2));
-  return char.repeat(chars.length - keep) + chars.slice(chars.length - keep).join('');
+  const kept = typeof chars === 'string' ? chars.slice(chars.length - keep) : chars.slice(chars.length - keep).join('');
+  return char.repeat(chars.length - keep) + kept;
 }
 
 export const maskStep = defineStepComponent({
