@@ -6,6 +6,8 @@ export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   registry: ComponentRegistry;
+  /** The script that was run (argv[1]), to tell users how to call sluice again. */
+  script?: string;
   /** Global options: --state-dir, --log-file, --log-level. */
   global: { stateDir?: string; logFile?: string; logLevel?: string };
 }

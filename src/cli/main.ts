@@ -18,6 +18,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     stderr: io.stderr ?? process.stderr,
     registry: builtinRegistry(),
     global: {},
+    ...(argv[1] !== undefined ? { script: argv[1] } : {}),
   };
   let exitCode: number = EXIT.OK;
   const setExit = (code: number) => {

@@ -14,8 +14,7 @@ const TEMPLATE = fileURLToPath(new URL('../../../examples/quickstart/pipeline.ya
 const SAMPLE_RECORDS = 1000;
 
 /** How to call sluice from `dir`: `sluice` when installed on the PATH, else `node <path to bin/sluice.js>`. */
-function invokedAs(dir: string): string {
-  const script = process.argv[1];
+function invokedAs(dir: string, script: string | undefined): string {
   if (script === undefined || basename(script) === 'sluice') return 'sluice';
   return `node ${relative(dir, script)}`;
 }
@@ -55,7 +54,7 @@ export function registerInit(program: Command, context: CliContext, setExit: (co
       }
       const where = relative(context.cwd, root) || '.';
       println(context.stdout, `created in ${where}: ${files.map(([name]) => name).join(', ')} (${count} sample customers with fake personal data)`);
-      const self = invokedAs(root);
+      const self = invokedAs(root, context.script);
       println(context.stdout, `next:${where === '.' ? '' : ` cd ${where} &&`} ${self} check && ${self} run`);
       setExit(EXIT.OK);
     });
