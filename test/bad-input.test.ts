@@ -1,14 +1,11 @@
 // End-to-end tests of bad input through the `sluice` CLI: each is refused with its code, its place and no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli/main.ts';
+import { assertNoStack, runCli, spawnCli } from './support/cli-harness.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'sluice.js');
 const RECORDS = 45;
 const BAD = 35;
 /** A fixed modification time: a file fixed in place keeps its size and mtime, so the run may resume on it. */
@@ -27,27 +24,6 @@ sinks:
   - file: { dir: out, clearance: internal }
 runtime: { batchSize: 10 }
 `;
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-/** Runs `sluice <args>` in this process, in `cwd`, with logs silenced (they go to fd 2, not to `stderr`). */
-async function sluice(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'sluice', '--log-level', 'silent', ...args], { cwd, stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
-
-function assertNoStack(stderr: string): void {
-  assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m, 'stderr holds a stack trace');
-  assert.ok(!stderr.includes('node:internal'), 'stderr mentions node:internal');
-}
 
 /** A temp dir holding the spec (edited by `edit`) and, when given, the data file. */
 function workspace(edit: (spec: string) => string = (s) => s, data?: { name: string; bytes: Buffer }): string {
@@ -71,7 +47,7 @@ interface RunJson {
 }
 
 async function runsJson(dir: string): Promise<RunJson[]> {
-  const { code, stdout, stderr } = await sluice(dir, 'runs', '--json');
+  const { code, stdout, stderr } = await runCli(dir, 'runs', '--json');
   assert.equal(code, 0, stderr);
   return JSON.parse(stdout) as RunJson[];
 }
@@ -106,7 +82,7 @@ for (const { name, edit, expect } of SPEC_CASES) {
   test(`spec with ${name}: check and run exit 2 with SLUICE_SPEC_INVALID and the place, and nothing runs`, async () => {
     const dir = workspace(edit, { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
     for (const args of [['check'], ['run', '--progress', 'none']]) {
-      const { code, stderr } = await sluice(dir, ...args);
+      const { code, stderr } = await runCli(dir, ...args);
       const command = args.join(' ');
       assert.equal(code, 2, `${command}: ${stderr}`);
       assert.match(stderr, /error SLUICE_SPEC_INVALID: pipeline\.yaml has \d+ problems?; nothing was run/);
@@ -120,11 +96,11 @@ for (const { name, edit, expect } of SPEC_CASES) {
 
 test('a step naming a field the contract lacks: check and run exit 1 with SLC102, the place and a suggestion', async () => {
   const dir = workspace((s) => s.replace('[email]', '[emial]'), { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
-  const check = await sluice(dir, 'check');
+  const check = await runCli(dir, 'check');
   // A lone unknown field is a plan finding (exit 1 like any finding), not a schema problem (exit 2).
   assert.equal(check.code, 1);
   assert.match(check.stdout, /pipeline\.yaml:9:\d+\s+error SLC102 unknown-field: .*'emial'.*Did you mean 'email'\?/);
-  const run = await sluice(dir, 'run', '--progress', 'none');
+  const run = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(run.code, 1);
   assert.match(run.stderr, /SLC102/);
   assert.match(run.stderr, /SLUICE_PLAN_REJECTED/);
@@ -136,7 +112,7 @@ test('a settings file with a typo key: exit 2 with SLUICE_SETTINGS_INVALID, its 
   const dir = workspace(undefined, { name: 'data.jsonl', bytes: Buffer.from('{"id":"r1","email":"a@b.c"}\n') });
   writeFileSync(join(dir, 'sluice.settings.yaml'), 'stateDir: .sluice\nlgo:\n  level: info\n');
   for (const args of [['run', '--progress', 'none'], ['runs']]) {
-    const { code, stderr } = await sluice(dir, ...args);
+    const { code, stderr } = await runCli(dir, ...args);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /SLUICE_SETTINGS_INVALID/);
     assert.match(stderr, /sluice\.settings\.yaml:2:1\s+lgo: unknown key 'lgo'\. Did you mean 'log'\?/);
@@ -150,10 +126,7 @@ test('a settings file with a typo key: exit 2 with SLUICE_SETTINGS_INVALID, its 
 
 test('a missing input file: the real binary exits 1 with SLUICE_INPUT_UNREADABLE naming the path, logs and all free of stacks', async () => {
   const dir = workspace();
-  const child = spawn(process.execPath, [BIN, 'run', '--progress', 'none'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+  const { code, stderr } = await spawnCli(dir, 'run', '--progress', 'none').done;
   assert.equal(code, 1, stderr);
   assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: it does not exist/);
   assert.ok(stderr.includes(join(dir, 'data.jsonl')), 'the message does not name the path');
@@ -163,7 +136,7 @@ test('a missing input file: the real binary exits 1 with SLUICE_INPUT_UNREADABLE
 test('an input that is a directory: exit 1 with SLUICE_INPUT_UNREADABLE', async () => {
   const dir = workspace();
   mkdirSync(join(dir, 'data.jsonl'));
-  const { code, stderr } = await sluice(dir, 'run', '--progress', 'none');
+  const { code, stderr } = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(code, 1);
   assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: it is not a regular file/);
   assertNoStack(stderr);
@@ -179,7 +152,7 @@ test('an input without read permission: exit 1 with SLUICE_INPUT_UNREADABLE', as
   } catch {
     // Unreadable, as intended.
   }
-  const { code, stderr } = await sluice(dir, 'run', '--progress', 'none');
+  const { code, stderr } = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(code, 1);
   assert.match(stderr, /error SLUICE_INPUT_UNREADABLE: cannot read .*data\.jsonl: permission is denied/);
   assertNoStack(stderr);
@@ -225,7 +198,7 @@ const specFor = (c: DataCase, extra = '') => (s: string) => s.replace('{ path: d
 for (const c of DATA_CASES) {
   test(`${c.name}: the run fails at ${c.file}:${c.line} after committing earlier batches; fixed, it resumes to exactly once`, async () => {
     const dir = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
-    const failed = await sluice(dir, 'run', '--progress', 'none');
+    const failed = await runCli(dir, 'run', '--progress', 'none');
     assert.equal(failed.code, 1, failed.stderr);
     assert.match(failed.stderr, new RegExp(`error SLUICE_INPUT_MALFORMED: ${c.file.replace('.', '\\.')}:${c.line}: `));
     assert.match(failed.stderr, c.reason);
@@ -234,7 +207,7 @@ for (const c of DATA_CASES) {
 
     const [listed] = await runsJson(dir);
     assert.ok(listed);
-    const shown = await sluice(dir, 'runs', listed.id, '--json');
+    const shown = await runCli(dir, 'runs', listed.id, '--json');
     const run = JSON.parse(shown.stdout) as RunJson;
     assert.equal(run.status, 'failed');
     assert.ok(run.totals.batches >= 2, `only ${run.totals.batches} batches were committed before line ${c.line}`);
@@ -242,7 +215,7 @@ for (const c of DATA_CASES) {
     assert.deepEqual(sinkIds(dir, run.id, run.totals.batches), ids(1, run.totals.batches * 10), 'the committed batches are not in the sink');
 
     writeData(dir, c.file, dataFile(c, true));
-    const resumed = await sluice(dir, 'run', '--progress', 'none');
+    const resumed = await runCli(dir, 'run', '--progress', 'none');
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.ok(resumed.stdout.includes(`run ${run.id} `), 'the rerun did not resume the failed run');
     const runs = await runsJson(dir);
@@ -254,7 +227,7 @@ for (const c of DATA_CASES) {
 
   test(`${c.name} with onMalformed: quarantine: the run finishes and the record is quarantined with its reason`, async () => {
     const dir = workspace(specFor(c, ', onMalformed: quarantine'), { name: c.file, bytes: dataFile(c, false) });
-    const { code, stdout, stderr } = await sluice(dir, 'run', '--progress', 'none');
+    const { code, stdout, stderr } = await runCli(dir, 'run', '--progress', 'none');
     assert.equal(code, 0, stderr);
     assert.match(stdout, /quarantined\s+1\b/);
     const [run] = await runsJson(dir);
@@ -272,11 +245,11 @@ for (const c of DATA_CASES) {
 test('fixing the bad line with a plain edit (new mtime) resumes the same run; an edit before the committed part is refused', async () => {
   const c = DATA_CASES[2] as DataCase;
   const dir = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
-  assert.equal((await sluice(dir, 'run', '--progress', 'none')).code, 1);
+  assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 1);
   const [failed] = await runsJson(dir);
   writeFileSync(join(dir, c.file), dataFile(c, true));
   utimesSync(join(dir, c.file), MTIME + 60, MTIME + 60);
-  const resumed = await sluice(dir, 'run', '--progress', 'none');
+  const resumed = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(resumed.code, 0, resumed.stderr);
   const [run] = await runsJson(dir);
   assert.equal(run?.id, failed?.id);
@@ -284,15 +257,15 @@ test('fixing the bad line with a plain edit (new mtime) resumes the same run; an
 
   // Now break a line that an earlier batch committed: resuming would mix old and new data, so it is refused.
   const other = workspace(specFor(c), { name: c.file, bytes: dataFile(c, false) });
-  assert.equal((await sluice(other, 'run', '--progress', 'none')).code, 1);
+  assert.equal((await runCli(other, 'run', '--progress', 'none')).code, 1);
   const bytes = Buffer.from(dataFile(c, true));
   bytes[2] = bytes[2] === 0x61 ? 0x62 : 0x61;
   writeFileSync(join(other, c.file), bytes);
-  const refused = await sluice(other, 'run', '--progress', 'none');
+  const refused = await runCli(other, 'run', '--progress', 'none');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /error SLUICE_RESUME_MISMATCH: .*changed before the position.*--fresh/);
   assertNoStack(refused.stderr);
-  const fresh = await sluice(other, 'run', '--progress', 'none', '--fresh');
+  const fresh = await runCli(other, 'run', '--progress', 'none', '--fresh');
   assert.equal(fresh.code, 0, fresh.stderr);
   assert.match(fresh.stdout, /records in\s+45\b/);
 });

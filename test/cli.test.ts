@@ -1,40 +1,14 @@
 // End-to-end tests of the `sluice` command on the quickstart scaffold: init, check, run, runs, help and refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli/main.ts';
+import { runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const MASK_CARD_LINE = '  - mask: { fields: [card_number], keepLast: 4 }\n';
 /** A card number in plaintext: 16 digits, optionally grouped by 4 with spaces or dashes. */
 const CARD_NUMBER = /\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}/;
-const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `sluice <args>` in this process, in `cwd`, with logs silenced (they go to fd 2, not to `stderr`). */
-async function sluice(cwd: string, ...args: string[]): Promise<Outcome> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'sluice', '--log-level', 'silent', ...args], { cwd, stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sluice-cli-'));
@@ -43,7 +17,7 @@ function tempDir(): string {
 /** A fresh quickstart scaffold in a temp dir. */
 async function scaffold(): Promise<string> {
   const dir = join(tempDir(), 'demo');
-  const init = await sluice(join(dir, '..'), 'init', 'demo');
+  const init = await runCli(join(dir, '..'), 'init', 'demo');
   assert.equal(init.code, 0, init.stderr);
   return dir;
 }
@@ -62,7 +36,7 @@ function sinkLines(dir: string, sink: string): string[] {
 
 test('init creates the pipeline, data and settings, and refuses to overwrite them without --force', async () => {
   const parent = tempDir();
-  const first = await sluice(parent, 'init', 'demo');
+  const first = await runCli(parent, 'init', 'demo');
   assert.equal(first.code, 0, first.stderr);
   for (const file of ['pipeline.yaml', 'data/customers.jsonl', 'sluice.settings.yaml', '.gitignore']) {
     assert.ok(existsSync(join(parent, 'demo', file)), `${file} was not created`);
@@ -71,20 +45,20 @@ test('init creates the pipeline, data and settings, and refuses to overwrite the
   assert.match(first.stdout, /sluice check && sluice run/);
 
   writeFileSync(join(parent, 'demo', 'pipeline.yaml'), '# mine\n');
-  const again = await sluice(parent, 'init', 'demo');
+  const again = await runCli(parent, 'init', 'demo');
   assert.equal(again.code, 2);
   assert.match(again.stderr, /SLUICE_INIT_EXISTS/);
   assert.match(again.stderr, /--force/);
   assert.equal(readFileSync(join(parent, 'demo', 'pipeline.yaml'), 'utf8'), '# mine\n', 'init overwrote a file without --force');
 
-  const forced = await sluice(parent, 'init', 'demo', '--force');
+  const forced = await runCli(parent, 'init', 'demo', '--force');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(readFileSync(join(parent, 'demo', 'pipeline.yaml'), 'utf8'), /pipeline: customers-quickstart/);
 });
 
 test('check on the scaffold exits 0 and lists both sinks with the fields that reach them', async () => {
   const dir = await scaffold();
-  const { code, stdout, stderr } = await sluice(dir, 'check');
+  const { code, stdout, stderr } = await runCli(dir, 'check');
   assert.equal(code, 0, stderr);
   assert.match(stdout, /ok, no findings/);
   assert.match(stdout, /analytics \(internal\):.*card_number\*/);
@@ -93,7 +67,7 @@ test('check on the scaffold exits 0 and lists both sinks with the fields that re
 
 test('run on the scaffold writes 998 records per sink with cards masked and no emails; runs lists the run', async () => {
   const dir = await scaffold();
-  const run = await sluice(dir, 'run', '--progress', 'none');
+  const run = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /: succeeded/);
   assert.match(run.stdout, /records in\s+1,000\b/);
@@ -116,11 +90,11 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
   const analytics = JSON.parse(sinkLines(dir, 'analytics')[0] ?? '{}') as Record<string, unknown>;
   assert.deepEqual(Object.keys(analytics).sort(), ['card_number', 'country', 'customer_id', 'ltv', 'signup_date']);
 
-  const list = await sluice(dir, 'runs');
+  const list = await runCli(dir, 'runs');
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, new RegExp(`${runId}\\s+customers-quickstart\\s+succeeded\\s+1000\\s+998\\s+2\\b`));
 
-  const one = await sluice(dir, 'runs', runId, '--json');
+  const one = await runCli(dir, 'runs', runId, '--json');
   assert.equal(one.code, 0, one.stderr);
   const record = JSON.parse(one.stdout) as { id: string; status: string; totals: { recordsIn: number; quarantined: number; recordsOut: Record<string, number> } };
   assert.equal(record.id, runId);
@@ -129,7 +103,7 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
   assert.equal(record.totals.quarantined, 2);
   assert.deepEqual(record.totals.recordsOut, { analytics: 998, support: 998 });
 
-  const missing = await sluice(dir, 'runs', 'no-such-run');
+  const missing = await runCli(dir, 'runs', 'no-such-run');
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /SLUICE_USAGE/);
 });
@@ -141,7 +115,7 @@ test('--help on the program and on every command exits 0 and lists the exit code
   process.exitCode = undefined;
   const outcomes = [];
   for (const args of [['--help'], ['init', '--help'], ['check', '--help'], ['run', '--help'], ['runs', '--help'], ['help', 'run']]) {
-    outcomes.push({ args, ...(await sluice(dir, ...args)) });
+    outcomes.push({ args, ...(await runCli(dir, ...args)) });
   }
   process.exitCode = saved;
   for (const { args, code, stdout, stderr } of outcomes) {
@@ -154,22 +128,20 @@ test('--help on the program and on every command exits 0 and lists the exit code
 
 test('an unknown command exits 2 with a suggestion; no argument prints the help and exits 2', async () => {
   const dir = tempDir();
-  const typo = await sluice(dir, 'chek');
+  const typo = await runCli(dir, 'chek');
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /unknown command 'chek'/);
   assert.match(typo.stderr, /Did you mean check\?/);
 
-  const unknownOption = await sluice(dir, 'run', '--frsh');
+  const unknownOption = await runCli(dir, 'run', '--frsh');
   assert.equal(unknownOption.code, 2);
   assert.match(unknownOption.stderr, /--fresh/);
 
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'sluice'], { cwd: dir, stdout, stderr });
-  assert.equal(code, 2);
-  assert.match(stdout.text, /^Usage: sluice/m);
-  assert.match(stdout.text, /Commands:/);
-  assert.match(stdout.text, /Exit codes:/);
+  const bare = await runCli({ cwd: dir, logLevel: null });
+  assert.equal(bare.code, 2);
+  assert.match(bare.stdout, /^Usage: sluice/m);
+  assert.match(bare.stdout, /Commands:/);
+  assert.match(bare.stdout, /Exit codes:/);
 });
 
 test('without the card_number mask, check exits 1 and run exits 1 naming the field, its class, the sink and a fix, and writes nothing', async () => {
@@ -179,29 +151,24 @@ test('without the card_number mask, check exits 1 and run exits 1 naming the fie
   assert.ok(spec.includes(MASK_CARD_LINE), 'the quickstart has no card_number mask line to delete');
   writeFileSync(specPath, spec.replace(MASK_CARD_LINE, ''));
 
-  const check = await sluice(dir, 'check');
+  const check = await runCli(dir, 'check');
   assert.equal(check.code, 1);
   assert.match(check.stdout, /pipeline\.yaml:\d+:\d+\s+error SLC101/);
   for (const part of ['card_number', 'restricted', "sink 'analytics'", "sink 'support'", 'fix:']) assert.ok(check.stdout.includes(part), `check does not name ${part}`);
 
-  const run = await sluice(dir, 'run', '--progress', 'none');
+  const run = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(run.code, 1);
   assert.match(run.stderr, /SLUICE_PLAN_REJECTED/);
   for (const part of ['card_number', 'restricted', 'analytics', 'fix']) assert.ok(run.stderr.includes(part), `run does not name ${part}`);
   assert.doesNotMatch(run.stderr, STACK_LINE);
   assert.ok(!existsSync(join(dir, 'out')), 'a rejected run wrote to a sink');
-  const runs = await sluice(dir, 'runs', '--json');
+  const runs = await runCli(dir, 'runs', '--json');
   assert.deepEqual(JSON.parse(runs.stdout), [], 'a rejected run was recorded as started');
 });
 
 test('the real binary: `node bin/sluice.js check` in the scaffold exits 0', async () => {
   const dir = await scaffold();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'check'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+  const { code, stdout, stderr } = await spawnCli(dir, 'check').done;
   assert.equal(code, 0, stderr);
   assert.match(stdout, /analytics \(internal\)/);
   assert.match(stdout, /support \(confidential\)/);

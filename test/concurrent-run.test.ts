@@ -1,20 +1,13 @@
 // Two `sluice run` of one pipeline started together: one runs, the other is refused; never two writers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'sluice.js');
-
-function run(dir: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'run', '--progress', 'none', '--log-level', 'silent'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-}
+const run = (dir: string) => spawnCli(dir, 'run', '--progress', 'none', '--log-level', 'silent').done;
 
 test('two runs of one pipeline started at once: exactly one writes, the other is refused with SLUICE_RUN_LOCKED', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-concurrent-'));

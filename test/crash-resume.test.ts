@@ -2,50 +2,25 @@
 // every input record exactly once (no loss, no duplicate), and no partial object may be visible.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, createReadStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { customersSpec, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { seeded } from '../src/cli/sample-customers.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
 
 const RECORDS = Number(process.env.SLUICE_CRASH_RECORDS ?? 1_000_000);
 const KILLS = 4;
-const BIN = join(import.meta.dirname, '..', 'bin', 'sluice.js');
 
-const SPEC = `pipeline: crash
-source:
-  file: { path: customers.jsonl }
-contract:
-  fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential }
-    email:          { type: string, class: restricted }
-    phone:          { type: string, class: confidential, nullable: true }
-    card_number:    { type: string, class: restricted }
-    country:        { type: string, class: public }
-    signup_date:    { type: date,   class: internal }
-    lifetime_value: { type: number, class: internal }
-steps:
-  - mask: { fields: [card_number, email], keepLast: 4 }
-sinks:
-  - file: { dir: out, clearance: confidential }
-runtime:
-  batchSize: 5000
-`;
-
-function runSluice(dir: string): { child: ReturnType<typeof spawn>; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'run', '--progress', 'none', '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  void done.then((code) => {
+function runSluice(dir: string): ReturnType<typeof spawnCli> {
+  const run = spawnCli(dir, 'run', '--progress', 'none', '--log-level', 'warn');
+  void run.done.then(({ code, stderr }) => {
     if (code !== 0 && code !== null) console.error(stderr);
   });
-  return { child, done };
+  return run;
 }
 
 async function countIds(dir: string): Promise<{ total: number; unique: number; partial: string[] }> {
@@ -74,7 +49,7 @@ test(`SIGKILL at ${KILLS} random points of a ${RECORDS}-record run: after reruns
   const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
   // About 700 MB of input and output: removed whatever the outcome.
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+  writeFileSync(join(dir, 'pipeline.yaml'), customersSpec('crash', 5000));
   await writeCustomers(join(dir, 'customers.jsonl'), RECORDS);
   const random = seeded(42);
   let killedMidRun = 0;
@@ -85,13 +60,13 @@ test(`SIGKILL at ${KILLS} random points of a ${RECORDS}-record run: after reruns
     await Promise.race([sleep(700 + Math.floor(random() * 2000)), done]);
     finished = child.exitCode !== null;
     if (!finished) child.kill('SIGKILL');
-    const code = await done;
+    const { code } = await done;
     if (finished) assert.equal(code, 0, 'a run that was not killed completes');
     else killedMidRun++;
   }
   if (!finished) {
     const final = runSluice(dir);
-    assert.equal(await final.done, 0, 'the last run completes');
+    assert.equal((await final.done).code, 0, 'the last run completes');
   }
 
   const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));

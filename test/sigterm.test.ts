@@ -1,54 +1,15 @@
 // SIGTERM during `sluice run`: exit 130 after committing the batch in flight, then a rerun resumes to exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { main } from '../src/cli/main.ts';
+import { customersSpec, runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 
 const RECORDS = 300_000;
 const BATCH = 5000;
-const BIN = join(import.meta.dirname, '..', 'bin', 'sluice.js');
-
-const SPEC = `pipeline: sigterm
-source:
-  file: { path: customers.jsonl }
-contract:
-  fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential }
-    email:          { type: string, class: restricted }
-    phone:          { type: string, class: confidential, nullable: true }
-    card_number:    { type: string, class: restricted }
-    country:        { type: string, class: public }
-    signup_date:    { type: date,   class: internal }
-    lifetime_value: { type: number, class: internal }
-steps:
-  - mask: { fields: [card_number, email], keepLast: 4 }
-sinks:
-  - file: { dir: out, clearance: confidential }
-runtime:
-  batchSize: ${BATCH}
-`;
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function sluice(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'sluice', '--log-level', 'silent', ...args], { cwd, stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 interface RunJson {
   id: string;
@@ -71,31 +32,29 @@ test(`SIGTERM during a ${RECORDS}-record run: exit 130 after the batch in flight
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sigterm-'));
   // About 100 MB of input and output: removed when the test ends.
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+  writeFileSync(join(dir, 'pipeline.yaml'), customersSpec('sigterm', BATCH));
   await writeCustomers(join(dir, 'customers.jsonl'), RECORDS);
 
-  const child = spawn(process.execPath, [BIN, 'run', '--progress', 'none', '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const { child, done: exited } = spawnCli(dir, 'run', '--progress', 'none', '--log-level', 'warn');
   let done = false;
   void exited.then(() => (done = true));
 
   // Signal once two batches are in the sink: the run is well under way, with most of the input still to read.
   while (!done && !sinkFiles(dir).names.includes('part-000002.jsonl')) await sleep(10);
-  assert.ok(!done, `the run ended before it could be signalled:\n${stdout}${stderr}`);
+  if (done) {
+    const { stdout, stderr } = await exited;
+    assert.fail(`the run ended before it could be signalled:\n${stdout}${stderr}`);
+  }
   child.kill('SIGTERM');
-  const { code, signal } = await exited;
+  const { code, signal, stderr } = await exited;
 
   assert.equal(signal, null, 'the process died of the signal instead of handling it');
   assert.equal(code, 130, stderr);
   assert.match(stderr, /SIGTERM: finishing the batch in flight/);
   assert.match(stderr, /error SLUICE_RUN_INTERRUPTED: run \S+ was interrupted after batch \d+; run again to resume/);
-  assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m);
+  assert.doesNotMatch(stderr, STACK_LINE);
 
-  const listed = await sluice(dir, 'runs', '--json');
+  const listed = await runCli(dir, 'runs', '--json');
   assert.equal(listed.code, 0, listed.stderr);
   const [interrupted, ...others] = JSON.parse(listed.stdout) as RunJson[];
   assert.ok(interrupted);
@@ -109,11 +68,11 @@ test(`SIGTERM during a ${RECORDS}-record run: exit 130 after the batch in flight
   const { runDir, names } = sinkFiles(dir);
   assert.deepEqual(names, Array.from({ length: committed }, (_, i) => `part-${String(i + 1).padStart(6, '0')}.jsonl`));
 
-  const rerun = await sluice(dir, 'run', '--progress', 'none');
+  const rerun = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.ok(rerun.stdout.includes(`run ${interrupted.id} `), 'the rerun did not resume the interrupted run');
   assert.match(rerun.stdout, /records in\s+300,000\b/);
-  const after = JSON.parse((await sluice(dir, 'runs', '--json')).stdout) as RunJson[];
+  const after = JSON.parse((await runCli(dir, 'runs', '--json')).stdout) as RunJson[];
   assert.equal(after.length, 1);
   assert.equal(after[0]?.status, 'succeeded');
   assert.equal(after[0]?.attempts, 2);
