@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   SLUICE_STATE_STORE: 'the state store failed or has an unknown schema',
   SLUICE_INIT_EXISTS: 'init would overwrite existing files',
   SLUICE_IO_FAILED: 'a local file or folder could not be read or written',
+  SLUICE_CRYPTO_PARAMETERS: 'a key, nonce or other cryptographic parameter has the wrong size or form',
+  SLUICE_DECRYPT_FAILED: 'a ciphertext did not authenticate (wrong key, wrong context, or altered data)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,200 @@
+// C2SP chunked encryption (c2sp.org/chunked-encryption, "Cobblestone-256"): a message in 16 KiB chunks, each
+// sealed with AES-256-GCM under a key, base nonce and key commitment derived with HKDF-Expand(SHA-512) from
+// an input key, a random 24-byte salt and a context. Adopted as is, so the Wycheproof vectors apply.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { SluiceError } from '../errors.ts';
+import { hkdfExpand } from './hkdf-expand.ts';
+import { decryptFailed, GCM_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, openGcm, sealGcm } from './aes-gcm.ts';
+
+export const CHUNK_BYTES = 16 * 1024;
+export const SALT_BYTES = 24;
+export const COMMITMENT_BYTES = 32;
+/** salt || commitment, before the first chunk. */
+export const HEADER_BYTES = SALT_BYTES + COMMITMENT_BYTES;
+export const SEALED_CHUNK_BYTES = CHUNK_BYTES + GCM_TAG_BYTES;
+/** The spec's limit: 2^38 chunks (4 PiB). */
+const MAX_CHUNKS = 2 ** 38;
+const INFO_PREFIX = Buffer.from('c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\u0000', 'latin1');
+
+/** The per-message key, base nonce and commitment. */
+interface MessageKeys {
+  key: Buffer;
+  baseNonce: Buffer;
+  commitment: Buffer;
+}
+
+/** key || base nonce || commitment = HKDF-Expand(input key, "c2sp.org/chunked-encryption@v1+" || aead || 0x00 || salt || context). */
+export function deriveMessageKeys(inputKey: Uint8Array, salt: Uint8Array, context: Uint8Array): MessageKeys {
+  if (inputKey.length !== GCM_KEY_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the input key must be ${GCM_KEY_BYTES} bytes`);
+  if (salt.length !== SALT_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the salt must be ${SALT_BYTES} bytes`);
+  const okm = hkdfExpand('sha512', inputKey, Buffer.concat([INFO_PREFIX, salt, context]), GCM_KEY_BYTES + GCM_NONCE_BYTES + COMMITMENT_BYTES);
+  return {
+    key: okm.subarray(0, GCM_KEY_BYTES),
+    baseNonce: okm.subarray(GCM_KEY_BYTES, GCM_KEY_BYTES + GCM_NONCE_BYTES),
+    commitment: okm.subarray(GCM_KEY_BYTES + GCM_NONCE_BYTES),
+  };
+}
+
+/** The nonce of chunk `counter`: the base nonce XOR the counter as a big-endian integer as wide as the nonce. */
+export function chunkNonce(baseNonce: Uint8Array, counter: number): Buffer {
+  if (counter >= MAX_CHUNKS) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'a message may not exceed 2^38 chunks');
+  const nonce = Buffer.from(baseNonce);
+  let rest = counter;
+  for (let i = nonce.length - 1; rest > 0 && i >= 0; i--) {
+    nonce[i] = (nonce[i] ?? 0) ^ (rest % 256);
+    rest = Math.floor(rest / 256);
+  }
+  return nonce;
+}
+
+/** Encrypts a message as it arrives: header first, then a sealed chunk per 16 KiB, then the short final chunk. */
+export class ChunkedEncryptor {
+  readonly header: Buffer;
+  readonly #keys: MessageKeys;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #counter = 0;
+  #finished = false;
+
+  /** `salt` is random unless given (tests inject it to compare with known answers). */
+  constructor(inputKey: Uint8Array, context: Uint8Array, salt: Uint8Array = randomBytes(SALT_BYTES)) {
+    this.#keys = deriveMessageKeys(inputKey, salt, context);
+    this.header = Buffer.concat([salt, this.#keys.commitment]);
+  }
+
+  /** Adds plaintext; returns the chunks it completed (full 16 KiB chunks only). */
+  push(plaintext: Uint8Array): Buffer[] {
+    if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
+    this.#pending.push(Buffer.from(plaintext));
+    this.#pendingBytes += plaintext.length;
+    const out: Buffer[] = [];
+    // Only a chunk followed by more input is certainly not the final one: the final chunk must be short.
+    if (this.#pendingBytes < CHUNK_BYTES) return out;
+    let buffered = Buffer.concat(this.#pending);
+    let offset = 0;
+    while (buffered.length - offset >= CHUNK_BYTES) {
+      out.push(this.#seal(buffered.subarray(offset, offset + CHUNK_BYTES)));
+      offset += CHUNK_BYTES;
+    }
+    buffered = buffered.subarray(offset);
+    this.#pending = buffered.length > 0 ? [buffered] : [];
+    this.#pendingBytes = buffered.length;
+    return out;
+  }
+
+  /** Seals the final chunk (shorter than 16 KiB, possibly empty). */
+  finish(): Buffer {
+    if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
+    this.#finished = true;
+    return this.#seal(Buffer.concat(this.#pending));
+  }
+
+  #seal(chunk: Uint8Array): Buffer {
+    return sealGcm(this.#keys.key, chunkNonce(this.#keys.baseNonce, this.#counter++), chunk);
+  }
+}
+
+/**
+ * Decrypts a message as it arrives. Plaintext comes out one verified chunk at a time; a chunk is released only
+ * after its tag verifies, and the end is accepted only if the final chunk is short and verifies.
+ */
+export class ChunkedDecryptor {
+  readonly #inputKey: Uint8Array;
+  readonly #context: Uint8Array;
+  #keys: MessageKeys | undefined;
+  #buffered = Buffer.alloc(0);
+  #counter = 0;
+  #failed = false;
+  #finished = false;
+
+  constructor(inputKey: Uint8Array, context: Uint8Array) {
+    if (inputKey.length !== GCM_KEY_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the input key must be ${GCM_KEY_BYTES} bytes`);
+    this.#inputKey = inputKey;
+    this.#context = context;
+  }
+
+  /** Adds ciphertext; returns the plaintext of every chunk that is now known not to be the final one. */
+  push(ciphertext: Uint8Array): Buffer[] {
+    this.#checkUsable();
+    this.#buffered = this.#buffered.length === 0 ? Buffer.from(ciphertext) : Buffer.concat([this.#buffered, ciphertext]);
+    if (!this.#keys) {
+      if (this.#buffered.length < HEADER_BYTES) return [];
+      this.#keys = this.#guard(() => this.#openHeader());
+    }
+    const out: Buffer[] = [];
+    let offset = 0;
+    // A full sealed chunk followed by at least one more byte cannot be the final chunk.
+    while (this.#buffered.length - offset > SEALED_CHUNK_BYTES) {
+      const sealed = this.#buffered.subarray(offset, offset + SEALED_CHUNK_BYTES);
+      out.push(this.#guard(() => this.#open(sealed)));
+      offset += SEALED_CHUNK_BYTES;
+    }
+    this.#buffered = this.#buffered.subarray(offset);
+    return out;
+  }
+
+  /** Ends the message: the rest must be one short final chunk that verifies. */
+  finish(): Buffer {
+    this.#checkUsable();
+    this.#finished = true;
+    return this.#guard(() => {
+      if (!this.#keys) throw truncated('it is shorter than its header');
+      const rest = this.#buffered;
+      if (rest.length < GCM_TAG_BYTES || rest.length >= SEALED_CHUNK_BYTES) throw truncated('its final chunk is missing');
+      return this.#open(rest);
+    });
+  }
+
+  #openHeader(): MessageKeys {
+    const salt = this.#buffered.subarray(0, SALT_BYTES);
+    const commitment = this.#buffered.subarray(SALT_BYTES, HEADER_BYTES);
+    const keys = deriveMessageKeys(this.#inputKey, salt, this.#context);
+    // The commitment is checked before any chunk: a ciphertext opens under exactly one key and context.
+    if (!timingSafeEqual(keys.commitment, commitment)) throw decryptFailed();
+    this.#buffered = this.#buffered.subarray(HEADER_BYTES);
+    return keys;
+  }
+
+  #open(sealed: Uint8Array): Buffer {
+    const keys = this.#keys as MessageKeys;
+    return openGcm(keys.key, chunkNonce(keys.baseNonce, this.#counter++), sealed);
+  }
+
+  /** Once anything failed, the decryptor keeps failing: no clean end after an error. */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  #checkUsable(): void {
+    if (this.#failed) throw decryptFailed();
+    if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
+  }
+}
+
+function truncated(why: string): SluiceError {
+  return new SluiceError('SLUICE_DECRYPT_FAILED', `decryption failed: the ciphertext is truncated (${why})`);
+}
+
+/** Encrypts a whole message. */
+export function encryptChunked(inputKey: Uint8Array, context: Uint8Array, plaintext: Uint8Array, salt?: Uint8Array): Buffer {
+  const encryptor = new ChunkedEncryptor(inputKey, context, salt);
+  return Buffer.concat([encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]);
+}
+
+/** Decrypts a whole message; nothing is returned unless every chunk and the end verified. */
+export function decryptChunked(inputKey: Uint8Array, context: Uint8Array, ciphertext: Uint8Array): Buffer {
+  const decryptor = new ChunkedDecryptor(inputKey, context);
+  const parts = decryptor.push(ciphertext);
+  try {
+    parts.push(decryptor.finish());
+  } catch (error) {
+    for (const part of parts) part.fill(0);
+    throw error;
+  }
+  return Buffer.concat(parts);
+}
