@@ -65,6 +65,20 @@ test('check on the scaffold exits 0 and lists both sinks with the fields that re
   assert.match(stdout, /support \(confidential\):.*email\*/);
 });
 
+test('check --lineage shows, per sink field, its source fields, the steps it passes and how it arrives; --json too', async () => {
+  const dir = await scaffold();
+  const text = await runCli(dir, 'check', '--lineage');
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /sink analytics \(clearance internal\)\n/);
+  assert.match(text.stdout, / {2}ltv: plaintext, internal\n {4}source field lifetime_value \(internal\) -> steps\[2\] rename: renamed lifetime_value -> ltv/);
+  assert.match(text.stdout, / {2}card_number: protected by steps\[0\] mask, now internal \(was restricted\)/);
+  const json = await runCli(dir, 'check', '--lineage', '--json');
+  const parsed = JSON.parse(json.stdout) as { lineage: { sink: string; fields: { field: string; origins: string[]; plaintext: boolean }[] }[] };
+  const support = parsed.lineage.find((s) => s.sink === 'support');
+  assert.deepEqual(support?.fields.find((f) => f.field === 'ltv')?.origins, ['lifetime_value']);
+  assert.equal(support?.fields.find((f) => f.field === 'email')?.plaintext, false);
+});
+
 test('run on the scaffold writes 998 records per sink with cards masked and no emails; runs lists the run', async () => {
   const dir = await scaffold();
   const run = await runCli(dir, 'run', '--progress', 'none');

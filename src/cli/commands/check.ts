@@ -4,6 +4,7 @@ import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { loadPlan } from '../load-plan.ts';
 import { formatFindings } from '../format-findings.ts';
+import { formatLineage, lineageJson } from '../format-lineage.ts';
 import { hasErrors } from '../../plan/findings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
@@ -13,11 +14,17 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
     .command('check')
     .description('Check a pipeline spec and its plan: every field that would reach a sink above its clearance is an error')
     .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
-    .option('--json', 'print the findings as JSON')
-    .action(async (specPath: string, options: { json?: boolean }) => {
+    .option('--json', 'print the findings (and, with --lineage, the lineage) as JSON')
+    .option('--lineage', 'also show, for every field of every sink, its source fields, the steps it passes and how it arrives')
+    .action(async (specPath: string, options: { json?: boolean; lineage?: boolean }) => {
       const { plan } = await loadPlan(specPath, context.registry, context.cwd);
-      if (options.json) println(context.stdout, JSON.stringify({ pipeline: plan.spec.pipeline, findings: plan.findings }, null, 2));
-      else if (plan.findings.length === 0) {
+      if (options.json) {
+        println(context.stdout, JSON.stringify({ pipeline: plan.spec.pipeline, findings: plan.findings, ...(options.lineage ? { lineage: lineageJson(plan) } : {}) }, null, 2));
+        setExit(hasErrors(plan.findings) ? EXIT.FAILED : EXIT.OK);
+        return;
+      }
+      if (options.lineage) println(context.stdout, formatLineage(plan) + '\n');
+      if (plan.findings.length === 0) {
         const fields = plan.sinks.map((s) => `${s.sink.name} (${s.sink.clearance}): ${s.fields.map((f) => (f.protectedBy ? `${f.name}*` : f.name)).join(', ')}`);
         println(context.stdout, `${specPath}: ok, no findings\n  ${fields.join('\n  ')}\n  (* protected by a step)`);
       } else println(context.stdout, formatFindings(plan.findings));
