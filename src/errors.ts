@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   SLUICE_IO_FAILED: 'a local file or folder could not be read or written',
   SLUICE_CRYPTO_PARAMETERS: 'a key, nonce or other cryptographic parameter has the wrong size or form',
   SLUICE_DECRYPT_FAILED: 'a ciphertext did not authenticate (wrong key, wrong context, or altered data)',
+  SLUICE_OBJECT_MALFORMED: 'a file is not a Sluice object, or its header is truncated or of an unknown version',
+  SLUICE_KEY_UNKNOWN: 'a key or key version is not in the keyring',
+  SLUICE_KEY_DESTROYED: 'a key version was destroyed, so what it protected cannot be read',
+  SLUICE_KEY_PROVIDER: 'the key provider is not configured or refused an operation',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

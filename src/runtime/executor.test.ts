@@ -274,6 +274,9 @@ test('a checkpoint that fails to commit does not count: totals stay at the last 
     lastCheckpoint: (id) => store.lastCheckpoint(id),
     finishRun: (id, outcome) => store.finishRun(id, outcome),
     listRuns: (options) => store.listRuns(options),
+    addKeyVersion: (record) => store.addKeyVersion(record),
+    listKeyVersions: (keyId) => store.listKeyVersions(keyId),
+    destroyKeyVersion: (keyId, version) => store.destroyKeyVersion(keyId, version),
     close: () => store.close(),
   };
   await assert.rejects(runPipeline({ plan: specFor(), store: flaky, stateDir: dir, specHash: 'h', logger: silent }), /locked/);

@@ -1,6 +1,7 @@
 // The state store contract: runs and their checkpoints. SQLite implements it embedded; PostgreSQL (cluster
 // issue) implements the same interface, and both must pass store.suite.ts.
 import type { SourcePosition } from '../connectors/source.ts';
+import type { KeyStore } from '../crypto/keyring/key-store.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
@@ -48,7 +49,8 @@ export interface Checkpoint {
   totals: RunTotals;
 }
 
-export interface StateStore {
+/** Runs, checkpoints and the keyring's metadata. */
+export interface StateStore extends KeyStore {
   /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
   createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;

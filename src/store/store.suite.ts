@@ -81,6 +81,23 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.equal(unfinished?.error, 'disk full');
     });
 
+    test('key versions: a new version becomes primary, the old one active; destroying erases the wrapped material', async () => {
+      const base = { provider: 'local', createdAt: '2026-01-01T00:00:00.000Z' };
+      await store.addKeyVersion({ keyId: 'k', version: 1, wrapped: Buffer.from('w1'), rotationDays: 90, ...base });
+      await store.addKeyVersion({ keyId: 'k', version: 2, wrapped: Buffer.from('w2'), ...base });
+      await store.addKeyVersion({ keyId: 'other', version: 1, wrapped: Buffer.from('o1'), ...base });
+      const versions = await store.listKeyVersions('k');
+      assert.deepEqual(versions.map((v) => [v.version, v.state, v.wrapped.toString()]), [[1, 'active', 'w1'], [2, 'primary', 'w2']]);
+      assert.equal(versions[0]?.rotationDays, 90);
+      assert.equal((await store.listKeyVersions()).length, 3);
+      await store.destroyKeyVersion('k', 1);
+      const [destroyed] = await store.listKeyVersions('k');
+      assert.equal(destroyed?.state, 'destroyed');
+      assert.equal(destroyed?.wrapped.length, 0);
+      await assert.rejects(store.destroyKeyVersion('k', 9), (error) => isSluiceError(error, 'SLUICE_KEY_UNKNOWN'));
+      await assert.rejects(store.addKeyVersion({ keyId: 'k', version: 2, wrapped: Buffer.from('again'), ...base }), 'a version is never overwritten');
+    });
+
     test('runs are listed newest first, by pipeline and with a limit', async () => {
       await store.createRun({ id: 'r3', pipeline: 'q', specHash: 'h2', startedAt: '2026-01-03T00:00:00.000Z', pid: 45 });
       // Newest first; runs that started at the same time, last created first.

@@ -24,4 +24,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );`,
   // One running run per pipeline: two processes that start together cannot both create one.
   `CREATE UNIQUE INDEX one_running_run_per_pipeline ON runs (pipeline) WHERE status = 'running';`,
+  // The keyring: every version of every key, its material wrapped by the key provider's root key.
+  `CREATE TABLE key_versions (
+     key_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('primary','active','destroyed')),
+     wrapped BLOB NOT NULL,
+     provider TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     rotation_days INTEGER,
+     PRIMARY KEY (key_id, version)
+   );
+   CREATE UNIQUE INDEX one_primary_version_per_key ON key_versions (key_id) WHERE state = 'primary';`,
 ];

@@ -6,6 +6,7 @@ import { SluiceError } from '../../errors.ts';
 import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore } from '../state-store.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 
 interface RunRow {
   id: string;
@@ -18,6 +19,16 @@ interface RunRow {
   attempts: number;
   totals: string;
   error: string | null;
+}
+
+interface KeyRow {
+  key_id: string;
+  version: number;
+  state: KeyVersionState;
+  wrapped: Buffer;
+  provider: string;
+  created_at: string;
+  rotation_days: number | null;
 }
 
 function toRun(row: RunRow): RunRecord {
@@ -144,6 +155,36 @@ export class SqliteStateStore implements StateStore {
       ? this.#db.prepare('SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(options.pipeline, limit)
       : this.#db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit)) as RunRow[];
     return rows.map(toRun);
+  }
+
+  async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db.prepare("UPDATE key_versions SET state = 'active' WHERE key_id = ? AND state = 'primary'").run(record.keyId);
+      this.#db
+        .prepare("INSERT INTO key_versions (key_id, version, state, wrapped, provider, created_at, rotation_days) VALUES (?, ?, 'primary', ?, ?, ?, ?)")
+        .run(record.keyId, record.version, record.wrapped, record.provider, record.createdAt, record.rotationDays ?? null);
+    })();
+  }
+
+  async listKeyVersions(keyId?: string): Promise<KeyVersionRecord[]> {
+    const rows = (keyId === undefined
+      ? this.#db.prepare('SELECT * FROM key_versions ORDER BY key_id, version').all()
+      : this.#db.prepare('SELECT * FROM key_versions WHERE key_id = ? ORDER BY version').all(keyId)) as KeyRow[];
+    return rows.map((row) => ({
+      keyId: row.key_id,
+      version: row.version,
+      state: row.state,
+      wrapped: row.wrapped,
+      provider: row.provider,
+      createdAt: row.created_at,
+      ...(row.rotation_days !== null ? { rotationDays: row.rotation_days } : {}),
+    }));
+  }
+
+  async destroyKeyVersion(keyId: string, version: number): Promise<void> {
+    // The wrapped material is overwritten, not only flagged: no copy of it stays in this store.
+    const result = this.#db.prepare("UPDATE key_versions SET state = 'destroyed', wrapped = x'' WHERE key_id = ? AND version = ?").run(keyId, version);
+    if (result.changes !== 1) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no version ${version}`);
   }
 
   async close(): Promise<void> {

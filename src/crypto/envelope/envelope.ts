@@ -1,0 +1,101 @@
+// Envelope encryption of objects: a fresh random data key per object, wrapped by the keyring's primary key
+// version, the payload sealed with C2SP chunked encryption under the data key and bound to the header.
+import { randomBytes } from 'node:crypto';
+import { isSluiceError, SluiceError } from '../../errors.ts';
+import { GCM_KEY_BYTES, GCM_NONCE_BYTES, openGcm, sealGcm } from '../aes-gcm.ts';
+import { ChunkedDecryptor, ChunkedEncryptor } from '../chunked-encryption.ts';
+import type { EncryptionContext, ObjectHeader } from './object-format.ts';
+import { encodeBinding, encodeKeyBlock, parseHeader } from './object-format.ts';
+
+/** Where data-key wrapping keys come from: the keyring. */
+export interface KeySource {
+  primary(keyId: string): Promise<{ version: number; material: Buffer }>;
+  material(keyId: string, version: number): Promise<Buffer>;
+}
+
+/** The associated data of a wrapped data key: it belongs to this key version and this object's binding block. */
+function dataKeyAad(keyId: string, keyVersion: number, binding: Buffer): Buffer {
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(keyVersion);
+  return Buffer.concat([Buffer.from(`sluice/data-key/v1\u0000${keyId}\u0000`, 'utf8'), version, binding]);
+}
+
+function wrapDataKey(material: Buffer, dataKey: Buffer, aad: Buffer): Buffer {
+  const nonce = randomBytes(GCM_NONCE_BYTES);
+  return Buffer.concat([nonce, sealGcm(material, nonce, dataKey, aad)]);
+}
+
+/** Encrypts `plaintext` as one object under the primary version of `keyId`. */
+export async function sealObject(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<Buffer> {
+  const { version, material } = await keys.primary(keyId);
+  const dataKey = randomBytes(GCM_KEY_BYTES);
+  try {
+    const binding = encodeBinding(context);
+    const keyBlock = encodeKeyBlock(keyId, version, wrapDataKey(material, dataKey, dataKeyAad(keyId, version, binding)));
+    const encryptor = new ChunkedEncryptor(dataKey, binding);
+    return Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** Unwraps an object's data key; the error names the object and the key id and version, never the key. */
+async function unwrapDataKey(header: ObjectHeader, keys: KeySource, name: string): Promise<Buffer> {
+  const material = await keys.material(header.keyId, header.keyVersion);
+  const wrapped = header.wrappedKey;
+  try {
+    return openGcm(material, wrapped.subarray(0, GCM_NONCE_BYTES), wrapped.subarray(GCM_NONCE_BYTES), dataKeyAad(header.keyId, header.keyVersion, header.binding));
+  } catch {
+    throw new SluiceError('SLUICE_DECRYPT_FAILED', `${name}: its data key does not open under key '${header.keyId}' version ${header.keyVersion} (altered header, or not this keyring's object)`);
+  }
+}
+
+function named(error: unknown, name: string): unknown {
+  if (isSluiceError(error, 'SLUICE_DECRYPT_FAILED') && !error.message.startsWith(name)) {
+    return new SluiceError('SLUICE_DECRYPT_FAILED', `${name}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Decrypts an object as its bytes arrive. Yields plaintext only in chunks whose tags verified; fails at the
+ * end unless the whole object verified. `onHeader` sees the header (and its context) before any plaintext.
+ */
+export async function* openObject(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, keys: KeySource, name: string, onHeader?: (header: ObjectHeader) => void): AsyncGenerator<Buffer, void, undefined> {
+  let pending = Buffer.alloc(0);
+  let decryptor: ChunkedDecryptor | undefined;
+  let dataKey: Buffer | undefined;
+  try {
+    for await (const piece of bytes) {
+      if (!decryptor) {
+        pending = Buffer.concat([pending, piece]);
+        const header = parseHeader(pending, name, false);
+        if (!header) continue;
+        onHeader?.(header);
+        dataKey = await unwrapDataKey(header, keys, name);
+        decryptor = new ChunkedDecryptor(dataKey, header.binding);
+        yield* decryptor.push(pending.subarray(header.payloadOffset));
+        pending = Buffer.alloc(0);
+      } else {
+        yield* decryptor.push(piece);
+      }
+    }
+    if (!decryptor) {
+      parseHeader(pending, name, true);
+      throw new SluiceError('SLUICE_OBJECT_MALFORMED', `${name} is not a readable Sluice object: its header is truncated`);
+    }
+    yield decryptor.finish();
+  } catch (error) {
+    throw named(error, name);
+  } finally {
+    dataKey?.fill(0);
+  }
+}
+
+/** Decrypts a whole object held in memory; returns nothing unless it all verified. */
+export async function openObjectBuffer(bytes: Buffer, keys: KeySource, name: string): Promise<{ context: EncryptionContext; plaintext: Buffer }> {
+  let context: EncryptionContext = {};
+  const parts: Buffer[] = [];
+  for await (const part of openObject([bytes], keys, name, (header) => (context = header.context))) parts.push(part);
+  return { context, plaintext: Buffer.concat(parts) };
+}

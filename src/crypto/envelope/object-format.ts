@@ -1,0 +1,105 @@
+// The byte layout of a Sluice object (docs/formats/object-v1.md): a binding block (magic, version, encryption
+// context), a key block (key id, key version, wrapped data key), then a C2SP chunked-encryption payload.
+import { SluiceError } from '../../errors.ts';
+
+export const MAGIC = Buffer.from('SLCE', 'latin1');
+export const FORMAT_VERSION = 1;
+/** Bounds what a reader buffers before the payload: a header larger than this is not a Sluice object. */
+export const MAX_CONTEXT_BYTES = 16 * 1024;
+const MAX_WRAPPED_BYTES = 4096;
+
+/** What an object is about, bound to its ciphertext: pipeline, dataset, classification, run, … */
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/** A parsed header. */
+export interface ObjectHeader {
+  context: EncryptionContext;
+  /** The binding block's bytes: the payload's C2SP context, so any change to it fails decryption. */
+  binding: Buffer;
+  keyId: string;
+  keyVersion: number;
+  wrappedKey: Buffer;
+  /** Where the payload starts. */
+  payloadOffset: number;
+}
+
+/** The context as canonical JSON: keys sorted, so the same context always gives the same bytes. */
+export function canonicalContext(context: EncryptionContext): Buffer {
+  const sorted = Object.fromEntries(Object.keys(context).sort().map((key) => [key, context[key]]));
+  return Buffer.from(JSON.stringify(sorted), 'utf8');
+}
+
+/** magic (4) || version (1) || context length (u32 BE) || context. */
+export function encodeBinding(context: EncryptionContext): Buffer {
+  const json = canonicalContext(context);
+  if (json.length > MAX_CONTEXT_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `an encryption context may not exceed ${MAX_CONTEXT_BYTES} bytes`);
+  const fixed = Buffer.alloc(9);
+  MAGIC.copy(fixed, 0);
+  fixed.writeUInt8(FORMAT_VERSION, 4);
+  fixed.writeUInt32BE(json.length, 5);
+  return Buffer.concat([fixed, json]);
+}
+
+/** key id length (u8) || key id || key version (u32 BE) || wrapped key length (u16 BE) || wrapped key. */
+export function encodeKeyBlock(keyId: string, keyVersion: number, wrappedKey: Buffer): Buffer {
+  const id = Buffer.from(keyId, 'utf8');
+  if (id.length === 0 || id.length > 255) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'key ids are 1 to 255 bytes');
+  const block = Buffer.alloc(1 + id.length + 4 + 2);
+  block.writeUInt8(id.length, 0);
+  id.copy(block, 1);
+  block.writeUInt32BE(keyVersion, 1 + id.length);
+  block.writeUInt16BE(wrappedKey.length, 1 + id.length + 4);
+  return Buffer.concat([block, wrappedKey]);
+}
+
+function malformed(name: string, why: string): SluiceError {
+  return new SluiceError('SLUICE_OBJECT_MALFORMED', `${name} is not a readable Sluice object: ${why}`);
+}
+
+/**
+ * Parses the header at the start of `bytes`. Returns undefined when more bytes are needed; throws
+ * SLUICE_OBJECT_MALFORMED for anything that cannot be a v1 header. `name` names the object in errors.
+ */
+export function parseHeader(bytes: Buffer, name: string, complete: boolean): ObjectHeader | undefined {
+  const need = (length: number): boolean => {
+    if (bytes.length >= length) return true;
+    if (complete) throw malformed(name, 'its header is truncated');
+    return false;
+  };
+  if (!need(MAGIC.length)) return undefined;
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw malformed(name, 'it does not start with the Sluice magic bytes');
+  if (!need(9)) return undefined;
+  const version = bytes.readUInt8(4);
+  if (version !== FORMAT_VERSION) throw malformed(name, `its format version ${version} is not one this Sluice reads (${FORMAT_VERSION}); upgrade Sluice`);
+  const contextLength = bytes.readUInt32BE(5);
+  // Lengths are checked before anything is allocated or read past them.
+  if (contextLength > MAX_CONTEXT_BYTES) throw malformed(name, 'its encryption context is too long');
+  const bindingEnd = 9 + contextLength;
+  if (!need(bindingEnd + 1)) return undefined;
+  let context: EncryptionContext;
+  try {
+    const parsed: unknown = JSON.parse(bytes.subarray(9, bindingEnd).toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) throw new Error('not a map of strings');
+    context = parsed as EncryptionContext;
+  } catch {
+    throw malformed(name, 'its encryption context is not valid');
+  }
+  const idLength = bytes.readUInt8(bindingEnd);
+  if (idLength === 0) throw malformed(name, 'its key id is empty');
+  const idEnd = bindingEnd + 1 + idLength;
+  if (!need(idEnd + 6)) return undefined;
+  const keyId = bytes.subarray(bindingEnd + 1, idEnd).toString('utf8');
+  const keyVersion = bytes.readUInt32BE(idEnd);
+  const wrappedLength = bytes.readUInt16BE(idEnd + 4);
+  if (wrappedLength === 0 || wrappedLength > MAX_WRAPPED_BYTES) throw malformed(name, 'its wrapped key has an impossible length');
+  const payloadOffset = idEnd + 6 + wrappedLength;
+  if (!need(payloadOffset)) return undefined;
+  return {
+    context,
+    binding: Buffer.from(bytes.subarray(0, bindingEnd)),
+    keyId,
+    keyVersion,
+    wrappedKey: Buffer.from(bytes.subarray(idEnd + 6, payloadOffset)),
+    payloadOffset,
+  };
+}
