@@ -13,6 +13,9 @@ import { loadSpec } from '../src/spec/load-spec.ts';
 import { planPipeline } from '../src/plan/plan.ts';
 import { runPipeline } from '../src/runtime/executor.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
+import { Keyring } from '../src/crypto/keyring/keyring.ts';
+import { LocalKeyProvider } from '../src/crypto/providers/local-provider.ts';
+import { randomBytes } from 'node:crypto';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
@@ -39,7 +42,9 @@ async function sluice(): Promise<number> {
   if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
   const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
   const started = performance.now();
-  await runPipeline({ plan: planPipeline(loaded.result.spec), store, stateDir: join(dir, '.sluice'), specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });
+  const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+  await keyring.ensure('default');
+  await runPipeline({ plan: planPipeline(loaded.result.spec), store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });
   const elapsed = performance.now() - started;
   await store.close();
   return elapsed;
@@ -58,6 +63,6 @@ clearInterval(sampler);
 const mb = (bytes: number) => (bytes / 1048576).toFixed(0);
 console.log(`input: ${records.toLocaleString('en-US')} records, ${mb(size)} MiB`);
 console.log(`floor  (readline + JSON.parse + JSON.stringify + write): ${rate(floorMs).toLocaleString('en-US')} records/s, peak RSS ${mb(floorRss)} MiB`);
-console.log(`sluice (quickstart: contract, 2 masks, rename, 2 file sinks, checkpoints): ${rate(sluiceMs).toLocaleString('en-US')} records/s, peak RSS ${mb(peakRss)} MiB`);
+console.log(`sluice (quickstart: contract, 2 masks, rename, 2 encrypted file sinks, checkpoints): ${rate(sluiceMs).toLocaleString('en-US')} records/s, peak RSS ${mb(peakRss)} MiB`);
 console.log(`ratio sluice/floor: ${(floorMs / sluiceMs).toFixed(2)}`);
 rmSync(dir, { recursive: true, force: true });

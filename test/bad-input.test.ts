@@ -1,10 +1,10 @@
 // End-to-end tests of bad input through the `sluice` CLI: each is refused with its code, its place and no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoStack, runCli, spawnCli } from './support/cli-harness.ts';
+import { decryptLines, assertNoStack, runCli, spawnCli } from './support/cli-harness.ts';
 
 const RECORDS = 45;
 const BAD = 35;
@@ -52,11 +52,11 @@ async function runsJson(dir: string): Promise<RunJson[]> {
   return JSON.parse(stdout) as RunJson[];
 }
 
-/** The ids in every part file of run `runId` in the sink, in order. */
-function sinkIds(dir: string, runId: string, upToBatch = Infinity): string[] {
+/** The ids in every part file of run `runId` in the sink, in order, decrypted. */
+async function sinkIds(dir: string, runId: string, upToBatch = Infinity): Promise<string[]> {
   const root = join(dir, 'out', 'bad-input', runId);
   const parts = readdirSync(root).filter((name) => name.startsWith('part-') && Number(name.slice(5, 11)) <= upToBatch).sort();
-  return parts.flatMap((name) => readFileSync(join(root, name), 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id));
+  return (await decryptLines(dir, parts.map((name) => join(root, name)))).map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
 const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `r${from + i}`);
@@ -212,7 +212,7 @@ for (const c of DATA_CASES) {
     assert.equal(run.status, 'failed');
     assert.ok(run.totals.batches >= 2, `only ${run.totals.batches} batches were committed before line ${c.line}`);
     assert.ok(run.error?.includes(`${c.file}:${c.line}`));
-    assert.deepEqual(sinkIds(dir, run.id, run.totals.batches), ids(1, run.totals.batches * 10), 'the committed batches are not in the sink');
+    assert.deepEqual(await sinkIds(dir, run.id, run.totals.batches), ids(1, run.totals.batches * 10), 'the committed batches are not in the sink');
 
     writeData(dir, c.file, dataFile(c, true));
     const resumed = await runCli(dir, 'run', '--progress', 'none');
@@ -222,7 +222,7 @@ for (const c of DATA_CASES) {
     assert.equal(runs.length, 1);
     assert.equal(runs[0]?.status, 'succeeded');
     assert.equal(runs[0]?.attempts, 2);
-    assert.deepEqual(sinkIds(dir, run.id), ids(1, RECORDS), 'the sink does not hold every record exactly once');
+    assert.deepEqual(await sinkIds(dir, run.id), ids(1, RECORDS), 'the sink does not hold every record exactly once');
   });
 
   test(`${c.name} with onMalformed: quarantine: the run finishes and the record is quarantined with its reason`, async () => {
@@ -232,9 +232,9 @@ for (const c of DATA_CASES) {
     assert.match(stdout, /quarantined\s+1\b/);
     const [run] = await runsJson(dir);
     assert.ok(run);
-    assert.deepEqual(sinkIds(dir, run.id), ids(1, RECORDS).filter((id) => id !== `r${BAD}`));
+    assert.deepEqual(await sinkIds(dir, run.id), ids(1, RECORDS).filter((id) => id !== `r${BAD}`));
     const qdir = join(dir, '.sluice', 'quarantine', 'bad-input', run.id);
-    const entries = readdirSync(qdir).flatMap((name) => readFileSync(join(qdir, name), 'utf8').split('\n').filter((l) => l !== ''));
+    const entries = await decryptLines(dir, readdirSync(qdir).map((name) => join(qdir, name)));
     assert.equal(entries.length, 1);
     const entry = JSON.parse(entries[0] ?? '{}') as { ref: string; reason: string };
     assert.equal(entry.ref, `${c.file}:${c.line}`);

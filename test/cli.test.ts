@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
+import { decryptLines, runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
 
 const MASK_CARD_LINE = '  - mask: { fields: [card_number], keepLast: 4 }\n';
 /** A card number in plaintext: 16 digits, optionally grouped by 4 with spaces or dashes. */
@@ -22,16 +22,15 @@ async function scaffold(): Promise<string> {
   return dir;
 }
 
-/** Every part file a sink wrote, as lines. */
-function sinkLines(dir: string, sink: string): string[] {
+/** Every object a sink wrote. */
+function sinkFiles(dir: string, sink: string): string[] {
   const root = join(dir, 'out', sink, 'customers-quickstart');
-  const lines: string[] = [];
-  for (const run of readdirSync(root)) {
-    for (const name of readdirSync(join(root, run)).sort()) {
-      lines.push(...readFileSync(join(root, run, name), 'utf8').split('\n').filter((line) => line !== ''));
-    }
-  }
-  return lines;
+  return readdirSync(root).flatMap((run) => readdirSync(join(root, run)).sort().map((name) => join(root, run, name)));
+}
+
+/** Every record a sink wrote, decrypted, as lines. */
+async function sinkLines(dir: string, sink: string): Promise<string[]> {
+  return decryptLines(dir, sinkFiles(dir, sink));
 }
 
 test('init creates the pipeline, data and settings, and refuses to overwrite them without --force', async () => {
@@ -91,8 +90,17 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
   const runId = /^run (\S+) of customers-quickstart/m.exec(run.stdout)?.[1];
   assert.ok(runId, run.stdout);
 
+  // No plaintext at rest: every byte the sinks and the quarantine wrote is searched for the sample's personal data.
+  const sample = readFileSync(join(dir, 'data', 'customers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const secrets = sample.flatMap((r) => [r.email, r.full_name, r.card_number, r.phone]).filter((v): v is string => typeof v === 'string');
+  const written = [...sinkFiles(dir, 'analytics'), ...sinkFiles(dir, 'support')].map((f) => readFileSync(f));
+  for (const bytes of written) for (const secret of secrets) assert.ok(!bytes.includes(secret), `a sink file holds ${secret} in plaintext`);
+  const catted = await runCli(dir, 'cat', 'out/analytics');
+  assert.equal(catted.code, 0, catted.stderr);
+  assert.equal(catted.stdout.trim().split('\n').length, 998);
+
   for (const sink of ['analytics', 'support']) {
-    const lines = sinkLines(dir, sink);
+    const lines = await sinkLines(dir, sink);
     assert.equal(lines.length, 998, `${sink} holds ${lines.length} records`);
     for (const line of lines) {
       assert.doesNotMatch(line, CARD_NUMBER, `${sink} holds a card number in plaintext: ${line}`);
@@ -101,7 +109,7 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
       assert.match(String(record.card_number), /^\*+\d{4}$/, `${sink}: card_number is not masked to the last 4`);
     }
   }
-  const analytics = JSON.parse(sinkLines(dir, 'analytics')[0] ?? '{}') as Record<string, unknown>;
+  const analytics = JSON.parse((await sinkLines(dir, 'analytics'))[0] ?? '{}') as Record<string, unknown>;
   assert.deepEqual(Object.keys(analytics).sort(), ['card_number', 'country', 'customer_id', 'ltv', 'signup_date']);
 
   const list = await runCli(dir, 'runs');

@@ -2,12 +2,11 @@
 // every input record exactly once (no loss, no duplicate), and no partial object may be visible.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readdirSync, createReadStream, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customersSpec, spawnCli } from './support/cli-harness.ts';
+import { decryptLines, customersSpec, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { seeded } from '../src/cli/sample-customers.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
@@ -34,11 +33,9 @@ async function countIds(dir: string): Promise<{ total: number; unique: number; p
         partial.push(name);
         continue;
       }
-      const lines = createInterface({ input: createReadStream(join(root, run, name)) });
-      for await (const line of lines) {
-        const record = JSON.parse(line) as { customer_id: string };
+      for (const line of await decryptLines(dir, [join(root, run, name)])) {
         total++;
-        seen.add(record.customer_id);
+        seen.add((JSON.parse(line) as { customer_id: string }).customer_id);
       }
     }
   }

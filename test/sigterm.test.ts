@@ -1,11 +1,11 @@
 // SIGTERM during `sluice run`: exit 130 after committing the batch in flight, then a rerun resumes to exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customersSpec, runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
+import { decryptLines, customersSpec, runCli, spawnCli, STACK_LINE } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 
 const RECORDS = 300_000;
@@ -40,7 +40,7 @@ test(`SIGTERM during a ${RECORDS}-record run: exit 130 after the batch in flight
   void exited.then(() => (done = true));
 
   // Signal once two batches are in the sink: the run is well under way, with most of the input still to read.
-  while (!done && !sinkFiles(dir).names.includes('part-000002.jsonl')) await sleep(10);
+  while (!done && !sinkFiles(dir).names.includes('part-000002.jsonl.sluice')) await sleep(10);
   if (done) {
     const { stdout, stderr } = await exited;
     assert.fail(`the run ended before it could be signalled:\n${stdout}${stderr}`);
@@ -65,8 +65,8 @@ test(`SIGTERM during a ${RECORDS}-record run: exit 130 after the batch in flight
   assert.ok(committed >= 2 && committed < RECORDS / BATCH, `${committed} batches committed`);
   assert.equal(interrupted.totals.recordsIn, committed * BATCH);
   // The batch in flight was finished and committed; nothing past it was written, and no temp file is left.
-  const { runDir, names } = sinkFiles(dir);
-  assert.deepEqual(names, Array.from({ length: committed }, (_, i) => `part-${String(i + 1).padStart(6, '0')}.jsonl`));
+  const { runDir, names: committedNames } = sinkFiles(dir);
+  assert.deepEqual(committedNames, Array.from({ length: committed }, (_, i) => `part-${String(i + 1).padStart(6, '0')}.jsonl.sluice`));
 
   const rerun = await runCli(dir, 'run', '--progress', 'none');
   assert.equal(rerun.code, 0, rerun.stderr);
@@ -79,13 +79,11 @@ test(`SIGTERM during a ${RECORDS}-record run: exit 130 after the batch in flight
 
   const seen = new Set<string>();
   let total = 0;
-  for (const name of sinkFiles(dir).names) {
-    assert.match(name, /^part-\d{6}\.jsonl$/);
-    for (const line of readFileSync(join(runDir, name), 'utf8').split('\n')) {
-      if (line === '') continue;
-      total++;
-      seen.add((JSON.parse(line) as { customer_id: string }).customer_id);
-    }
+  const names = sinkFiles(dir).names;
+  for (const name of names) assert.match(name, /^part-\d{6}\.jsonl\.sluice$/);
+  for (const line of await decryptLines(dir, names.map((name) => join(runDir, name)))) {
+    total++;
+    seen.add((JSON.parse(line) as { customer_id: string }).customer_id);
   }
   assert.equal(total, RECORDS, 'the sink does not hold every record once (lost or duplicated)');
   assert.equal(seen.size, RECORDS);

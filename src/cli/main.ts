@@ -9,6 +9,8 @@ import { registerCheck } from './commands/check.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerInit } from './commands/init.ts';
+import { registerCat } from './commands/cat.ts';
+import { registerKeys } from './commands/keys.ts';
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
@@ -50,7 +52,10 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerCheck(program, context, setExit);
   registerRun(program, context, setExit);
   registerRuns(program, context, setExit);
-  for (const command of program.commands) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
+  registerCat(program, context, setExit);
+  registerKeys(program, context, setExit);
+  const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+  for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 
   try {
     if (argv.length <= 2) {

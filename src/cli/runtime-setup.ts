@@ -1,14 +1,21 @@
 // Opens what a command that touches state needs: settings, logger, state store.
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { Keyring } from '../crypto/keyring/keyring.ts';
+import { createLocalRootKey, loadLocalRootKey, LocalKeyProvider } from '../crypto/providers/local-provider.ts';
+import { println } from './context.ts';
 import type { Logger } from 'pino';
 import type { CliContext } from './context.ts';
 import { loadSettings } from './settings.ts';
+import type { Settings } from './settings.ts';
 import { createLogger } from './logger.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 
 export interface Runtime {
   stateDir: string;
+  settings: Settings;
   logger: Logger;
   store: StateStore;
 }
@@ -20,5 +27,19 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
   const store = new SqliteStateStore(join(stateDir, 'state.db'));
-  return { stateDir, logger, store };
+  return { stateDir, settings: { ...settings, stateDir }, logger, store };
+}
+
+/**
+ * Opens the keyring with the configured provider. With `createRootKey`, a missing local root key file is
+ * created (mode 0600) and the user is told plainly what that key is and is not fit for.
+ */
+export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
+  const keyFile = runtime.settings.keys.file ?? join(runtime.stateDir, 'master.key');
+  if (options.createRootKey && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {
+    await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
+    await createLocalRootKey(keyFile);
+    println(context.stderr, `created a local root key in ${keyFile} (mode 0600). It is fine for development; in production the root key belongs in an HSM or a KMS.`);
+  }
+  return new Keyring(runtime.store, new LocalKeyProvider(await loadLocalRootKey(keyFile)));
 }

@@ -1,7 +1,7 @@
 // Local settings (sluice.settings.yaml in the working folder): where state and logs go.
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SluiceError } from '../errors.ts';
 import { parseYamlSpec } from '../spec/yaml-document.ts';
 import { formatLocation, formatPath } from '../spec/location.ts';
@@ -19,6 +19,14 @@ export const settingsSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .prefault({}),
+    keys: z
+      .strictObject({
+        provider: z.enum(['local']).default('local').describe('Who holds the root key. local: a key file or SLUICE_MASTER_KEY (development; production belongs in an HSM or KMS).'),
+        file: z.string().optional().describe('The local root key file (mode 0600); default <stateDir>/master.key. SLUICE_MASTER_KEY overrides it.'),
+        keyId: z.string().default('default').describe('The keyring key that seals sink objects and the quarantine.'),
+      })
+      .prefault({})
+      .describe('Encryption keys.'),
   })
   .describe('Local settings of the sluice command.');
 
@@ -61,8 +69,10 @@ export async function loadSettings(cwd: string): Promise<Settings> {
     }
   }
   const settings = settingsSchema.parse(data);
+  const stateDir = resolve(cwd, settings.stateDir);
   return {
-    stateDir: resolve(cwd, settings.stateDir),
+    stateDir,
+    keys: { ...settings.keys, file: resolve(cwd, settings.keys.file ?? join(stateDir, 'master.key')) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
   };
 }

@@ -1,9 +1,11 @@
 // The one boundary every sink writes through: Sink.write() projects each record onto the fields the plan lets
-// reach the sink and counts what it wrote, then calls the connector's _write(). A connector cannot write around
-// it, because the runtime only ever calls write(). (The encryption issue adds envelope encryption here.)
+// reach the sink, serializes the batch, seals it as an envelope object, and only then calls the connector's
+// _write() with ciphertext. A connector never sees a plaintext record, so none can write one at rest.
 import type { Classification } from '../spec/classification.ts';
 import type { DataRecord } from '../runtime/record.ts';
-import { ioFailure } from '../errors.ts';
+import { ioFailure, SluiceError } from '../errors.ts';
+import type { KeySource } from '../crypto/envelope/envelope.ts';
+import { sealObject } from '../crypto/envelope/envelope.ts';
 
 /** The settings every sink gets from the plan. */
 export interface SinkSettings {
@@ -19,15 +21,29 @@ export interface SinkRunInfo {
   runId: string;
 }
 
-/** One batch, as the connector receives it. Batch numbers start at 1 and are stable across resumes. */
+/** The keys a sink seals its objects with. */
+export interface SinkEncryption {
+  keys: KeySource;
+  keyId: string;
+}
+
+/**
+ * One batch, as the connector receives it: an envelope object holding the batch as JSON Lines. Batch numbers
+ * start at 1 and are stable across resumes.
+ */
 export interface SinkBatch {
   batch: number;
-  records: readonly DataRecord[];
+  /** The sealed object (docs/formats/object-v1.md). */
+  object: Buffer;
+  /** How many records it holds. */
+  records: number;
 }
 
 export abstract class Sink {
   readonly settings: SinkSettings;
   readonly #fieldSet: ReadonlySet<string>;
+  #run: SinkRunInfo | undefined;
+  #encryption: SinkEncryption | undefined;
 
   constructor(settings: SinkSettings) {
     // The boundary holds only if connectors fill in the protected methods and never replace the public ones.
@@ -55,7 +71,9 @@ export abstract class Sink {
     return out;
   }
 
-  async open(run: SinkRunInfo): Promise<void> {
+  async open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void> {
+    this.#run = run;
+    this.#encryption = encryption;
     try {
       await this._open(run);
     } catch (error) {
@@ -68,9 +86,16 @@ export abstract class Sink {
    * after a crash between the write and the checkpoint leaves each record exactly once.
    */
   async write(batch: number, records: readonly DataRecord[]): Promise<void> {
-    const projected = records.map((record) => this.#project(record));
+    const run = this.#run;
+    const encryption = this.#encryption;
+    if (!run || !encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    let text = '';
+    for (const record of records) text += JSON.stringify(this.#project(record)) + '\n';
+    // The context binds each object to where it belongs: moved to another sink, run or batch, it fails to open.
+    const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
+    const object = await sealObject(Buffer.from(text, 'utf8'), context, encryption.keys, encryption.keyId);
     try {
-      await this._write({ batch, records: projected });
+      await this._write({ batch, object, records: records.length });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }

@@ -16,7 +16,9 @@ import type { StateStore } from '../store/state-store.ts';
 import { maskStep } from '../privacy/transforms/mask.ts';
 import { customStep, defineStep } from '../steps/custom-step.ts';
 import { renameStep } from '../steps/rename.ts';
-import { collected, collectingSink, datasets, failures, memorySource, sinkRecords, SOURCE_FAILS_HERE, systemError } from '../../test/support/memory-components.ts';
+import { collected, collectingSink, datasets, failures, memorySource, reader, received, sinkRecords, SOURCE_FAILS_HERE, systemError } from '../../test/support/memory-components.ts';
+import { testEncryption } from '../../test/support/test-keyring.ts';
+import { openObjectBuffer } from '../crypto/envelope/envelope.ts';
 
 const registry = new ComponentRegistry([memorySource, collectingSink, maskStep, renameStep, customStep]);
 const silent = pino({ level: 'silent' });
@@ -47,12 +49,24 @@ function specFor(overrides: Record<string, unknown> = {}) {
   return planPipeline(result.spec);
 }
 
+/** The quarantine's records, decrypted as `sluice cat` would. */
+async function quarantineText(dir: string): Promise<string> {
+  let text = '';
+  for (const name of readdirSync(dir).sort()) text += (await openObjectBuffer(readFileSync(join(dir, name)), encryption.keys, name)).plaintext.toString('utf8');
+  return text;
+}
+
 function freshStore() {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-exec-'));
   return { dir, store: new SqliteStateStore(join(dir, 'state.db')) };
 }
 
-beforeEach(() => {
+let encryption: Awaited<ReturnType<typeof testEncryption>>;
+
+beforeEach(async () => {
+  encryption = await testEncryption();
+  reader.keys = encryption.keys;
+  received.length = 0;
   collected.clear();
   failures.clear();
   datasets.set('customers', customers(35));
@@ -60,7 +74,7 @@ beforeEach(() => {
 
 test('a run writes every valid record once, masked, and commits one checkpoint per batch', async () => {
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   const out = sinkRecords('out');
   assert.equal(out.length, 35);
   assert.equal(out[0]?.email, '*'.repeat('user1@example'.length) + '.com');
@@ -69,6 +83,9 @@ test('a run writes every valid record once, masked, and commits one checkpoint p
   assert.equal(result.run.totals.batches, 4);
   assert.equal(result.run.totals.protectedFields['masked:email'], 35);
   assert.equal((await store.lastCheckpoint(result.run.id))?.batch, 4);
+  // What reached the connector is ciphertext: the Sluice header, and no email anywhere.
+  assert.equal(received.length, 4);
+  assert.ok(received.every((object) => object.subarray(0, 4).toString('latin1') === 'SLCE' && !object.includes('@example.com')));
   await store.close();
 });
 
@@ -79,10 +96,12 @@ test('records that break the contract are quarantined with their reason; nothing
   records[7] = { id: 'c8', email: 'y@example.com', age: 31, ssn: '078-05-1120' };
   datasets.set('customers', records);
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(sinkRecords('out').length, 9);
   assert.equal(result.run.totals.quarantined, 3);
-  const lines = readdirSync(result.quarantineDir).flatMap((name) => readFileSync(join(result.quarantineDir, name), 'utf8').trim().split('\n'));
+  const raw = readdirSync(result.quarantineDir).map((name) => readFileSync(join(result.quarantineDir, name)));
+  assert.ok(raw.every((bytes) => !bytes.includes('078-05-1120')), 'the quarantine holds no plaintext at rest');
+  const lines = (await quarantineText(result.quarantineDir)).trim().split('\n');
   const reasons = lines.map((line) => JSON.parse(line) as { ref: string; reason: string });
   assert.deepEqual(reasons.map((r) => r.ref), ['memory:3', 'memory:6', 'memory:8']);
   assert.match(reasons[0]?.reason ?? '', /age.*integer/);
@@ -97,7 +116,7 @@ test('contract.unknownFields: drop removes undeclared fields and counts them', a
   datasets.set('customers', [{ id: 'c1', email: 'a@example.com', age: 1, extra: 'x', more: 2 }]);
   const plan = specFor({ contract: { unknownFields: 'drop', fields: { id: { type: 'string', class: 'internal' }, email: { type: 'string', class: 'restricted' }, age: { type: 'integer', class: 'internal' } } } });
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan, store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan, store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.deepEqual(Object.keys(sinkRecords('out')[0] ?? {}), ['id', 'email', 'age']);
   assert.equal(result.run.totals.unknownFieldsDropped, 2);
   await store.close();
@@ -106,7 +125,7 @@ test('contract.unknownFields: drop removes undeclared fields and counts them', a
 test('a plan with error findings is refused before any sink is opened', async () => {
   const plan = specFor({ steps: [] });
   const { dir, store } = freshStore();
-  await assert.rejects(runPipeline({ plan, store, stateDir: dir, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_PLAN_REJECTED'));
+  await assert.rejects(runPipeline({ plan, store, stateDir: dir, encryption, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_PLAN_REJECTED'));
   assert.equal(collected.size, 0);
   assert.deepEqual(await store.listRuns(), []);
   await store.close();
@@ -115,7 +134,7 @@ test('a plan with error findings is refused before any sink is opened', async ()
 test('retryable sink errors are retried with backoff; the run then succeeds', async () => {
   failures.set('out', [systemError('EBUSY'), systemError('EAGAIN')]);
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.run.status, 'succeeded');
   assert.equal(sinkRecords('out').length, 35);
   await store.close();
@@ -125,13 +144,13 @@ test('a failing sink fails the run, keeps committed batches, and a rerun resumes
   // Batches 1 and 2 pass; batch 3 fails with a non-retryable error.
   failures.set('out', [undefined, undefined, systemError('EACCES')]);
   const { dir, store } = freshStore();
-  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent }), /EACCES/);
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent }), /EACCES/);
   const [failed] = await store.listRuns();
   assert.equal(failed?.status, 'failed');
   assert.equal((await store.lastCheckpoint(failed?.id ?? ''))?.batch, 2);
   assert.equal(sinkRecords('out').length, 20);
 
-  const resumed = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const resumed = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(resumed.run.id, failed?.id);
   assert.equal(resumed.resumedAfterBatch, 2);
   assert.equal(resumed.run.attempts, 2);
@@ -145,8 +164,8 @@ test('a failing sink fails the run, keeps committed batches, and a rerun resumes
 test('a rerun under a changed spec abandons the interrupted run and starts over', async () => {
   failures.set('out', [undefined, systemError('EACCES')]);
   const { dir, store } = freshStore();
-  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h1', logger: silent }));
-  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h2', logger: silent });
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h1', logger: silent }));
+  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h2', logger: silent });
   assert.equal(result.resumedAfterBatch, 0);
   assert.equal(result.abandoned?.reason, 'the spec changed since it was interrupted');
   const statuses = (await store.listRuns()).map((r) => r.status).sort();
@@ -157,7 +176,7 @@ test('a rerun under a changed spec abandons the interrupted run and starts over'
 test('a run held by another live process is refused (no two writers)', async () => {
   const { dir, store } = freshStore();
   await store.createRun({ id: 'held', pipeline: 'test', specHash: 'h', startedAt: new Date().toISOString(), pid: process.ppid });
-  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_RUN_LOCKED'));
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_RUN_LOCKED'));
   await store.close();
 });
 
@@ -165,9 +184,9 @@ test('an abort stops after committing the batch in flight; the next run resumes'
   const { dir, store } = freshStore();
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent, signal: controller.signal }), (error) => isSluiceError(error, 'SLUICE_RUN_INTERRUPTED'));
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent, signal: controller.signal }), (error) => isSluiceError(error, 'SLUICE_RUN_INTERRUPTED'));
   assert.equal(sinkRecords('out').length, 10);
-  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.resumedAfterBatch, 1);
   assert.equal(sinkRecords('out').length, 35);
   await store.close();
@@ -181,7 +200,7 @@ test('a custom step that writes a field it did not declare gets the record quara
     apply: (input) => (input.id === 'c2' ? { tag: 'x', leaked: 'oops' } : { tag: 'x' }),
   });
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: sneaky }] }), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: sneaky }] }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.run.totals.quarantined, 1);
   assert.ok(sinkRecords('out').every((r) => !('leaked' in r) && r.tag === 'x'));
   await store.close();
@@ -199,7 +218,7 @@ test('a custom step sees only the fields it declared it reads', async () => {
     },
   });
   const { dir, store } = freshStore();
-  await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: peek }] }), store, stateDir: dir, specHash: 'h', logger: silent });
+  await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: peek }] }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.deepEqual(seen, ['id']);
   await store.close();
 });
@@ -215,9 +234,9 @@ test('a step that throws quarantines the record with the step named in the reaso
     },
   });
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: fragile }] }), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor({ steps: [{ mask: { fields: ['email'] } }, { custom: fragile }] }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.run.totals.quarantined, 1);
-  const line = readdirSync(result.quarantineDir).map((n) => readFileSync(join(result.quarantineDir, n), 'utf8')).join('');
+  const line = await quarantineText(result.quarantineDir);
   assert.match(line, /"reason":"steps\[1\] custom failed: it threw TypeError/);
   assert.ok(!/cannot handle/.test(line), 'the thrown message (which quotes the record) is not in the reason');
   await store.close();
@@ -237,7 +256,7 @@ test('retention: a successful run removes sink and quarantine folders of runs ol
   mkdirSync(join(root, 'out', 'test', 'not-a-run'), { recursive: true });
   const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 'out', clearance: 'internal', fields: ['id'] }, root);
   const current = newRunId();
-  await sink.open({ pipeline: 'test', runId: current });
+  await sink.open({ pipeline: 'test', runId: current }, encryption);
   assert.equal(await sink.prune(new Date(Date.now() - 2 * 86_400_000), current), 1);
   assert.equal(existsSync(join(root, 'out', 'test', old)), false);
   assert.equal(existsSync(join(root, 'out', 'test', recent)), true);
@@ -250,7 +269,7 @@ test('a source that fails mid-run: the batch in flight settles first, and checkp
   records[24] = SOURCE_FAILS_HERE;
   datasets.set('customers', records);
   const { dir, store } = freshStore();
-  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_INPUT_MALFORMED'));
+  await assert.rejects(runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent }), (error) => isSluiceError(error, 'SLUICE_INPUT_MALFORMED'));
   const [run] = await store.listRuns();
   assert.equal(run?.status, 'failed');
   assert.equal((await store.lastCheckpoint(run?.id ?? ''))?.batch, 2);
@@ -279,11 +298,11 @@ test('a checkpoint that fails to commit does not count: totals stay at the last 
     destroyKeyVersion: (keyId, version) => store.destroyKeyVersion(keyId, version),
     close: () => store.close(),
   };
-  await assert.rejects(runPipeline({ plan: specFor(), store: flaky, stateDir: dir, specHash: 'h', logger: silent }), /locked/);
+  await assert.rejects(runPipeline({ plan: specFor(), store: flaky, stateDir: dir, encryption, specHash: 'h', logger: silent }), /locked/);
   const [failed] = await store.listRuns();
   assert.equal(failed?.totals.recordsIn, 10);
   assert.equal(failed?.totals.batches, 1);
-  const resumed = await runPipeline({ plan: specFor(), store, stateDir: dir, specHash: 'h', logger: silent });
+  const resumed = await runPipeline({ plan: specFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(resumed.run.totals.recordsIn, 35);
   assert.equal(sinkRecords('out').length, 35);
   await store.close();
@@ -295,7 +314,7 @@ test('retention through a run: quarantine folders of runs older than the retenti
   const { dir, store } = freshStore();
   const old = newRunId(new Date(Date.now() - 10 * 86_400_000));
   mkdirSync(join(dir, 'quarantine', 'test', old), { recursive: true });
-  const result = await runPipeline({ plan: specFor({ retention: '7d' }), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor({ retention: '7d' }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.pruned, 1);
   assert.equal(existsSync(join(dir, 'quarantine', 'test', old)), false);
   assert.equal(existsSync(result.quarantineDir), true);
@@ -305,7 +324,7 @@ test('retention through a run: quarantine folders of runs older than the retenti
 test('a custom step that does not return a declared output gets the record quarantined, so the old value cannot slip through', async () => {
   const lazy = defineStep({ name: 'lazy', reads: ['email'], writes: { email: { type: 'string', protective: 'internal' } }, apply: () => ({}) });
   const { dir, store } = freshStore();
-  const result = await runPipeline({ plan: specFor({ steps: [{ custom: lazy }] }), store, stateDir: dir, specHash: 'h', logger: silent });
+  const result = await runPipeline({ plan: specFor({ steps: [{ custom: lazy }] }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.equal(result.run.totals.quarantined, 35);
   assert.equal(sinkRecords('out').length, 0);
   await store.close();

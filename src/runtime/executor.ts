@@ -7,7 +7,7 @@ import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext } from '../spec/component.ts';
-import type { Sink } from '../connectors/sink.ts';
+import type { Sink, SinkEncryption } from '../connectors/sink.ts';
 import type { SourceBatch } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
@@ -30,6 +30,8 @@ export interface RunRequest {
   store: StateStore;
   /** Where the quarantine lives. */
   stateDir: string;
+  /** The keys every sink object and the quarantine are sealed with. */
+  encryption: SinkEncryption;
   /** Hash of the spec text; an interrupted run resumes only under the same spec. */
   specHash: string;
   /** Start a new run even if one was interrupted. */
@@ -156,7 +158,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   let batchNo = claimed.checkpoint?.batch ?? 0;
   const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline };
   const sinks: Sink[] = [];
-  const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId);
+  const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId, request.encryption);
   let closeReader: (() => Promise<void>) | undefined;
   /** The batch being written and committed while the next is processed. */
   let inFlight: Promise<void> | undefined;
@@ -178,7 +180,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 
     const reader = await withRetry(() => source.open(claimed.checkpoint?.position), retry, onRetry('open source'));
     closeReader = () => reader.close();
-    for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }), retry, onRetry(`open sink ${sink.settings.name}`));
+    for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));
     const abandonedRun = claimed.abandoned?.runId;
     if (abandonedRun !== undefined) {
       for (const sink of sinks) await sink.discard(abandonedRun);

@@ -1,10 +1,12 @@
-// The quarantine: records that failed parsing, the contract or a step, each with its reason, one object per
-// batch, so nothing is dropped silently. It holds raw input, so it lives in the state directory (mode 0700)
-// and is never a sink a plan can route to.
+// The quarantine: records that failed parsing, the contract or a step, each with its reason, one encrypted
+// object per batch, so nothing is dropped silently. It holds raw input (restricted), so it lives in the state
+// directory (mode 0700), is sealed like any sink object, and is never a sink a plan can route to.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { expiredRunIds } from './run-id.ts';
 import { ioFailure } from '../errors.ts';
+import { sealObject } from '../crypto/envelope/envelope.ts';
+import type { SinkEncryption } from '../connectors/sink.ts';
 import { writeFileAtomic, removeStaleTemps } from '../connectors/sinks/atomic-write.ts';
 
 /** One quarantined record: where it came from, why, and the record as it arrived (when it could be parsed). */
@@ -17,9 +19,15 @@ export interface QuarantineEntry {
 
 export class Quarantine {
   readonly dir: string;
+  readonly #pipeline: string;
+  readonly #runId: string;
+  readonly #encryption: SinkEncryption;
 
-  constructor(stateDir: string, pipeline: string, runId: string) {
+  constructor(stateDir: string, pipeline: string, runId: string, encryption: SinkEncryption) {
     this.dir = join(stateDir, 'quarantine', pipeline, runId);
+    this.#pipeline = pipeline;
+    this.#runId = runId;
+    this.#encryption = encryption;
   }
 
   /** Removes quarantine folders of runs that started before `before`, except this run's. */
@@ -42,8 +50,10 @@ export class Quarantine {
     if (entries.length === 0) return;
     let text = '';
     for (const entry of entries) text += JSON.stringify(entry) + '\n';
-    const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl`);
-    await writeFileAtomic(path, text).catch((error: unknown) => {
+    const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl.sluice`);
+    const context = { pipeline: this.#pipeline, run: this.#runId, dataset: 'quarantine', classification: 'restricted', batch: String(batch), format: 'jsonl' };
+    const object = await sealObject(Buffer.from(text, 'utf8'), context, this.#encryption.keys, this.#encryption.keyId);
+    await writeFileAtomic(path, object).catch((error: unknown) => {
       throw ioFailure('SLUICE_IO_FAILED', `the quarantine could not write ${path}`, error);
     });
   }

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.ts';
+import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
+import { Keyring } from '../../src/crypto/keyring/keyring.ts';
+import { LocalKeyProvider, loadLocalRootKey } from '../../src/crypto/providers/local-provider.ts';
+import { openObjectBuffer } from '../../src/crypto/envelope/envelope.ts';
 
 /** The real binary, as a user runs it. */
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
@@ -93,4 +98,24 @@ sinks:
 runtime:
   batchSize: ${batchSize}
 `;
+}
+
+/**
+ * Decrypts sink or quarantine objects written by a run in `dir` (its .sluice state folder holds the keyring
+ * and the local root key), as `sluice cat` would; returns their JSON Lines, in the order of `files`.
+ */
+export async function decryptLines(dir: string, files: readonly string[]): Promise<string[]> {
+  const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+  const keyring = new Keyring(store, new LocalKeyProvider(await loadLocalRootKey(join(dir, '.sluice', 'master.key'))));
+  try {
+    const lines: string[] = [];
+    for (const file of files) {
+      const { plaintext } = await openObjectBuffer(readFileSync(file), keyring, file);
+      lines.push(...plaintext.toString('utf8').split('\n').filter((line) => line !== ''));
+    }
+    return lines;
+  } finally {
+    keyring.close();
+    await store.close();
+  }
 }

@@ -7,6 +7,9 @@ import type { SinkBatch, SinkRunInfo, SinkSettings } from '../../src/connectors/
 import type { SourceBatch, SourceReader } from '../../src/connectors/source.ts';
 import type { DataRecord } from '../../src/runtime/record.ts';
 import { SluiceError } from '../../src/errors.ts';
+import assert from 'node:assert/strict';
+import { openObjectBuffer } from '../../src/crypto/envelope/envelope.ts';
+import type { KeySource } from '../../src/crypto/envelope/envelope.ts';
 
 /** Records the memory source serves, by dataset name. */
 export const datasets = new Map<string, unknown[]>();
@@ -42,8 +45,15 @@ export const memorySource = defineSource({
   },
 });
 
-/** What the collecting sinks hold, by sink name, then by batch number (a rewrite replaces the batch). */
+/**
+ * What the collecting sinks hold, by sink name, then by batch number (a rewrite replaces the batch): the
+ * records, decrypted back from the object the sink received with `readerKeys`, as a reader would.
+ */
 export const collected = new Map<string, Map<number, DataRecord[]>>();
+/** The sealed objects exactly as the collecting sinks received them. */
+export const received: Buffer[] = [];
+/** The keys the collecting sinks read their objects back with; tests set it to the run's keyring. */
+export const reader: { keys?: KeySource } = {};
 /** Failures to inject, by sink name: each write shifts one; an Error is thrown, undefined lets it through. */
 export const failures = new Map<string, (Error | undefined)[]>();
 
@@ -57,7 +67,12 @@ class CollectingSink extends Sink {
   protected async _write(batch: SinkBatch): Promise<void> {
     const failure = failures.get(this.settings.name)?.shift();
     if (failure) throw failure;
-    collected.get(this.settings.name)?.set(batch.batch, [...batch.records]);
+    received.push(batch.object);
+    if (!reader.keys) throw new Error('set reader.keys to read the objects back');
+    const { plaintext } = await openObjectBuffer(batch.object, reader.keys, `memory:${this.settings.name}:${batch.batch}`);
+    const records = plaintext.toString('utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as DataRecord);
+    assert.equal(records.length, batch.records);
+    collected.get(this.settings.name)?.set(batch.batch, records);
   }
   describe(): string {
     return `memory:${this.settings.name}`;

@@ -1,7 +1,8 @@
 // `sluice init`: scaffolds the quickstart pipeline, its sample data and local settings in a folder.
 import type { Command } from 'commander';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve, relative } from 'node:path';
+import { basename, dirname, join, resolve, relative } from 'node:path';
+import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
@@ -51,6 +52,13 @@ export function registerInit(program: Command, context: CliContext, setExit: (co
         for (const [name, text] of files) await writeFile(join(root, name), text);
       } catch (error) {
         throw ioFailure('SLUICE_IO_FAILED', `init could not write into ${root}`, error);
+      }
+      // The root key that seals everything the pipeline writes; never replaced, even with --force.
+      const keyFile = join(root, '.sluice', 'master.key');
+      if (!process.env.SLUICE_MASTER_KEY && !(await exists(keyFile))) {
+        await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
+        await createLocalRootKey(keyFile);
+        println(context.stdout, `created a local root key in ${relative(context.cwd, keyFile)} (mode 0600): fine for development; in production the root key belongs in an HSM or a KMS`);
       }
       const where = relative(context.cwd, root) || '.';
       println(context.stdout, `created in ${where}: ${files.map(([name]) => name).join(', ')} (${count} sample customers with fake personal data)`);

@@ -10,7 +10,8 @@ import { SluiceError } from '../../errors.ts';
 import { runPipeline } from '../../runtime/executor.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
-import { openRuntime } from '../runtime-setup.ts';
+import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
@@ -47,6 +48,14 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
           throw new SluiceError('SLUICE_SETTINGS_INVALID', `the state folder ${runtime.stateDir} (which holds the quarantine) and sink '${sink.name}' (${target}) overlap; move one of them`);
         }
       }
+      let keyring: Keyring;
+      try {
+        keyring = await openKeyring(runtime, context, { createRootKey: true });
+        await keyring.ensure(runtime.settings.keys.keyId);
+      } catch (error) {
+        await runtime.store.close();
+        throw error;
+      }
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -62,6 +71,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
           plan,
           store: runtime.store,
           stateDir: runtime.stateDir,
+          encryption: { keys: keyring, keyId: runtime.settings.keys.keyId },
           specHash: loaded.hash,
           fresh: options.fresh ?? false,
           logger: runtime.logger,
@@ -71,12 +81,13 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         if (result.abandoned) println(context.stdout, `note: interrupted run ${result.abandoned.runId} was abandoned: ${result.abandoned.reason}`);
         println(context.stdout, formatSummary(result.run, result));
         if (result.run.totals.quarantined > 0) {
-          println(context.stdout, `\n${result.run.totals.quarantined} record(s) were quarantined; each line of ${result.quarantineDir} says why.`);
+          println(context.stdout, `\n${result.run.totals.quarantined} record(s) were quarantined; 'sluice cat ${result.quarantineDir}' shows each with its reason.`);
         }
         setExit(EXIT.OK);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        keyring.close();
         await runtime.store.close();
       }
     });

@@ -15,13 +15,13 @@ const fileSinkSpec = z
     dir: z.string().min(1).describe('The directory objects are written under; relative to the spec file.'),
     format: z.enum(['jsonl']).default('jsonl').describe('The object format: JSON Lines, one record per line.'),
   })
-  .describe('Writes each batch as one JSON Lines object: <dir>/<pipeline>/<run id>/part-<batch>.jsonl.');
+  .describe('Writes each batch as one encrypted JSON Lines object: <dir>/<pipeline>/<run id>/part-<batch>.jsonl.sluice.');
 
 type FileSinkOptions = z.output<typeof fileSinkSpec>;
 
 /** The object name of a batch: stable across resumes, so a rewritten batch replaces the old one. */
 export function batchObjectName(run: SinkRunInfo, batch: number): string {
-  return `${run.pipeline}/${run.runId}/part-${String(batch).padStart(6, '0')}.jsonl`;
+  return `${run.pipeline}/${run.runId}/part-${String(batch).padStart(6, '0')}.jsonl.sluice`;
 }
 
 export class FileSink extends Sink {
@@ -44,10 +44,7 @@ export class FileSink extends Sink {
 
   protected async _write(batch: SinkBatch): Promise<void> {
     if (!this.#run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    const path = objectPath(this.#root, batchObjectName(this.#run, batch.batch));
-    let text = '';
-    for (const record of batch.records) text += JSON.stringify(record) + '\n';
-    await writeFileAtomic(path, text);
+    await writeFileAtomic(objectPath(this.#root, batchObjectName(this.#run, batch.batch)), batch.object);
   }
 
   protected override async _prune(before: Date, keepRunId: string): Promise<number> {
@@ -72,7 +69,7 @@ export class FileSink extends Sink {
 
 export const fileSink = defineSink({
   name: 'file',
-  summary: 'Writes JSON Lines objects atomically (temp file, fsync, rename) under a local directory.',
+  summary: 'Writes encrypted JSON Lines objects atomically (temp file, fsync, rename) under a local directory.',
   spec: fileSinkSpec,
   examples: [{ dir: 'out/customers' }, { dir: '/var/lib/sluice/out', format: 'jsonl' }],
   create: (options, settings, context) => new FileSink(options, settings, context.baseDir),
