@@ -1,6 +1,6 @@
 // The embedded state store: SQLite through better-sqlite3, WAL mode, schema versioned with user_version.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
 import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore } from '../state-store.ts';
@@ -75,6 +75,9 @@ export class SqliteStateStore implements StateStore {
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       this.#db = new Database(file);
+      // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
+      // files the database file's mode, so this covers them too.
+      if (file !== ':memory:') chmodSync(file, 0o600);
       this.#db.pragma('journal_mode = WAL');
       // FULL: a committed checkpoint survives power loss, not only a process crash.
       this.#db.pragma('synchronous = FULL');
