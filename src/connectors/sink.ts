@@ -5,7 +5,8 @@ import type { Classification } from '../spec/classification.ts';
 import type { DataRecord } from '../runtime/record.ts';
 import { ioFailure, SluiceError } from '../errors.ts';
 import type { KeySource } from '../crypto/envelope/envelope.ts';
-import { sealObject } from '../crypto/envelope/envelope.ts';
+import { sealEnvelope } from '../crypto/envelope/envelope.ts';
+import type { StoredObject } from '../store/state-store.ts';
 
 /** The settings every sink gets from the plan. */
 export interface SinkSettings {
@@ -85,7 +86,8 @@ export abstract class Sink {
    * Writes one batch. Writing the same batch number again must replace it (idempotent), so that a run resumed
    * after a crash between the write and the checkpoint leaves each record exactly once.
    */
-  async write(batch: number, records: readonly DataRecord[]): Promise<void> {
+  /** Writes one batch and says where the object went and which key version sealed it. */
+  async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
     const run = this.#run;
     const encryption = this.#encryption;
     if (!run || !encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
@@ -93,12 +95,14 @@ export abstract class Sink {
     for (const record of records) text += JSON.stringify(this.#project(record)) + '\n';
     // The context binds each object to where it belongs: moved to another sink, run or batch, it fails to open.
     const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
-    const object = await sealObject(Buffer.from(text, 'utf8'), context, encryption.keys, encryption.keyId);
+    const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, encryption.keys, encryption.keyId);
+    let location: string;
     try {
-      await this._write({ batch, object, records: records.length });
+      location = await this._write({ batch, object, records: records.length });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }
+    return { location, runId: run.runId, keyId: encryption.keyId, keyVersion };
   }
 
   async close(): Promise<void> {
@@ -115,17 +119,18 @@ export abstract class Sink {
 
   /**
    * Removes outputs of runs of `pipeline` that started before `before` (the spec's retention), never those of
-   * `keepRunId`. Returns how many runs' outputs were removed. Sinks that cannot prune return 0.
+   * `keepRunId`. Returns the ids of the runs whose outputs were removed; sinks that cannot prune return none.
    */
-  async prune(before: Date, keepRunId: string): Promise<number> {
+  async prune(before: Date, keepRunId: string): Promise<string[]> {
     return this._prune(before, keepRunId);
   }
 
   protected abstract _open(run: SinkRunInfo): Promise<void>;
-  protected abstract _write(batch: SinkBatch): Promise<void>;
+  /** Stores the sealed object; returns its location as a URI (`file:/abs/path`). */
+  protected abstract _write(batch: SinkBatch): Promise<string>;
   protected async _close(): Promise<void> {}
-  protected async _prune(_before: Date, _keepRunId: string): Promise<number> {
-    return 0;
+  protected async _prune(_before: Date, _keepRunId: string): Promise<string[]> {
+    return [];
   }
   protected async _discard(_runId: string): Promise<boolean> {
     return false;

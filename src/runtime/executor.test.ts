@@ -257,7 +257,7 @@ test('retention: a successful run removes sink and quarantine folders of runs ol
   const sink = new FileSink({ dir: 'out', format: 'jsonl' }, { name: 'out', clearance: 'internal', fields: ['id'] }, root);
   const current = newRunId();
   await sink.open({ pipeline: 'test', runId: current }, encryption);
-  assert.equal(await sink.prune(new Date(Date.now() - 2 * 86_400_000), current), 1);
+  assert.deepEqual(await sink.prune(new Date(Date.now() - 2 * 86_400_000), current), [old]);
   assert.equal(existsSync(join(root, 'out', 'test', old)), false);
   assert.equal(existsSync(join(root, 'out', 'test', recent)), true);
   assert.equal(existsSync(join(root, 'out', 'test', current)), true);
@@ -281,23 +281,20 @@ test('a source that fails mid-run: the batch in flight settles first, and checkp
 test('a checkpoint that fails to commit does not count: totals stay at the last committed batch, and resume completes', async () => {
   const { dir, store } = freshStore();
   let commits = 0;
-  const flaky: StateStore = {
-    createRun: (run) => store.createRun(run),
-    getRun: (id) => store.getRun(id),
-    findUnfinished: (pipeline) => store.findUnfinished(pipeline),
-    resumeRun: (id, pid, expected) => store.resumeRun(id, pid, expected),
-    commitCheckpoint: async (checkpoint) => {
-      if (++commits === 2) throw new Error('database is locked');
-      return store.commitCheckpoint(checkpoint);
+  // Every method is the real store's, except commitCheckpoint, which fails once.
+  const flaky = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'commitCheckpoint') {
+        return async (checkpoint: Parameters<StateStore['commitCheckpoint']>[0]) => {
+          if (++commits === 2) throw new Error('database is locked');
+          return target.commitCheckpoint(checkpoint);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
-    lastCheckpoint: (id) => store.lastCheckpoint(id),
-    finishRun: (id, outcome) => store.finishRun(id, outcome),
-    listRuns: (options) => store.listRuns(options),
-    addKeyVersion: (record) => store.addKeyVersion(record),
-    listKeyVersions: (keyId) => store.listKeyVersions(keyId),
-    destroyKeyVersion: (keyId, version) => store.destroyKeyVersion(keyId, version),
-    close: () => store.close(),
-  };
+  });
+
   await assert.rejects(runPipeline({ plan: specFor(), store: flaky, stateDir: dir, encryption, specHash: 'h', logger: silent }), /locked/);
   const [failed] = await store.listRuns();
   assert.equal(failed?.totals.recordsIn, 10);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { SluiceError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
-import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
+import type { StateStore, RunRecord, RunTotals, StoredObject } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext } from '../spec/component.ts';
 import type { Sink, SinkEncryption } from '../connectors/sink.ts';
@@ -131,14 +131,15 @@ function processBatch(
 }
 
 /** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
-async function pruneExpired(retention: string, runId: string, sinks: readonly Sink[], quarantine: Quarantine, logger: Logger): Promise<number> {
+async function pruneExpired(retention: string, runId: string, sinks: readonly Sink[], quarantine: Quarantine, store: StateStore, logger: Logger): Promise<number> {
   const keepMs = parseDuration(retention);
   if (keepMs === undefined) return 0;
   const before = new Date(Date.now() - keepMs);
-  let pruned = await quarantine.prune(before);
-  for (const sink of sinks) pruned += await sink.prune(before, runId);
-  if (pruned > 0) logger.info({ runId, retention, pruned }, 'removed outputs older than the retention');
-  return pruned;
+  const removed = [...(await quarantine.prune(before))];
+  for (const sink of sinks) removed.push(...(await sink.prune(before, runId)));
+  for (const expired of new Set(removed)) await store.forgetObjects({ runId: expired });
+  if (removed.length > 0) logger.info({ runId, retention, pruned: removed.length }, 'removed outputs older than the retention');
+  return removed.length;
 }
 
 /** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
@@ -184,6 +185,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const abandonedRun = claimed.abandoned?.runId;
     if (abandonedRun !== undefined) {
       for (const sink of sinks) await sink.discard(abandonedRun);
+      await store.forgetObjects({ runId: abandonedRun });
       logger.info({ runId, abandonedRun }, 'removed the partial output of the abandoned run');
     }
     await quarantine.open();
@@ -192,10 +194,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const commitBatch = async (number: number, processed: ProcessedBatch): Promise<void> => {
       const { good, rejected } = processed;
       // Sinks and the quarantine write concurrently: their fsyncs overlap. The checkpoint waits for all.
-      await Promise.all([
+      const written = await Promise.all([
         ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
         withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
       ]);
+      const objects = written.filter((object): object is StoredObject => object !== undefined);
       const next: RunTotals = structuredClone(totals);
       next.recordsIn += processed.recordsIn;
       next.quarantined += rejected.length;
@@ -204,7 +207,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       addCounts(next.protectedFields, processed.protectedFields);
       next.batches = number;
       next.activeMs = baseActiveMs + (Date.now() - attemptStarted);
-      await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next });
+      await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next, objects });
       // Only a committed batch counts: a failed commit leaves the totals as the last checkpoint has them.
       Object.assign(totals, next);
       logger.debug({ runId, batch: number, records: processed.recordsIn, quarantined: rejected.length }, 'batch committed');
@@ -227,7 +230,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       }
     }
     if (inFlight) await inFlight;
-    if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, logger);
+    if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, store, logger);
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
     await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals });

@@ -5,7 +5,9 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { expiredRunIds } from './run-id.ts';
 import { ioFailure } from '../errors.ts';
-import { sealObject } from '../crypto/envelope/envelope.ts';
+import { sealEnvelope } from '../crypto/envelope/envelope.ts';
+import type { StoredObject } from '../store/state-store.ts';
+import { pathToFileURL } from 'node:url';
 import type { SinkEncryption } from '../connectors/sink.ts';
 import { writeFileAtomic, removeStaleTemps } from '../connectors/sinks/atomic-write.ts';
 
@@ -31,11 +33,11 @@ export class Quarantine {
   }
 
   /** Removes quarantine folders of runs that started before `before`, except this run's. */
-  async prune(before: Date): Promise<number> {
+  async prune(before: Date): Promise<string[]> {
     const parent = dirname(this.dir);
     const expired = expiredRunIds(await readdir(parent).catch(() => []), before, basename(this.dir));
     for (const runId of expired) await rm(join(parent, runId), { recursive: true, force: true });
-    return expired.length;
+    return expired;
   }
 
   async open(): Promise<void> {
@@ -46,15 +48,16 @@ export class Quarantine {
   }
 
   /** Writes the batch's entries; like sinks, writing a batch again replaces it. */
-  async write(batch: number, entries: readonly QuarantineEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async write(batch: number, entries: readonly QuarantineEntry[]): Promise<StoredObject | undefined> {
+    if (entries.length === 0) return undefined;
     let text = '';
     for (const entry of entries) text += JSON.stringify(entry) + '\n';
     const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl.sluice`);
     const context = { pipeline: this.#pipeline, run: this.#runId, dataset: 'quarantine', classification: 'restricted', batch: String(batch), format: 'jsonl' };
-    const object = await sealObject(Buffer.from(text, 'utf8'), context, this.#encryption.keys, this.#encryption.keyId);
+    const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, this.#encryption.keys, this.#encryption.keyId);
     await writeFileAtomic(path, object).catch((error: unknown) => {
       throw ioFailure('SLUICE_IO_FAILED', `the quarantine could not write ${path}`, error);
     });
+    return { location: pathToFileURL(path).href, runId: this.#runId, keyId: this.#encryption.keyId, keyVersion };
   }
 }

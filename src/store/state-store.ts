@@ -41,12 +41,23 @@ export interface RunRecord {
   error?: string;
 }
 
+/** An object a run wrote at rest and the key version sealing it: what rewrap and destroy work from. */
+export interface StoredObject {
+  /** Where it is, as a URI: `file:/abs/path`. Writing the same location again replaces the entry. */
+  location: string;
+  runId: string;
+  keyId: string;
+  keyVersion: number;
+}
+
 /** The last committed batch of a run: the source position after it, and the totals up to it. */
 export interface Checkpoint {
   runId: string;
   batch: number;
   position: SourcePosition;
   totals: RunTotals;
+  /** The objects the batch wrote, recorded in the same transaction as the checkpoint. */
+  objects?: readonly StoredObject[];
 }
 
 /** Runs, checkpoints and the keyring's metadata. */
@@ -67,5 +78,11 @@ export interface StateStore extends KeyStore {
   finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void>;
   /** Runs, newest first. */
   listRuns(options?: { pipeline?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Objects sealed under a key (and version), or every object. */
+  listObjects(filter?: { keyId?: string; keyVersion?: number }): Promise<StoredObject[]>;
+  /** Records that an object is now sealed under another version (after rewrap). */
+  updateObjectKey(location: string, keyVersion: number): Promise<void>;
+  /** Forgets objects that were removed: every object of a run, or the given locations. */
+  forgetObjects(which: { runId: string } | { locations: readonly string[] }): Promise<void>;
   close(): Promise<void>;
 }

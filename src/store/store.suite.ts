@@ -98,12 +98,26 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       await assert.rejects(store.addKeyVersion({ keyId: 'k', version: 2, wrapped: Buffer.from('again'), ...base }), 'a version is never overwritten');
     });
 
+    test('objects committed with a checkpoint are indexed by key version; rewrap moves them; forgetting removes them', async () => {
+      await store.createRun({ id: 'ro', pipeline: 'objects', specHash: 'h', startedAt: '2026-01-04T00:00:00.000Z', pid: 1 });
+      const objects = [1, 2, 3].map((n) => ({ location: `file:/out/part-${n}`, runId: 'ro', keyId: 'k', keyVersion: n === 3 ? 2 : 1 }));
+      await store.commitCheckpoint({ runId: 'ro', batch: 1, position: {}, totals: emptyTotals(), objects });
+      assert.deepEqual((await store.listObjects({ keyId: 'k', keyVersion: 1 })).map((o) => o.location), ['file:/out/part-1', 'file:/out/part-2']);
+      await store.updateObjectKey('file:/out/part-1', 2);
+      assert.equal((await store.listObjects({ keyId: 'k', keyVersion: 2 })).length, 2);
+      await store.forgetObjects({ locations: ['file:/out/part-2'] });
+      assert.deepEqual((await store.listObjects({ keyId: 'k', keyVersion: 1 })).map((o) => o.location), []);
+      await store.forgetObjects({ runId: 'ro' });
+      assert.deepEqual(await store.listObjects({ keyId: 'k' }), []);
+      await store.finishRun('ro', { status: 'succeeded', finishedAt: '2026-01-04T00:01:00.000Z', totals: emptyTotals() });
+    });
+
     test('runs are listed newest first, by pipeline and with a limit', async () => {
       await store.createRun({ id: 'r3', pipeline: 'q', specHash: 'h2', startedAt: '2026-01-03T00:00:00.000Z', pid: 45 });
       // Newest first; runs that started at the same time, last created first.
-      assert.deepEqual((await store.listRuns()).map((r) => r.id), ['r3', 'r2', 'rc', 'ra', 'r1']);
+      assert.deepEqual((await store.listRuns()).map((r) => r.id), ['ro', 'r3', 'r2', 'rc', 'ra', 'r1']);
       assert.deepEqual((await store.listRuns({ pipeline: 'p' })).map((r) => r.id), ['r2', 'r1']);
-      assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['r3']);
+      assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['ro']);
     });
   });
 }

@@ -64,7 +64,7 @@ class CollectingSink extends Sink {
   protected async _open(_run: SinkRunInfo): Promise<void> {
     if (!collected.has(this.settings.name)) collected.set(this.settings.name, new Map());
   }
-  protected async _write(batch: SinkBatch): Promise<void> {
+  protected async _write(batch: SinkBatch): Promise<string> {
     const failure = failures.get(this.settings.name)?.shift();
     if (failure) throw failure;
     received.push(batch.object);
@@ -73,6 +73,7 @@ class CollectingSink extends Sink {
     const records = plaintext.toString('utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as DataRecord);
     assert.equal(records.length, batch.records);
     collected.get(this.settings.name)?.set(batch.batch, records);
+    return `memory:${this.settings.name}/${batch.batch}`;
   }
   describe(): string {
     return `memory:${this.settings.name}`;

@@ -10,6 +10,9 @@ import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { rewrapObjectFile } from '../../crypto/envelope/rewrap.ts';
 
 /** Runs `work` with an open keyring, closing it and the store afterwards. */
 async function withKeyring(context: CliContext, work: (keyring: Keyring, runtime: Runtime) => Promise<void>): Promise<void> {
@@ -28,6 +31,7 @@ async function withKeyring(context: CliContext, work: (keyring: Keyring, runtime
 
 export function registerKeys(program: Command, context: CliContext, setExit: (code: number) => void): void {
   const keys = program.command('keys').description('Manage the keyring: root key, keys and their versions');
+  registerKeyMaintenance(keys, context, setExit);
 
   keys
     .command('init')
@@ -80,6 +84,72 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
       await withKeyring(context, async (keyring) => {
         const version = await keyring.rotate(keyId);
         println(context.stdout, `key '${keyId}' version ${version} is now primary; older versions decrypt only`);
+      });
+      setExit(EXIT.OK);
+    });
+}
+
+/** The local path of a `file:` object location, or undefined for objects elsewhere. */
+function localPath(location: string): string | undefined {
+  return location.startsWith('file:') ? fileURLToPath(location) : undefined;
+}
+
+export function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (code: number) => void): void {
+  keys
+    .command('rewrap')
+    .description("Move objects' data keys to the primary version of their key, without re-encrypting payloads")
+    .argument('[key-id]', 'only objects under this key (default: every key)')
+    .action(async (keyId: string | undefined) => {
+      await withKeyring(context, async (keyring, runtime) => {
+        const objects = await runtime.store.listObjects(keyId === undefined ? {} : { keyId });
+        let moved = 0;
+        let current = 0;
+        const missing: string[] = [];
+        for (const object of objects) {
+          const path = localPath(object.location);
+          if (path === undefined) continue;
+          if (!existsSync(path)) {
+            missing.push(object.location);
+            continue;
+          }
+          const result = await rewrapObjectFile(path, keyring);
+          if (result) {
+            await runtime.store.updateObjectKey(object.location, result.to);
+            moved++;
+          } else current++;
+        }
+        if (missing.length > 0) await runtime.store.forgetObjects({ locations: missing });
+        println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten)`);
+      });
+      setExit(EXIT.OK);
+    });
+
+  keys
+    .command('destroy')
+    .description('Destroy a key version: what it seals becomes unreadable (refused while objects depend on it)')
+    .argument('<key-id>')
+    .argument('<version>')
+    .option('--force', 'destroy even though objects still depend on it; they become unreadable')
+    .action(async (keyId: string, versionText: string, options: { force?: boolean }) => {
+      const version = Number(versionText);
+      if (!Number.isInteger(version) || version < 1) throw new SluiceError('SLUICE_USAGE', `the version is a whole number above 0, not '${versionText}'`);
+      await withKeyring(context, async (keyring, runtime) => {
+        const record = (await keyring.list(keyId)).find((v) => v.version === version);
+        if (!record) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no version ${version}`);
+        if (record.state === 'destroyed') throw new SluiceError('SLUICE_USAGE', `key '${keyId}' version ${version} is already destroyed`);
+        if (record.state === 'primary') throw new SluiceError('SLUICE_USAGE', `key '${keyId}' version ${version} is the primary version; rotate the key first`);
+        const dependents = (await runtime.store.listObjects({ keyId, keyVersion: version })).filter((o) => {
+          const path = localPath(o.location);
+          return path === undefined || existsSync(path);
+        });
+        if (dependents.length > 0 && !options.force) {
+          const shown = dependents.slice(0, 5).map((o) => `  ${o.location}`);
+          throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} still seals ${dependents.length} object(s); run 'sluice keys rewrap ${keyId}' first, or pass --force to make them unreadable`, {
+            details: [...shown, ...(dependents.length > 5 ? [`  … and ${dependents.length - 5} more`] : [])],
+          });
+        }
+        await runtime.store.destroyKeyVersion(keyId, version);
+        println(context.stdout, `destroyed key '${keyId}' version ${version}${dependents.length > 0 ? `; ${dependents.length} object(s) sealed under it can no longer be read` : ''}`);
       });
       setExit(EXIT.OK);
     });

@@ -51,3 +51,20 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   }
   return removed;
 }
+
+/** Like writeFileAtomic, for content that arrives in pieces (bounded memory for large objects). */
+export async function writeStreamAtomic(path: string, pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, mode = 0o600): Promise<void> {
+  const temp = tempNameFor(path);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    for await (const piece of pieces) await handle.write(piece);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, path);
+  await fsyncDir(dirname(path));
+}

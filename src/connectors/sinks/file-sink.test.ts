@@ -78,9 +78,13 @@ test('discarding an abandoned run removes only that run folder', async () => {
 test('a connector that overrides Sink.write() (to skip the projection) cannot be constructed', async () => {
   const { Sink } = await import('../sink.ts');
   class Sneaky extends Sink {
-    override async write(): Promise<void> {}
+    override async write(): Promise<never> {
+      throw new Error('unreachable');
+    }
     protected async _open(): Promise<void> {}
-    protected async _write(): Promise<void> {}
+    protected async _write(): Promise<string> {
+      return 'x';
+    }
     describe(): string {
       return 'sneaky';
     }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { expiredRunIds } from '../../runtime/run-id.ts';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { defineSink } from '../../spec/component.ts';
 import { Sink } from '../sink.ts';
 import type { SinkBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
@@ -42,17 +43,19 @@ export class FileSink extends Sink {
     this.#runDir = runDir;
   }
 
-  protected async _write(batch: SinkBatch): Promise<void> {
+  protected async _write(batch: SinkBatch): Promise<string> {
     if (!this.#run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    await writeFileAtomic(objectPath(this.#root, batchObjectName(this.#run, batch.batch)), batch.object);
+    const path = objectPath(this.#root, batchObjectName(this.#run, batch.batch));
+    await writeFileAtomic(path, batch.object);
+    return pathToFileURL(path).href;
   }
 
-  protected override async _prune(before: Date, keepRunId: string): Promise<number> {
-    if (!this.#run) return 0;
+  protected override async _prune(before: Date, keepRunId: string): Promise<string[]> {
+    if (!this.#run) return [];
     const pipelineDir = dirname(dirname(objectPath(this.#root, batchObjectName(this.#run, 1))));
     const expired = expiredRunIds(await readdir(pipelineDir).catch(() => []), before, keepRunId);
     for (const runId of expired) await rm(objectPath(pipelineDir, runId), { recursive: true, force: true });
-    return expired.length;
+    return expired;
   }
 
   protected override async _discard(runId: string): Promise<boolean> {

@@ -20,6 +20,11 @@ function dataKeyAad(keyId: string, keyVersion: number, binding: Buffer): Buffer 
   return Buffer.concat([Buffer.from(`sluice/data-key/v1\u0000${keyId}\u0000`, 'utf8'), version, binding]);
 }
 
+/** Wraps a data key for `keyId` version `keyVersion` and the object whose binding block is `binding`. */
+export function wrapDataKeyFor(material: Buffer, dataKey: Buffer, keyId: string, keyVersion: number, binding: Buffer): Buffer {
+  return wrapDataKey(material, dataKey, dataKeyAad(keyId, keyVersion, binding));
+}
+
 function wrapDataKey(material: Buffer, dataKey: Buffer, aad: Buffer): Buffer {
   const nonce = randomBytes(GCM_NONCE_BYTES);
   return Buffer.concat([nonce, sealGcm(material, nonce, dataKey, aad)]);
@@ -27,20 +32,25 @@ function wrapDataKey(material: Buffer, dataKey: Buffer, aad: Buffer): Buffer {
 
 /** Encrypts `plaintext` as one object under the primary version of `keyId`. */
 export async function sealObject(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<Buffer> {
+  return (await sealEnvelope(plaintext, context, keys, keyId)).object;
+}
+
+/** Like sealObject, and says which key version sealed it (for the object index). */
+export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<{ object: Buffer; keyVersion: number }> {
   const { version, material } = await keys.primary(keyId);
   const dataKey = randomBytes(GCM_KEY_BYTES);
   try {
     const binding = encodeBinding(context);
     const keyBlock = encodeKeyBlock(keyId, version, wrapDataKey(material, dataKey, dataKeyAad(keyId, version, binding)));
     const encryptor = new ChunkedEncryptor(dataKey, binding);
-    return Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]);
+    return { object: Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]), keyVersion: version };
   } finally {
     dataKey.fill(0);
   }
 }
 
 /** Unwraps an object's data key; the error names the object and the key id and version, never the key. */
-async function unwrapDataKey(header: ObjectHeader, keys: KeySource, name: string): Promise<Buffer> {
+export async function unwrapDataKey(header: ObjectHeader, keys: KeySource, name: string): Promise<Buffer> {
   const material = await keys.material(header.keyId, header.keyVersion);
   const wrapped = header.wrappedKey;
   try {

@@ -36,4 +36,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key_id, version)
    );
    CREATE UNIQUE INDEX one_primary_version_per_key ON key_versions (key_id) WHERE state = 'primary';`,
+  // Every object written at rest and the key version sealing it: rewrap and destroy work from this.
+  `CREATE TABLE objects (
+     location TEXT PRIMARY KEY,
+     run_id TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     key_version INTEGER NOT NULL
+   );
+   CREATE INDEX objects_by_key ON objects (key_id, key_version);
+   CREATE INDEX objects_by_run ON objects (run_id);`,
 ];

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject } from '../state-store.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
@@ -134,6 +134,8 @@ export class SqliteStateStore implements StateStore {
       this.#db
         .prepare('INSERT INTO checkpoints (run_id, batch, position, totals, committed_at) VALUES (?, ?, ?, ?, ?)')
         .run(checkpoint.runId, checkpoint.batch, JSON.stringify(checkpoint.position), totals, new Date().toISOString());
+      const recordObject = this.#db.prepare('INSERT OR REPLACE INTO objects (location, run_id, key_id, key_version) VALUES (?, ?, ?, ?)');
+      for (const object of checkpoint.objects ?? []) recordObject.run(object.location, object.runId, object.keyId, object.keyVersion);
       this.#db.prepare('UPDATE runs SET totals = ? WHERE id = ?').run(totals, checkpoint.runId);
     })();
   }
@@ -158,6 +160,28 @@ export class SqliteStateStore implements StateStore {
       ? this.#db.prepare('SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(options.pipeline, limit)
       : this.#db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit)) as RunRow[];
     return rows.map(toRun);
+  }
+
+  async listObjects(filter: { keyId?: string; keyVersion?: number } = {}): Promise<StoredObject[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM objects WHERE (? IS NULL OR key_id = ?) AND (? IS NULL OR key_version = ?) ORDER BY location')
+      .all(filter.keyId ?? null, filter.keyId ?? null, filter.keyVersion ?? null, filter.keyVersion ?? null) as { location: string; run_id: string; key_id: string; key_version: number }[];
+    return rows.map((r) => ({ location: r.location, runId: r.run_id, keyId: r.key_id, keyVersion: r.key_version }));
+  }
+
+  async updateObjectKey(location: string, keyVersion: number): Promise<void> {
+    this.#db.prepare('UPDATE objects SET key_version = ? WHERE location = ?').run(keyVersion, location);
+  }
+
+  async forgetObjects(which: { runId: string } | { locations: readonly string[] }): Promise<void> {
+    if ('runId' in which) {
+      this.#db.prepare('DELETE FROM objects WHERE run_id = ?').run(which.runId);
+      return;
+    }
+    const remove = this.#db.prepare('DELETE FROM objects WHERE location = ?');
+    this.#db.transaction(() => {
+      for (const location of which.locations) remove.run(location);
+    })();
   }
 
   async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {

@@ -1,0 +1,92 @@
+// Key operations end to end on the quickstart's data: rotate, rewrap (payload untouched), destroy (refused
+// while objects depend on a version, unless forced), and what a destroyed version means for readers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli-harness.ts';
+import { parseHeader } from '../src/crypto/envelope/object-format.ts';
+
+function objectFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.sluice')) found.push(path);
+    }
+  };
+  walk(join(dir, 'out'));
+  walk(join(dir, '.sluice', 'quarantine'));
+  return found.sort();
+}
+
+const versionOf = (file: string) => parseHeader(readFileSync(file), file, true)?.keyVersion;
+
+test('rotate, rewrap and destroy on the quickstart: objects follow the primary version, payloads are untouched', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-'));
+  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  const dir = join(parent, 'demo');
+  assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+  const files = objectFiles(dir);
+  assert.equal(files.length, 3, 'two sink objects and one quarantine object');
+  assert.ok(files.every((f) => versionOf(f) === 1));
+  const before = new Map(files.map((f) => [f, readFileSync(f)]));
+  const catBefore = (await runCli(dir, 'cat', 'out')).stdout;
+
+  const rotated = await runCli(dir, 'keys', 'rotate', 'default');
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stdout, /version 2 is now primary/);
+
+  // Version 1 still seals three objects: destroying it is refused, naming them and the fix.
+  const refused = await runCli(dir, 'keys', 'destroy', 'default', '1');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /SLUICE_KEY_IN_USE: key 'default' version 1 still seals 3 object\(s\); run 'sluice keys rewrap default' first/);
+  assert.match(refused.stderr, /part-000001\.jsonl\.sluice/);
+
+  const rewrap = await runCli(dir, 'keys', 'rewrap');
+  assert.equal(rewrap.code, 0, rewrap.stderr);
+  assert.match(rewrap.stdout, /rewrapped 3 object\(s\); 0 already/);
+  for (const file of files) {
+    assert.equal(versionOf(file), 2, `${file} is under version 2`);
+    const old = before.get(file) as Buffer;
+    const oldHeader = parseHeader(old, file, true);
+    const newBytes = readFileSync(file);
+    const newHeader = parseHeader(newBytes, file, true);
+    assert.ok(oldHeader && newHeader);
+    assert.ok(old.subarray(oldHeader.payloadOffset).equals(newBytes.subarray(newHeader.payloadOffset)), 'the payload was not re-encrypted');
+  }
+  assert.equal((await runCli(dir, 'cat', 'out')).stdout, catBefore, 'the records read back unchanged');
+  assert.match((await runCli(dir, 'keys', 'rewrap', 'default')).stdout, /rewrapped 0 object\(s\); 3 already/);
+
+  const destroyed = await runCli(dir, 'keys', 'destroy', 'default', '1');
+  assert.equal(destroyed.code, 0, destroyed.stderr);
+  assert.equal((await runCli(dir, 'cat', 'out')).code, 0, 'nothing depended on version 1 any more');
+  const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { version: number; state: string }[];
+  assert.deepEqual(listed.map((v) => [v.version, v.state]), [[1, 'destroyed'], [2, 'primary']]);
+
+  const primary = await runCli(dir, 'keys', 'destroy', 'default', '2');
+  assert.equal(primary.code, 2);
+  assert.match(primary.stderr, /primary version; rotate the key first/);
+
+  // Forced destruction of a version objects depend on makes exactly those objects unreadable.
+  assert.equal((await runCli(dir, 'keys', 'rotate', 'default')).code, 0);
+  const forced = await runCli(dir, 'keys', 'destroy', 'default', '2', '--force');
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /3 object\(s\) sealed under it can no longer be read/);
+  const unreadable = await runCli(dir, 'cat', 'out');
+  assert.equal(unreadable.code, 1);
+  assert.match(unreadable.stderr, /SLUICE_KEY_DESTROYED: key 'default' version 2 was destroyed/);
+});
+
+test('keys: a missing root key is a clear error, and keys init refuses to replace an existing one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-keys-'));
+  const none = await runCli(dir, 'keys', 'list');
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /SLUICE_KEY_PROVIDER: no root key: set SLUICE_MASTER_KEY, or create .* with 'sluice keys init'/);
+  assert.equal((await runCli(dir, 'keys', 'init')).code, 0);
+  const again = await runCli(dir, 'keys', 'init');
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /a root key is never replaced/);
+});
