@@ -2,11 +2,12 @@
 // while objects depend on a version, unless forced), and what a destroyed version means for readers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli-harness.ts';
 import { parseHeader } from '../src/crypto/envelope/object-format.ts';
+import { createSoftHsmToken, softHsmMissing, SOFTHSM_LIBRARY } from './support/softhsm.ts';
 
 function objectFiles(dir: string): string[] {
   const found: string[] = [];
@@ -89,4 +90,34 @@ test('keys: a missing root key is a clear error, and keys init refuses to replac
   const again = await runCli(dir, 'keys', 'init');
   assert.equal(again.code, 1);
   assert.match(again.stderr, /a root key is never replaced/);
+});
+
+test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys init, run, cat, rotate, rewrap', { skip: softHsmMissing() }, async () => {
+  createSoftHsmToken('sluice-cli', '4321');
+  process.env.SLUICE_PKCS11_PIN = '4321';
+  try {
+    const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-hsm-'));
+    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    const dir = join(parent, 'demo');
+    rmSync(join(dir, '.sluice', 'master.key'));
+    writeFileSync(join(dir, 'sluice.settings.yaml'), `stateDir: .sluice\nkeys:\n  provider: pkcs11\n  pkcs11: { library: ${SOFTHSM_LIBRARY}, token: sluice-cli }\n`);
+    const init = await runCli(dir, 'keys', 'init');
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /in the PKCS#11 token 'sluice-cli' \(sensitive, never extractable\)/);
+    const run = await runCli(dir, 'run', '--progress', 'none');
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!existsSync(join(dir, '.sluice', 'master.key')), 'no local root key was created');
+    assert.equal((await runCli(dir, 'cat', 'out/analytics')).stdout.trim().split('\n').length, 998);
+    const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { provider: string }[];
+    assert.deepEqual(listed.map((v) => v.provider), ['pkcs11']);
+    assert.equal((await runCli(dir, 'keys', 'rotate', 'default')).code, 0);
+    assert.match((await runCli(dir, 'keys', 'rewrap')).stdout, /rewrapped 3 object\(s\)/);
+    assert.equal((await runCli(dir, 'cat', 'out/support')).code, 0);
+    delete process.env.SLUICE_PKCS11_PIN;
+    const noPin = await runCli(dir, 'cat', 'out/support');
+    assert.equal(noPin.code, 1);
+    assert.match(noPin.stderr, /SLUICE_KEY_PROVIDER: set SLUICE_PKCS11_PIN/);
+  } finally {
+    delete process.env.SLUICE_PKCS11_PIN;
+  }
 });

@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { Keyring } from '../crypto/keyring/keyring.ts';
 import { createLocalRootKey, loadLocalRootKey, LocalKeyProvider } from '../crypto/providers/local-provider.ts';
+import { Pkcs11KeyProvider } from '../crypto/providers/pkcs11-provider.ts';
+import type { KeyProvider } from '../crypto/providers/key-provider.ts';
+import { SluiceError } from '../errors.ts';
 import { println } from './context.ts';
 import type { Logger } from 'pino';
 import type { CliContext } from './context.ts';
@@ -30,16 +33,28 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   return { stateDir, settings: { ...settings, stateDir }, logger, store };
 }
 
-/**
- * Opens the keyring with the configured provider. With `createRootKey`, a missing local root key file is
- * created (mode 0600) and the user is told plainly what that key is and is not fit for.
- */
-export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
-  const keyFile = runtime.settings.keys.file ?? join(runtime.stateDir, 'master.key');
-  if (options.createRootKey && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {
+/** The configured key provider. With `create`, a missing root key is created (local file, or in the token). */
+async function openProvider(runtime: Runtime, context: CliContext, create: boolean): Promise<KeyProvider> {
+  const keys = runtime.settings.keys;
+  if (keys.provider === 'pkcs11') {
+    if (!keys.pkcs11) throw new SluiceError('SLUICE_SETTINGS_INVALID', "keys.provider is pkcs11, but keys.pkcs11 (library, token, keyLabel) is missing in sluice.settings.yaml");
+    const pin = process.env.SLUICE_PKCS11_PIN;
+    if (!pin) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set SLUICE_PKCS11_PIN to the token user PIN (it is never stored)');
+    return Pkcs11KeyProvider.open({ library: keys.pkcs11.library, tokenLabel: keys.pkcs11.token, keyLabel: keys.pkcs11.keyLabel, pin, createKey: create });
+  }
+  const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
+  if (create && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {
     await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
     await createLocalRootKey(keyFile);
     println(context.stderr, `created a local root key in ${keyFile} (mode 0600). It is fine for development; in production the root key belongs in an HSM or a KMS.`);
   }
-  return new Keyring(runtime.store, new LocalKeyProvider(await loadLocalRootKey(keyFile)));
+  return new LocalKeyProvider(await loadLocalRootKey(keyFile));
+}
+
+/**
+ * Opens the keyring with the configured provider. With `createRootKey`, a missing root key is created (and the
+ * user is told plainly what a local key is and is not fit for).
+ */
+export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
+  return new Keyring(runtime.store, await openProvider(runtime, context, options.createRootKey));
 }

@@ -21,8 +21,19 @@ export const settingsSchema = z
       .prefault({}),
     keys: z
       .strictObject({
-        provider: z.enum(['local']).default('local').describe('Who holds the root key. local: a key file or SLUICE_MASTER_KEY (development; production belongs in an HSM or KMS).'),
+        provider: z
+          .enum(['local', 'pkcs11'])
+          .default('local')
+          .describe('Who holds the root key. local: a key file or SLUICE_MASTER_KEY (development). pkcs11: an HSM token; the key never leaves it.'),
         file: z.string().optional().describe('The local root key file (mode 0600); default <stateDir>/master.key. SLUICE_MASTER_KEY overrides it.'),
+        pkcs11: z
+          .strictObject({
+            library: z.string().default('/usr/lib/softhsm/libsofthsm2.so').describe('The PKCS#11 module.'),
+            token: z.string().describe('The token label.'),
+            keyLabel: z.string().default('sluice-root').describe('The label of the root key in the token.'),
+          })
+          .optional()
+          .describe('The HSM token holding the root key; its user PIN comes from SLUICE_PKCS11_PIN.'),
         keyId: z.string().default('default').describe('The keyring key that seals sink objects and the quarantine.'),
       })
       .prefault({})

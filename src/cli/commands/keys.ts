@@ -35,14 +35,23 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
 
   keys
     .command('init')
-    .description('Create the local root key file (mode 0600); refuses to replace one')
+    .description('Create the root key: a local key file (mode 0600), or a non-extractable key inside the PKCS#11 token')
     .action(async () => {
       const runtime = await openRuntime(context);
-      await runtime.store.close();
-      const file = runtime.settings.keys.file ?? '';
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await createLocalRootKey(file);
-      println(context.stdout, `created the local root key ${file} (mode 0600). Back it up: without it nothing Sluice wrote can be read. It is fine for development; in production the root key belongs in an HSM or a KMS.`);
+      try {
+        if (runtime.settings.keys.provider === 'pkcs11') {
+          const keyring = await openKeyring(runtime, context, { createRootKey: true });
+          keyring.close();
+          println(context.stdout, `the root key '${runtime.settings.keys.pkcs11?.keyLabel ?? ''}' is in the PKCS#11 token '${runtime.settings.keys.pkcs11?.token ?? ''}' (sensitive, never extractable)`);
+        } else {
+          const file = runtime.settings.keys.file ?? '';
+          await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+          await createLocalRootKey(file);
+          println(context.stdout, `created the local root key ${file} (mode 0600). Back it up: without it nothing Sluice wrote can be read. It is fine for development; in production the root key belongs in an HSM or a KMS.`);
+        }
+      } finally {
+        await runtime.store.close();
+      }
       setExit(EXIT.OK);
     });
 
