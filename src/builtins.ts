@@ -7,9 +7,10 @@ import { renameStep } from './steps/rename.ts';
 import { customStep } from './steps/custom-step.ts';
 import { dropStep } from './privacy/transforms/drop.ts';
 import { maskStep } from './privacy/transforms/mask.ts';
+import { tokenizeStep } from './privacy/transforms/tokenize.ts';
 
 export const BUILTIN_SOURCES = [fileSource] as const;
-export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, customStep] as const;
+export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, tokenizeStep, customStep] as const;
 export const BUILTIN_SINKS = [fileSink] as const;
 
 /** A registry with every built-in component. */

@@ -121,3 +121,24 @@ test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys i
     delete process.env.SLUICE_PKCS11_PIN;
   }
 });
+
+test('tokenize in the quickstart: emails become tokens that still join, and sluice detokenize reverses one', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'sluice-tokens-'));
+  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  const dir = join(parent, 'demo');
+  const spec = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
+  writeFileSync(join(dir, 'pipeline.yaml'), spec.replace('- mask: { fields: [email] }', '- tokenize: { fields: [email] }'));
+  const run = await runCli(dir, 'run', '--progress', 'none');
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /tokenized:email 998/);
+  const first = JSON.parse((await runCli(dir, 'cat', 'out/support')).stdout.split('\n')[0] ?? '{}') as { customer_id: string; email: string };
+  assert.match(first.email, /^tok_1_/);
+  const original = readFileSync(join(dir, 'data', 'customers.jsonl'), 'utf8').split('\n').map((l) => (l ? (JSON.parse(l) as { customer_id: string; email: string }) : undefined)).find((r) => r?.customer_id === first.customer_id);
+  const back = await runCli(dir, 'detokenize', first.email);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(back.stdout.trim(), original?.email);
+  const wrong = await runCli(dir, 'detokenize', '--domain', 'elsewhere', first.email);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /SLUICE_TOKEN_INVALID/);
+  assert.ok(!wrong.stderr.includes(original?.email ?? '@'), 'the error does not reveal the value');
+});

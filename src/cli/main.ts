@@ -11,6 +11,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerInit } from './commands/init.ts';
 import { registerCat } from './commands/cat.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerDetokenize } from './commands/detokenize.ts';
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
@@ -54,6 +55,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerRuns(program, context, setExit);
   registerCat(program, context, setExit);
   registerKeys(program, context, setExit);
+  registerDetokenize(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

@@ -189,6 +189,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       logger.info({ runId, abandonedRun }, 'removed the partial output of the abandoned run');
     }
     await quarantine.open();
+    for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys });
 
     /** Writes batch `number` to every sink and the quarantine, then commits its checkpoint. */
     const commitBatch = async (number: number, processed: ProcessedBatch): Promise<void> => {

@@ -1,8 +1,16 @@
 // The runtime side of a step: a function over records, with optional counters for the run summary.
 import type { DataRecord } from './record.ts';
+import type { KeySource } from '../crypto/envelope/envelope.ts';
+
+/** What a step may need before it runs: the keyring, for steps that use keys (tokenize, encrypt). */
+export interface StepOpenContext {
+  keys: KeySource;
+}
 
 /** A step ready to run. `apply` may change the record in place and returns the record to pass on. */
 export interface StepInstance {
+  /** Called once before the first record (fetch keys and the like). */
+  open?(context: StepOpenContext): Promise<void>;
   apply(record: DataRecord): DataRecord;
   /** Counters for the summary, e.g. { 'masked:card_number': 1000 }. Read after each batch, then reset. */
   drainCounters?(): Record<string, number>;

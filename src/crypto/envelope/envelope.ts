@@ -11,6 +11,8 @@ import { encodeBinding, encodeKeyBlock, parseHeader } from './object-format.ts';
 export interface KeySource {
   primary(keyId: string): Promise<{ version: number; material: Buffer }>;
   material(keyId: string, version: number): Promise<Buffer>;
+  /** Creates the key if it does not exist yet. */
+  ensure(keyId: string): Promise<void>;
 }
 
 /** The associated data of a wrapped data key: it belongs to this key version and this object's binding block. */

@@ -1,0 +1,32 @@
+// `sluice detokenize`: turns tokens back into their values, for a holder of the token key. Each call is logged
+// (with counts, never values) until the audit log lands.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { println } from '../context.ts';
+import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { detokenize } from '../../crypto/tokens.ts';
+import { EXIT } from '../exit-codes.ts';
+
+export function registerDetokenize(program: Command, context: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('detokenize')
+    .description('Print the values behind tokens (needs the token key; every call is logged)')
+    .argument('<tokens...>', 'tokens made by the tokenize step')
+    .option('--key <key-id>', 'the token key', 'tokens')
+    .option('--domain <domain>', 'the token domain', 'default')
+    .action(async (tokens: string[], options: { key: string; domain: string }) => {
+      const runtime = await openRuntime(context);
+      try {
+        const keyring = await openKeyring(runtime, context, { createRootKey: false });
+        try {
+          for (const token of tokens) println(context.stdout, await detokenize(token, keyring, options.key, options.domain));
+          runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'tokens detokenized');
+        } finally {
+          keyring.close();
+        }
+      } finally {
+        await runtime.store.close();
+      }
+      setExit(EXIT.OK);
+    });
+}

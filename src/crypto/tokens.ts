@@ -1,0 +1,49 @@
+// Deterministic, keyed tokens: the same value, key and domain always give the same token, so tokenized fields
+// still join and group; only a holder of the key can turn a token back into its value (AES-256-SIV).
+import { SluiceError } from '../errors.ts';
+import { sivOpen, sivSeal, SIV_KEY_BYTES } from './aes-siv.ts';
+import { hkdfExpand } from './hkdf-expand.ts';
+import type { KeySource } from './envelope/envelope.ts';
+
+/** Every token starts with this, so a token is recognisable as one (and never mistaken for a value). */
+export const TOKEN_PREFIX = 'tok_';
+const TOKEN = /^tok_([1-9][0-9]{0,9})_([A-Za-z0-9_-]{22,})$/;
+
+/** A tokenizer bound to one key version and domain. */
+export interface Tokenizer {
+  version: number;
+  tokenize(value: string): string;
+}
+
+/** The SIV key of a key version: derived, so the version's material is used for one purpose only. */
+function sivKey(material: Buffer): Buffer {
+  return hkdfExpand('sha256', material, Buffer.from('sluice/token-key/v1', 'utf8'), SIV_KEY_BYTES);
+}
+
+function domainAad(domain: string): Buffer {
+  return Buffer.from(`sluice/token/v1\u0000${domain}`, 'utf8');
+}
+
+/** A tokenizer on the primary version of `keyId` (created if missing) for `domain`. */
+export async function openTokenizer(keys: KeySource, keyId: string, domain: string): Promise<Tokenizer> {
+  await keys.ensure(keyId);
+  const { version, material } = await keys.primary(keyId);
+  const key = sivKey(material);
+  const aad = domainAad(domain);
+  return {
+    version,
+    tokenize: (value) => `${TOKEN_PREFIX}${version}_${sivSeal(key, aad, Buffer.from(value, 'utf8')).toString('base64url')}`,
+  };
+}
+
+/** The value behind a token of `keyId` and `domain`. Fails for anything that is not such a token. */
+export async function detokenize(token: string, keys: KeySource, keyId: string, domain: string): Promise<string> {
+  const match = TOKEN.exec(token);
+  if (!match) throw new SluiceError('SLUICE_TOKEN_INVALID', 'not a Sluice token (tok_<version>_<base64url>)');
+  const material = await keys.material(keyId, Number(match[1]));
+  try {
+    return sivOpen(sivKey(material), domainAad(domain), Buffer.from(match[2] ?? '', 'base64url')).toString('utf8');
+  } catch {
+    throw new SluiceError('SLUICE_TOKEN_INVALID', `the token was not made with key '${keyId}' version ${match[1]} in domain '${domain}', or was altered`);
+  }
+}
