@@ -84,46 +84,62 @@ function stepFailure(label: string, error: unknown): string {
   return `${label} failed: it threw ${kind} (its message is not kept, as it may quote record values)`;
 }
 
-/** Runs every record of a batch through the contract and the steps; splits it into good and quarantined. */
-function processBatch(
+/** A record on its way through the steps. */
+interface Live {
+  raw: unknown;
+  ref: string;
+  record: DataRecord;
+}
+
+/**
+ * Runs a batch through the contract and the steps, one step at a time over the whole batch (so a step can
+ * prepare for the batch first, e.g. fetch the subject keys it needs); splits it into good and quarantined.
+ */
+async function processBatch(
   batch: SourceBatch,
   validate: ReturnType<typeof compileContract>,
   steps: readonly PreparedStep[],
   allowed: ReadonlySet<string>,
-): ProcessedBatch {
-  const good: DataRecord[] = [];
+): Promise<ProcessedBatch> {
   let unknownFieldsDropped = 0;
   const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
+  let live: Live[] = [];
   for (let i = 0; i < batch.records.length; i++) {
     const raw = batch.records[i];
     const ref = batch.refs[i] ?? `record ${i + 1}`;
     const outcome = validate(raw);
-    if (!outcome.ok) {
-      rejected.push({ ref, reason: outcome.reason, record: raw });
-      continue;
+    if (!outcome.ok) rejected.push({ ref, reason: outcome.reason, record: raw });
+    else {
+      unknownFieldsDropped += outcome.droppedUnknown;
+      live.push({ raw, ref, record: outcome.record });
     }
-    unknownFieldsDropped += outcome.droppedUnknown;
-    let record = outcome.record;
-    let failure: string | undefined;
-    for (const step of steps) {
+  }
+  for (const step of steps) {
+    // A failing prepare (the state store is down) fails the batch and so the run: it is not a record's fault.
+    await step.instance.prepare?.(live.map((l) => l.record));
+    const next: Live[] = [];
+    for (const item of live) {
       try {
-        record = step.instance.apply(record);
+        item.record = step.instance.apply(item.record);
+        next.push(item);
       } catch (error) {
-        failure = stepFailure(step.label, error);
+        rejected.push({ ref: item.ref, reason: stepFailure(step.label, error), record: item.raw });
+      }
+    }
+    live = next;
+  }
+  const good: DataRecord[] = [];
+  for (const item of live) {
+    // Deny by default: nothing the plan did not foresee reaches a sink.
+    let failure: string | undefined;
+    for (const key in item.record) {
+      if (!allowed.has(key)) {
+        failure = `field '${key}' appeared after the steps, but the plan does not allow it`;
         break;
       }
     }
-    if (failure === undefined) {
-      // Deny by default: nothing the plan did not foresee reaches a sink.
-      for (const key in record) {
-        if (!allowed.has(key)) {
-          failure = `field '${key}' appeared after the steps, but the plan does not allow it`;
-          break;
-        }
-      }
-    }
-    if (failure !== undefined) rejected.push({ ref, reason: failure, record: raw });
-    else good.push(record);
+    if (failure !== undefined) rejected.push({ ref: item.ref, reason: failure, record: item.raw });
+    else good.push(item.record);
   }
   const protectedFields: Record<string, number> = {};
   for (const step of steps) addCounts(protectedFields, step.instance.drainCounters?.());
@@ -220,7 +236,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     // and at most two are in memory.
     for await (const batch of reader.batches(spec.runtime.batchSize)) {
       batchNo++;
-      const processed = processBatch(batch, validate, steps, allowed);
+      const processed = await processBatch(batch, validate, steps, allowed);
       if (inFlight) await inFlight;
       inFlight = commitBatch(batchNo, processed);
       // Rejections are handled where inFlight is awaited; this only keeps Node from calling them unhandled.

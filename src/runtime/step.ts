@@ -11,6 +11,8 @@ export interface StepOpenContext {
 export interface StepInstance {
   /** Called once before the first record (fetch keys and the like). */
   open?(context: StepOpenContext): Promise<void>;
+  /** Called with a batch's records (as they reach this step) before `apply` runs on each of them. */
+  prepare?(records: readonly DataRecord[]): Promise<void>;
   apply(record: DataRecord): DataRecord;
   /** Counters for the summary, e.g. { 'masked:card_number': 1000 }. Read after each batch, then reset. */
   drainCounters?(): Record<string, number>;
