@@ -8,9 +8,10 @@ import { customStep } from './steps/custom-step.ts';
 import { dropStep } from './privacy/transforms/drop.ts';
 import { maskStep } from './privacy/transforms/mask.ts';
 import { tokenizeStep } from './privacy/transforms/tokenize.ts';
+import { encryptStep } from './privacy/transforms/encrypt.ts';
 
 export const BUILTIN_SOURCES = [fileSource] as const;
-export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, tokenizeStep, customStep] as const;
+export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, tokenizeStep, encryptStep, customStep] as const;
 export const BUILTIN_SINKS = [fileSink] as const;
 
 /** A registry with every built-in component. */

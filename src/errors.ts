@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SLUICE_KEY_UNKNOWN: 'a key or key version is not in the keyring',
   SLUICE_KEY_DESTROYED: 'a key version was destroyed, so what it protected cannot be read',
   SLUICE_KEY_PROVIDER: 'the key provider is not configured or refused an operation',
+  SLUICE_SUBJECT_ERASED: 'the value belongs to a data subject who was erased',
   SLUICE_TOKEN_INVALID: 'a value is not a Sluice token, or not one this keyring made',
   SLUICE_KEY_IN_USE: 'a key version still seals objects, so destroying it would make them unreadable',
 } as const;

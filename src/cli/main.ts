@@ -12,6 +12,7 @@ import { registerInit } from './commands/init.ts';
 import { registerCat } from './commands/cat.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerDetokenize } from './commands/detokenize.ts';
+import { registerErase } from './commands/erase.ts';
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
@@ -56,6 +57,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerCat(program, context, setExit);
   registerKeys(program, context, setExit);
   registerDetokenize(program, context, setExit);
+  registerErase(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

@@ -39,13 +39,15 @@ function initialFlows(contract: Contract): Map<string, FieldFlow> {
 
 class StepContext implements StepPlanContext {
   readonly label: string;
+  readonly subject: string | undefined;
   readonly #flows: Map<string, FieldFlow>;
   readonly #use: ComponentUse<StepComponent>;
   readonly #spec: Pick<PipelineSpec, 'locator'>;
   readonly #findings: Finding[];
 
-  constructor(label: string, flows: Map<string, FieldFlow>, use: ComponentUse<StepComponent>, spec: Pick<PipelineSpec, 'locator'>, findings: Finding[]) {
+  constructor(label: string, flows: Map<string, FieldFlow>, use: ComponentUse<StepComponent>, spec: Pick<PipelineSpec, 'locator'>, findings: Finding[], subject: string | undefined) {
     this.label = label;
+    this.subject = subject;
     this.#flows = flows;
     this.#use = use;
     this.#spec = spec;
@@ -54,6 +56,10 @@ class StepContext implements StepPlanContext {
 
   fields(): ReadonlyMap<string, FieldFlow> {
     return this.#flows;
+  }
+
+  problem(message: string, fix: string, at: SpecPath): void {
+    this.#findings.push({ rule: 'SLC106', severity: 'error', message: `${this.label}: ${message}`, location: this.#spec.locator.locate([...this.#use.path, ...at]), fix });
   }
 
   read(field: string, at: SpecPath): FieldFlow | undefined {
@@ -140,7 +146,7 @@ export function planSteps(
   for (const use of steps) {
     const index = use.path[1];
     const label = `steps[${String(index)}] ${use.component.name}`;
-    use.component.plan(use.options, new StepContext(label, flows, use, spec, findings));
+    use.component.plan(use.options, new StepContext(label, flows, use, spec, findings, contract.subject));
   }
   return flows;
 }

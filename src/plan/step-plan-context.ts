@@ -11,6 +11,10 @@ import type { FieldFlow } from './field-flow.ts';
 export interface StepPlanContext {
   /** "steps[2] mask": how this step appears in flows and findings. */
   readonly label: string;
+  /** The contract's subject field, if it names one. */
+  readonly subject: string | undefined;
+  /** Reports a problem with the step's options that is not about a field (SLC106). */
+  problem(message: string, fix: string, at: SpecPath): void;
   /** The fields that reach this step. */
   fields(): ReadonlyMap<string, FieldFlow>;
   /** The field's flow, or undefined (and a finding) when it does not reach this step. */

@@ -173,7 +173,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());
   const baseActiveMs = totals.activeMs;
   let batchNo = claimed.checkpoint?.batch ?? 0;
-  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline };
+  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}) };
   const sinks: Sink[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId, request.encryption);
   let closeReader: (() => Promise<void>) | undefined;
@@ -205,7 +205,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       logger.info({ runId, abandonedRun }, 'removed the partial output of the abandoned run');
     }
     await quarantine.open();
-    for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys });
+    for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: store });
 
     /** Writes batch `number` to every sink and the quarantine, then commits its checkpoint. */
     const commitBatch = async (number: number, processed: ProcessedBatch): Promise<void> => {

@@ -1,10 +1,13 @@
 // The runtime side of a step: a function over records, with optional counters for the run summary.
 import type { DataRecord } from './record.ts';
 import type { KeySource } from '../crypto/envelope/envelope.ts';
+import type { SubjectKeyStore } from '../crypto/subjects/subject-key-store.ts';
 
 /** What a step may need before it runs: the keyring, for steps that use keys (tokenize, encrypt). */
 export interface StepOpenContext {
   keys: KeySource;
+  /** Per-subject keys, for steps that encrypt per data subject. */
+  subjects: SubjectKeyStore;
 }
 
 /** A step ready to run. `apply` may change the record in place and returns the record to pass on. */

@@ -15,6 +15,8 @@ export interface CreateContext {
   baseDir: string;
   /** The pipeline's name. */
   pipeline: string;
+  /** The contract's subject field, if it names one. */
+  subject?: string;
 }
 
 interface ComponentBase<Name extends string, Schema extends z.ZodType> {

@@ -2,6 +2,7 @@
 // issue) implements the same interface, and both must pass store.suite.ts.
 import type { SourcePosition } from '../connectors/source.ts';
 import type { KeyStore } from '../crypto/keyring/key-store.ts';
+import type { SubjectKeyStore } from '../crypto/subjects/subject-key-store.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
@@ -61,7 +62,7 @@ export interface Checkpoint {
 }
 
 /** Runs, checkpoints and the keyring's metadata. */
-export interface StateStore extends KeyStore {
+export interface StateStore extends KeyStore, SubjectKeyStore {
   /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
   createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;

@@ -6,7 +6,11 @@ import { join, relative, resolve } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { openKeyring, openRuntime } from '../runtime-setup.ts';
 import { openObject } from '../../crypto/envelope/envelope.ts';
-import { ioFailure, SluiceError } from '../../errors.ts';
+import { ioFailure, isSluiceError, SluiceError } from '../../errors.ts';
+import { ENCRYPTED_PREFIX, openSubjectValue } from '../../crypto/subjects/subject-keys.ts';
+import type { SubjectKeyStore } from '../../crypto/subjects/subject-key-store.ts';
+import type { KeySource } from '../../crypto/envelope/envelope.ts';
+import { println } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const OBJECT_SUFFIX = '.sluice';
@@ -27,29 +31,61 @@ async function objectsUnder(path: string): Promise<string[]> {
   return found;
 }
 
+/** A JSON line with its subject-encrypted fields opened; values of erased subjects become "[erased]". */
+async function revealLine(line: string, store: SubjectKeyStore, keys: KeySource, keyId: string, erased: { count: number }): Promise<string> {
+  if (line === '' || !line.includes(ENCRYPTED_PREFIX)) return line;
+  const record = JSON.parse(line) as Record<string, unknown>;
+  for (const [field, value] of Object.entries(record)) {
+    if (typeof value !== 'string' || !value.startsWith(ENCRYPTED_PREFIX)) continue;
+    try {
+      record[field] = await openSubjectValue(value, store, keys, keyId);
+    } catch (error) {
+      if (!isSluiceError(error, 'SLUICE_SUBJECT_ERASED')) throw error;
+      record[field] = '[erased]';
+      erased.count++;
+    }
+  }
+  return JSON.stringify(record);
+}
+
 export function registerCat(program: Command, context: CliContext, setExit: (code: number) => void): void {
   program
     .command('cat')
     .description('Decrypt sink or quarantine objects (files, or folders of *.sluice files) to standard output')
     .argument('<paths...>', 'objects or folders')
     .option('--context', 'print each object\'s encryption context to stderr before its records')
-    .action(async (paths: string[], options: { context?: boolean }) => {
+    .option('--decrypt-fields', 'also decrypt fields the encrypt step sealed per subject (erased subjects show as [erased])')
+    .option('--subject-key <key-id>', 'the dataset key of the encrypt step', 'subjects')
+    .action(async (paths: string[], options: { context?: boolean; decryptFields?: boolean; subjectKey: string }) => {
       const runtime = await openRuntime(context);
       const keyring = await openKeyring(runtime, context, { createRootKey: false }).catch(async (error: unknown) => {
         await runtime.store.close();
         throw error;
       });
       try {
+        const erased = { count: 0 };
         const objects: string[] = [];
         for (const path of paths) objects.push(...(await objectsUnder(resolve(context.cwd, path))));
         if (objects.length === 0) throw new SluiceError('SLUICE_USAGE', `no Sluice objects (*${OBJECT_SUFFIX}) under ${paths.join(', ')}`);
         for (const object of objects) {
           const name = relative(context.cwd, object) || object;
           const onHeader = options.context ? (header: { context: object }) => context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`) : undefined;
+          const write = async (text: Buffer | string) => {
+            if (!context.stdout.write(text)) await new Promise<void>((resolve) => context.stdout.once('drain', () => resolve()));
+          };
+          let partial = '';
           for await (const plaintext of openObject(createReadStream(object, { highWaterMark: 64 * 1024 }), keyring, name, onHeader)) {
-            if (!context.stdout.write(plaintext)) await new Promise<void>((resolve) => context.stdout.once('drain', () => resolve()));
+            if (!options.decryptFields) {
+              await write(plaintext);
+              continue;
+            }
+            const lines = (partial + plaintext.toString('utf8')).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines) await write((await revealLine(line, runtime.store, keyring, options.subjectKey, erased)) + '\n');
           }
+          if (partial !== '') await write((await revealLine(partial, runtime.store, keyring, options.subjectKey, erased)) + '\n');
         }
+        if (erased.count > 0) println(context.stderr, `${erased.count} value(s) belong to erased data subjects and cannot be read`);
         setExit(EXIT.OK);
       } finally {
         keyring.close();

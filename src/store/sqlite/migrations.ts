@@ -45,4 +45,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX objects_by_key ON objects (key_id, key_version);
    CREATE INDEX objects_by_run ON objects (run_id);`,
+  // Per-subject keys for crypto-shredding: found by a keyed hash of the subject id, never the id itself.
+  `CREATE TABLE subject_keys (
+     key_id TEXT NOT NULL,
+     subject_ref BLOB NOT NULL,
+     key_version INTEGER NOT NULL,
+     wrapped BLOB,
+     erased_at TEXT,
+     PRIMARY KEY (key_id, subject_ref)
+   ) WITHOUT ROWID;`,
 ];

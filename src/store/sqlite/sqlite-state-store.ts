@@ -7,6 +7,7 @@ import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObj
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
+import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 
 interface RunRow {
   id: string;
@@ -182,6 +183,33 @@ export class SqliteStateStore implements StateStore {
     this.#db.transaction(() => {
       for (const location of which.locations) remove.run(location);
     })();
+  }
+
+  async getSubjectKeys(keyId: string, refs: readonly Buffer[]): Promise<SubjectKeyRecord[]> {
+    const select = this.#db.prepare('SELECT subject_ref, key_version, wrapped, erased_at FROM subject_keys WHERE key_id = ? AND subject_ref = ?');
+    const found: SubjectKeyRecord[] = [];
+    for (const ref of refs) {
+      const row = select.get(keyId, ref) as { subject_ref: Buffer; key_version: number; wrapped: Buffer | null; erased_at: string | null } | undefined;
+      if (row) found.push({ ref: row.subject_ref, keyVersion: row.key_version, ...(row.wrapped ? { wrapped: row.wrapped } : {}), ...(row.erased_at ? { erasedAt: row.erased_at } : {}) });
+    }
+    return found;
+  }
+
+  async putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<void> {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO subject_keys (key_id, subject_ref, key_version, wrapped) VALUES (?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const r of records) insert.run(keyId, r.ref, r.keyVersion, r.wrapped);
+    })();
+  }
+
+  async eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number> {
+    // The wrapped key is overwritten, not only flagged: no copy of it stays in this store.
+    const erase = this.#db.prepare('UPDATE subject_keys SET wrapped = NULL, erased_at = ? WHERE key_id = ? AND subject_ref = ? AND wrapped IS NOT NULL');
+    let erased = 0;
+    this.#db.transaction(() => {
+      for (const ref of refs) erased += erase.run(erasedAt, keyId, ref).changes;
+    })();
+    return erased;
   }
 
   async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {

@@ -1,0 +1,34 @@
+// `sluice erase --subject ID`: crypto-shredding. Destroys the subject's keys, so every copy of the fields the
+// encrypt step sealed for them, in every object and every backup, can no longer be read. Prints a receipt.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { println } from '../context.ts';
+import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { eraseSubject } from '../../crypto/subjects/subject-keys.ts';
+import { EXIT } from '../exit-codes.ts';
+
+export function registerErase(program: Command, context: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('erase')
+    .description('Erase a data subject: destroy their keys so their encrypted fields can never be read again (prints a receipt)')
+    .requiredOption('--subject <id>', "the subject's id, as in the contract's subject field")
+    .option('--key <key-id>', 'the dataset key of the encrypt step', 'subjects')
+    .action(async (options: { subject: string; key: string }) => {
+      const runtime = await openRuntime(context);
+      try {
+        const keyring = await openKeyring(runtime, context, { createRootKey: false });
+        try {
+          const receipt = await eraseSubject(options.subject, runtime.store, keyring, options.key);
+          // The receipt and the log hold keyed references, never the subject id.
+          runtime.logger.info({ action: 'erase', ...receipt }, 'data subject erased');
+          println(context.stdout, JSON.stringify(receipt, null, 2));
+          if (receipt.keysDestroyed === 0) println(context.stderr, 'note: no key existed for this subject under this key (never seen, or erased before)');
+        } finally {
+          keyring.close();
+        }
+      } finally {
+        await runtime.store.close();
+      }
+      setExit(EXIT.OK);
+    });
+}

@@ -1,0 +1,21 @@
+// Where per-subject keys live: one row per (key, subject reference), the subject key wrapped by a version of
+// the dataset key. The subject id itself is never stored: rows are found by a keyed hash of it.
+
+/** A subject key row: the wrapped key, or nothing once the subject was erased. */
+export interface SubjectKeyRecord {
+  /** Keyed hash of the subject id (16 bytes). */
+  ref: Buffer;
+  keyVersion: number;
+  /** The wrapped subject key; undefined once erased. */
+  wrapped?: Buffer;
+  erasedAt?: string;
+}
+
+export interface SubjectKeyStore {
+  /** The rows for these references (absent ones are simply missing from the result). */
+  getSubjectKeys(keyId: string, refs: readonly Buffer[]): Promise<SubjectKeyRecord[]>;
+  /** Adds rows; a reference that exists already keeps its first key (two writers cannot fork a subject). */
+  putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<void>;
+  /** Erases the keys of these references (overwrites the wrapped key); returns how many rows it erased. */
+  eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number>;
+}
