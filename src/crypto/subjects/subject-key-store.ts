@@ -14,8 +14,11 @@ export interface SubjectKeyRecord {
 export interface SubjectKeyStore {
   /** The rows for these references (absent ones are simply missing from the result). */
   getSubjectKeys(keyId: string, refs: readonly Buffer[]): Promise<SubjectKeyRecord[]>;
-  /** Adds rows; a reference that exists already keeps its first key (two writers cannot fork a subject). */
-  putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<void>;
+  /**
+   * Adds rows; a reference that exists already keeps its first key (two writers cannot fork a subject).
+   * Returns the references that were not added because they existed.
+   */
+  putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<Buffer[]>;
   /** Erases the keys of these references (overwrites the wrapped key); returns how many rows it erased. */
   eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number>;
 }

@@ -1,7 +1,8 @@
 // Per-subject keys for crypto-shredding: each data subject's restricted fields are sealed under a key of its
 // own, wrapped by the dataset key; erasing the subject destroys that key, and with it every copy of those
 // fields, in every object and every backup.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { RandomPool } from '../random-pool.ts';
 import { SluiceError } from '../../errors.ts';
 import { GCM_KEY_BYTES, GCM_NONCE_BYTES, openGcm, sealGcm } from '../aes-gcm.ts';
 import { hkdfExpand } from '../hkdf-expand.ts';
@@ -42,6 +43,7 @@ export class SubjectSealer {
   #material: Buffer | undefined;
   #refKey: Buffer | undefined;
   readonly #cache = new Map<string, { ref: Buffer; key: Buffer | 'erased' }>();
+  readonly #random = new RandomPool();
 
   constructor(store: SubjectKeyStore, keys: KeySource, keyId: string) {
     this.#store = store;
@@ -76,23 +78,26 @@ export class SubjectSealer {
         const wrapped = row.wrapped;
         this.#cache.set(id, { ref: subject, key: openGcm(rowMaterial, wrapped.subarray(0, GCM_NONCE_BYTES), wrapped.subarray(GCM_NONCE_BYTES), wrapAad(this.#keyId, row.keyVersion, subject)) });
       } else {
-        const key = randomBytes(GCM_KEY_BYTES);
-        const nonce = randomBytes(GCM_NONCE_BYTES);
+        const key = this.#random.take(GCM_KEY_BYTES);
+        const nonce = this.#random.take(GCM_NONCE_BYTES);
         created.push({ ref: subject, keyVersion: this.#version, wrapped: Buffer.concat([nonce, sealGcm(material, nonce, key, wrapAad(this.#keyId, this.#version, subject))]) });
         this.#cache.set(id, { ref: subject, key });
       }
     }
     if (created.length > 0) {
-      await this.#store.putSubjectKeys(this.#keyId, created);
-      // Another writer may have created some of these first: theirs win, so read back what is stored.
-      const stored = new Map((await this.#store.getSubjectKeys(this.#keyId, created.map((c) => c.ref))).map((r) => [r.ref.toString('hex'), r]));
-      for (const c of created) {
-        if (!stored.get(c.ref.toString('hex'))?.wrapped?.equals(c.wrapped)) {
-          for (const [id, entry] of this.#cache) if (entry.ref.equals(c.ref)) this.#cache.delete(id);
+      // Another writer may have created some of these first: theirs win, so those are loaded again.
+      const lost = await this.#store.putSubjectKeys(this.#keyId, created);
+      if (lost.length > 0) {
+        const retry: string[] = [];
+        for (const [id, entry] of this.#cache) {
+          if (lost.some((ref) => ref.equals(entry.ref))) {
+            if (entry.key !== 'erased') entry.key.fill(0);
+            this.#cache.delete(id);
+            retry.push(id);
+          }
         }
+        await this.prepare(retry);
       }
-      const again = [...wanted.keys()].filter((id) => !this.#cache.has(id));
-      if (again.length > 0) await this.prepare(again);
     }
   }
 
@@ -101,7 +106,7 @@ export class SubjectSealer {
     const entry = this.#cache.get(subjectId);
     if (!entry) throw new SluiceError('SLUICE_STEP_FAILED', 'a subject key was used before its batch was prepared');
     if (entry.key === 'erased') throw erasedError();
-    const nonce = randomBytes(GCM_NONCE_BYTES);
+    const nonce = this.#random.take(GCM_NONCE_BYTES);
     const sealed = sealGcm(entry.key, nonce, Buffer.from(value, 'utf8'), entry.ref);
     return `${ENCRYPTED_PREFIX}${this.#version}_${Buffer.concat([entry.ref, nonce, sealed]).toString('base64url')}`;
   }

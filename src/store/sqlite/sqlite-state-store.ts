@@ -195,11 +195,13 @@ export class SqliteStateStore implements StateStore {
     return found;
   }
 
-  async putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<void> {
+  async putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<Buffer[]> {
     const insert = this.#db.prepare('INSERT OR IGNORE INTO subject_keys (key_id, subject_ref, key_version, wrapped) VALUES (?, ?, ?, ?)');
+    const existing: Buffer[] = [];
     this.#db.transaction(() => {
-      for (const r of records) insert.run(keyId, r.ref, r.keyVersion, r.wrapped);
+      for (const r of records) if (insert.run(keyId, r.ref, r.keyVersion, r.wrapped).changes === 0) existing.push(r.ref);
     })();
+    return existing;
   }
 
   async eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number> {
