@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { runCli } from './support/cli-harness.ts';
 import { parseHeader } from '../src/crypto/envelope/object-format.ts';
 import { createSoftHsmToken, softHsmMissing, SOFTHSM_LIBRARY } from './support/softhsm.ts';
+import { selfSignedCertificate } from './support/tls-fixture.ts';
+import { startVaultTransitDouble } from './support/vault-transit-double.ts';
 
 function objectFiles(dir: string): string[] {
   const found: string[] = [];
@@ -141,4 +143,30 @@ test('tokenize in the quickstart: emails become tokens that still join, and slui
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /SLUICE_TOKEN_INVALID/);
   assert.ok(!wrong.stderr.includes(original?.email ?? '@'), 'the error does not reveal the value');
+});
+
+test('with keys.provider vault-transit (against a TEST DOUBLE of Vault Transit), the quickstart runs and reads back', async () => {
+  const tls = selfSignedCertificate();
+  const vault = await startVaultTransitDouble(tls, 'hvs.cli-double-token');
+  process.env.VAULT_TOKEN = 'hvs.cli-double-token';
+  try {
+    const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-vault-'));
+    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    const dir = join(parent, 'demo');
+    rmSync(join(dir, '.sluice', 'master.key'));
+    writeFileSync(join(dir, 'vault-ca.pem'), tls.cert);
+    writeFileSync(join(dir, 'sluice.settings.yaml'), `stateDir: .sluice\nkeys:\n  provider: vault-transit\n  vault: { address: '${vault.address}', caFile: vault-ca.pem }\n`);
+    assert.match((await runCli(dir, 'keys', 'init')).stdout, /Transit key 'sluice'/);
+    const run = await runCli(dir, 'run', '--progress', 'none');
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!existsSync(join(dir, '.sluice', 'master.key')));
+    assert.equal((await runCli(dir, 'cat', 'out/analytics')).stdout.trim().split('\n').length, 998);
+    process.env.VAULT_TOKEN = 'hvs.revoked';
+    const refused = await runCli(dir, 'cat', 'out/analytics');
+    assert.equal(refused.code, 1);
+    assert.ok(!refused.stderr.includes('hvs.'), 'no token in the error');
+  } finally {
+    delete process.env.VAULT_TOKEN;
+    await vault.close();
+  }
 });

@@ -1,7 +1,8 @@
 // Opens what a command that touches state needs: settings, logger, state store.
 import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { VaultTransitKeyProvider } from '../crypto/providers/vault-transit-provider.ts';
 import { Keyring } from '../crypto/keyring/keyring.ts';
 import { createLocalRootKey, loadLocalRootKey, LocalKeyProvider } from '../crypto/providers/local-provider.ts';
 import { Pkcs11KeyProvider } from '../crypto/providers/pkcs11-provider.ts';
@@ -41,6 +42,13 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
     const pin = process.env.SLUICE_PKCS11_PIN;
     if (!pin) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set SLUICE_PKCS11_PIN to the token user PIN (it is never stored)');
     return Pkcs11KeyProvider.open({ library: keys.pkcs11.library, tokenLabel: keys.pkcs11.token, keyLabel: keys.pkcs11.keyLabel, pin, createKey: create });
+  }
+  if (keys.provider === 'vault-transit') {
+    if (!keys.vault) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'keys.provider is vault-transit, but keys.vault (address, mount, key) is missing in sluice.settings.yaml');
+    const token = process.env.VAULT_TOKEN;
+    if (!token) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set VAULT_TOKEN to a Vault token allowed to use the Transit key (it is never stored)');
+    const ca = keys.vault.caFile !== undefined ? await readFile(resolve(context.cwd, keys.vault.caFile)) : undefined;
+    return new VaultTransitKeyProvider({ address: keys.vault.address, mount: keys.vault.mount, keyName: keys.vault.key, token, ...(ca ? { ca } : {}) });
   }
   const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
   if (create && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {

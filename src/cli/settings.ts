@@ -22,7 +22,7 @@ export const settingsSchema = z
     keys: z
       .strictObject({
         provider: z
-          .enum(['local', 'pkcs11'])
+          .enum(['local', 'pkcs11', 'vault-transit'])
           .default('local')
           .describe('Who holds the root key. local: a key file or SLUICE_MASTER_KEY (development). pkcs11: an HSM token; the key never leaves it.'),
         file: z.string().optional().describe('The local root key file (mode 0600); default <stateDir>/master.key. SLUICE_MASTER_KEY overrides it.'),
@@ -34,6 +34,15 @@ export const settingsSchema = z
           })
           .optional()
           .describe('The HSM token holding the root key; its user PIN comes from SLUICE_PKCS11_PIN.'),
+        vault: z
+          .strictObject({
+            address: z.string().url().describe('https://vault.example:8200 (HTTPS only).'),
+            mount: z.string().default('transit').describe('The Transit engine mount.'),
+            key: z.string().default('sluice').describe('The Transit key name.'),
+            caFile: z.string().optional().describe("A PEM file with the CA of Vault's certificate, if it is private."),
+          })
+          .optional()
+          .describe('HashiCorp Vault Transit holding the root key; the token comes from VAULT_TOKEN.'),
         keyId: z.string().default('default').describe('The keyring key that seals sink objects and the quarantine.'),
       })
       .prefault({})

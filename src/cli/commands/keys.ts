@@ -39,7 +39,13 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .action(async () => {
       const runtime = await openRuntime(context);
       try {
-        if (runtime.settings.keys.provider === 'pkcs11') {
+        if (runtime.settings.keys.provider === 'vault-transit') {
+          // The root key lives in Vault; init only proves that it answers and that the token may use it.
+          const keyring = await openKeyring(runtime, context, { createRootKey: false });
+          keyring.close();
+          const vault = runtime.settings.keys.vault;
+          println(context.stdout, `the root key is the Transit key '${vault?.key ?? ''}' at ${vault?.address ?? ''} (mount ${vault?.mount ?? ''}); nothing to create here`);
+        } else if (runtime.settings.keys.provider === 'pkcs11') {
           const keyring = await openKeyring(runtime, context, { createRootKey: true });
           keyring.close();
           println(context.stdout, `the root key '${runtime.settings.keys.pkcs11?.keyLabel ?? ''}' is in the PKCS#11 token '${runtime.settings.keys.pkcs11?.token ?? ''}' (sensitive, never extractable)`);
