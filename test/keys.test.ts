@@ -10,6 +10,7 @@ import { parseHeader } from '../src/crypto/envelope/object-format.ts';
 import { createSoftHsmToken, softHsmMissing, SOFTHSM_LIBRARY } from './support/softhsm.ts';
 import { selfSignedCertificate } from './support/tls-fixture.ts';
 import { startVaultTransitDouble } from './support/vault-transit-double.ts';
+import { KMS_KEY_ARN, startKmsDouble } from './support/aws-kms-double.ts';
 
 function objectFiles(dir: string): string[] {
   const found: string[] = [];
@@ -168,5 +169,28 @@ test('with keys.provider vault-transit (against a TEST DOUBLE of Vault Transit),
   } finally {
     delete process.env.VAULT_TOKEN;
     await vault.close();
+  }
+});
+
+test('with keys.provider aws-kms (against a TEST DOUBLE of AWS KMS), the quickstart runs and reads back', async () => {
+  const tls = selfSignedCertificate();
+  process.env.AWS_ACCESS_KEY_ID = 'AKIACLIDOUBLE0000001';
+  process.env.AWS_SECRET_ACCESS_KEY = 'cli-double-secret';
+  const kms = await startKmsDouble(tls, 'AKIACLIDOUBLE0000001');
+  try {
+    const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-kms-'));
+    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    const dir = join(parent, 'demo');
+    rmSync(join(dir, '.sluice', 'master.key'));
+    writeFileSync(join(dir, 'kms-ca.pem'), tls.cert);
+    writeFileSync(join(dir, 'sluice.settings.yaml'), `stateDir: .sluice\nkeys:\n  provider: aws-kms\n  awsKms: { keyId: '${KMS_KEY_ARN}', region: eu-west-1, endpoint: '${kms.endpoint}', caFile: kms-ca.pem }\n`);
+    const run = await runCli(dir, 'run', '--progress', 'none');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((await runCli(dir, 'cat', 'out/support')).stdout.trim().split('\n').length, 998);
+    assert.ok(kms.targets.filter((t) => t === 'TrentService.Encrypt').length >= 1);
+  } finally {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    await kms.close();
   }
 });

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { VaultTransitKeyProvider } from '../crypto/providers/vault-transit-provider.ts';
+import { AwsKmsKeyProvider } from '../crypto/providers/aws-kms-provider.ts';
 import { Keyring } from '../crypto/keyring/keyring.ts';
 import { createLocalRootKey, loadLocalRootKey, LocalKeyProvider } from '../crypto/providers/local-provider.ts';
 import { Pkcs11KeyProvider } from '../crypto/providers/pkcs11-provider.ts';
@@ -49,6 +50,11 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
     if (!token) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set VAULT_TOKEN to a Vault token allowed to use the Transit key (it is never stored)');
     const ca = keys.vault.caFile !== undefined ? await readFile(resolve(context.cwd, keys.vault.caFile)) : undefined;
     return new VaultTransitKeyProvider({ address: keys.vault.address, mount: keys.vault.mount, keyName: keys.vault.key, token, ...(ca ? { ca } : {}) });
+  }
+  if (keys.provider === 'aws-kms') {
+    if (!keys.awsKms) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'keys.provider is aws-kms, but keys.awsKms (keyId, region) is missing in sluice.settings.yaml');
+    const ca = keys.awsKms.caFile !== undefined ? await readFile(resolve(context.cwd, keys.awsKms.caFile)) : undefined;
+    return new AwsKmsKeyProvider({ keyId: keys.awsKms.keyId, region: keys.awsKms.region, ...(keys.awsKms.endpoint !== undefined ? { endpoint: keys.awsKms.endpoint } : {}), ...(ca ? { ca } : {}) });
   }
   const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
   if (create && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {

@@ -22,7 +22,7 @@ export const settingsSchema = z
     keys: z
       .strictObject({
         provider: z
-          .enum(['local', 'pkcs11', 'vault-transit'])
+          .enum(['local', 'pkcs11', 'vault-transit', 'aws-kms'])
           .default('local')
           .describe('Who holds the root key. local: a key file or SLUICE_MASTER_KEY (development). pkcs11: an HSM token; the key never leaves it.'),
         file: z.string().optional().describe('The local root key file (mode 0600); default <stateDir>/master.key. SLUICE_MASTER_KEY overrides it.'),
@@ -43,6 +43,15 @@ export const settingsSchema = z
           })
           .optional()
           .describe('HashiCorp Vault Transit holding the root key; the token comes from VAULT_TOKEN.'),
+        awsKms: z
+          .strictObject({
+            keyId: z.string().min(1).describe('The KMS key id or ARN.'),
+            region: z.string().min(1).describe('The AWS region.'),
+            endpoint: z.string().url().optional().describe('Another HTTPS endpoint (a VPC endpoint).'),
+            caFile: z.string().optional().describe("A PEM file with the CA of the endpoint's certificate, if it is private."),
+          })
+          .optional()
+          .describe("An AWS KMS key holding the root key; credentials come from the AWS SDK's default chain."),
         keyId: z.string().default('default').describe('The keyring key that seals sink objects and the quarantine.'),
       })
       .prefault({})

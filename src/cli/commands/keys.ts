@@ -39,7 +39,11 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .action(async () => {
       const runtime = await openRuntime(context);
       try {
-        if (runtime.settings.keys.provider === 'vault-transit') {
+        if (runtime.settings.keys.provider === 'aws-kms') {
+          const keyring = await openKeyring(runtime, context, { createRootKey: false });
+          keyring.close();
+          println(context.stdout, `the root key is the AWS KMS key ${runtime.settings.keys.awsKms?.keyId ?? ''}; nothing to create here`);
+        } else if (runtime.settings.keys.provider === 'vault-transit') {
           // The root key lives in Vault; init only proves that it answers and that the token may use it.
           const keyring = await openKeyring(runtime, context, { createRootKey: false });
           keyring.close();
