@@ -194,3 +194,23 @@ test('with keys.provider aws-kms (against a TEST DOUBLE of AWS KMS), the quickst
     await kms.close();
   }
 });
+
+test('cat --out writes a file only when every object verified: a tampered object leaves no file and no temp file', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'sluice-cat-out-'));
+  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  const dir = join(parent, 'demo');
+  assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+  const ok = await runCli(dir, 'cat', 'out/analytics', '--out', 'analytics.jsonl');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(readFileSync(join(dir, 'analytics.jsonl'), 'utf8').trim().split('\n').length, 998);
+  const [object] = objectFiles(dir).filter((f) => f.includes('/support/'));
+  assert.ok(object);
+  const bytes = readFileSync(object);
+  bytes[bytes.length - 5] = (bytes[bytes.length - 5] ?? 0) ^ 1;
+  writeFileSync(object, bytes);
+  const bad = await runCli(dir, 'cat', 'out/support', '--out', 'support.jsonl');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /SLUICE_DECRYPT_FAILED/);
+  assert.ok(!existsSync(join(dir, 'support.jsonl')));
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.support.jsonl')), [], 'no temp file with partial plaintext');
+});

@@ -12,6 +12,7 @@ import type { SubjectKeyStore } from '../../crypto/subjects/subject-key-store.ts
 import type { KeySource } from '../../crypto/envelope/envelope.ts';
 import { println } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { writeStreamAtomic } from '../../connectors/sinks/atomic-write.ts';
 
 const OBJECT_SUFFIX = '.sluice';
 
@@ -56,7 +57,8 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
     .option('--context', 'print each object\'s encryption context to stderr before its records')
     .option('--decrypt-fields', 'also decrypt fields the encrypt step sealed per subject (erased subjects show as [erased])')
     .option('--subject-key <key-id>', 'the dataset key of the encrypt step', 'subjects')
-    .action(async (paths: string[], options: { context?: boolean; decryptFields?: boolean; subjectKey: string }) => {
+    .option('--out <file>', 'write to this file (created only once everything verified) instead of standard output')
+    .action(async (paths: string[], options: { context?: boolean; decryptFields?: boolean; subjectKey: string; out?: string }) => {
       const runtime = await openRuntime(context);
       const keyring = await openKeyring(runtime, context, { createRootKey: false }).catch(async (error: unknown) => {
         await runtime.store.close();
@@ -67,23 +69,33 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
         const objects: string[] = [];
         for (const path of paths) objects.push(...(await objectsUnder(resolve(context.cwd, path))));
         if (objects.length === 0) throw new SluiceError('SLUICE_USAGE', `no Sluice objects (*${OBJECT_SUFFIX}) under ${paths.join(', ')}`);
-        for (const object of objects) {
-          const name = relative(context.cwd, object) || object;
-          const onHeader = options.context ? (header: { context: object }) => context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`) : undefined;
-          const write = async (text: Buffer | string) => {
-            if (!context.stdout.write(text)) await new Promise<void>((resolve) => context.stdout.once('drain', () => resolve()));
-          };
-          let partial = '';
-          for await (const plaintext of openObject(createReadStream(object, { highWaterMark: 64 * 1024 }), keyring, name, onHeader)) {
-            if (!options.decryptFields) {
-              await write(plaintext);
-              continue;
+        // Decrypted output, one verified chunk (or line) at a time.
+        const decrypted = async function* (): AsyncGenerator<Buffer> {
+          for (const object of objects) {
+            const name = relative(context.cwd, object) || object;
+            const onHeader = options.context ? (header: { context: object }) => context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`) : undefined;
+            let partial = '';
+            for await (const plaintext of openObject(createReadStream(object, { highWaterMark: 64 * 1024 }), keyring, name, onHeader)) {
+              if (!options.decryptFields) {
+                yield plaintext;
+                continue;
+              }
+              const lines = (partial + plaintext.toString('utf8')).split('\n');
+              partial = lines.pop() ?? '';
+              for (const line of lines) yield Buffer.from((await revealLine(line, runtime.store, keyring, options.subjectKey, erased)) + '\n');
             }
-            const lines = (partial + plaintext.toString('utf8')).split('\n');
-            partial = lines.pop() ?? '';
-            for (const line of lines) await write((await revealLine(line, runtime.store, keyring, options.subjectKey, erased)) + '\n');
+            if (partial !== '') yield Buffer.from((await revealLine(partial, runtime.store, keyring, options.subjectKey, erased)) + '\n');
           }
-          if (partial !== '') await write((await revealLine(partial, runtime.store, keyring, options.subjectKey, erased)) + '\n');
+        };
+        if (options.out !== undefined) {
+          // To a file: a temp file renamed only once every object verified; a failure leaves no plaintext behind.
+          const out = resolve(context.cwd, options.out);
+          await writeStreamAtomic(out, decrypted());
+          println(context.stderr, `wrote ${out} (mode 0600)`);
+        } else {
+          for await (const piece of decrypted()) {
+            if (!context.stdout.write(piece)) await new Promise<void>((done) => context.stdout.once('drain', () => done()));
+          }
         }
         if (erased.count > 0) println(context.stderr, `${erased.count} value(s) belong to erased data subjects and cannot be read`);
         setExit(EXIT.OK);

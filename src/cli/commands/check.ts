@@ -8,6 +8,26 @@ import { formatLineage, lineageJson } from '../format-lineage.ts';
 import { hasErrors } from '../../plan/findings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Finding } from '../../plan/findings.ts';
+import { loadSettings, SETTINGS_FILE } from '../settings.ts';
+import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
+import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
+
+/** Keyring findings (overdue rotation), when this folder has a state store; check never creates one. */
+async function keyringFindings(context: CliContext): Promise<Finding[]> {
+  const settings = await loadSettings(context.cwd);
+  const stateDir = context.global.stateDir !== undefined ? resolve(context.cwd, context.global.stateDir) : settings.stateDir;
+  const file = join(stateDir, 'state.db');
+  if (!existsSync(file)) return [];
+  const store = new SqliteStateStore(file);
+  try {
+    return rotationFindings(await store.listKeyVersions(), SETTINGS_FILE);
+  } finally {
+    await store.close();
+  }
+}
 
 export function registerCheck(program: Command, context: CliContext, setExit: (code: number) => void): void {
   program
@@ -18,6 +38,7 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
     .option('--lineage', 'also show, for every field of every sink, its source fields, the steps it passes and how it arrives')
     .action(async (specPath: string, options: { json?: boolean; lineage?: boolean }) => {
       const { plan } = await loadPlan(specPath, context.registry, context.cwd);
+      plan.findings.push(...(await keyringFindings(context)));
       if (options.json) {
         println(context.stdout, JSON.stringify({ pipeline: plan.spec.pipeline, findings: plan.findings, ...(options.lineage ? { lineage: lineageJson(plan) } : {}) }, null, 2));
         setExit(hasErrors(plan.findings) ? EXIT.FAILED : EXIT.OK);
