@@ -65,20 +65,32 @@ export class ChunkedEncryptor {
   /** Adds plaintext; returns the chunks it completed (full 16 KiB chunks only). */
   push(plaintext: Uint8Array): Buffer[] {
     if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
-    this.#pending.push(Buffer.from(plaintext));
-    this.#pendingBytes += plaintext.length;
     const out: Buffer[] = [];
-    // Only a chunk followed by more input is certainly not the final one: the final chunk must be short.
-    if (this.#pendingBytes < CHUNK_BYTES) return out;
-    let buffered = Buffer.concat(this.#pending);
+    let input = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    // Complete a chunk started by an earlier push first.
+    if (this.#pendingBytes > 0) {
+      const need = CHUNK_BYTES - this.#pendingBytes;
+      if (input.length < need) {
+        this.#pending.push(Buffer.from(input));
+        this.#pendingBytes += input.length;
+        return out;
+      }
+      out.push(this.#seal(Buffer.concat([...this.#pending, input.subarray(0, need)])));
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      input = input.subarray(need);
+    }
+    // Whole chunks straight from the input, without copying it. The last full chunk is sealed as well: the
+    // final chunk is always shorter (possibly empty), so a full one is never final.
     let offset = 0;
-    while (buffered.length - offset >= CHUNK_BYTES) {
-      out.push(this.#seal(buffered.subarray(offset, offset + CHUNK_BYTES)));
+    while (input.length - offset >= CHUNK_BYTES) {
+      out.push(this.#seal(input.subarray(offset, offset + CHUNK_BYTES)));
       offset += CHUNK_BYTES;
     }
-    buffered = buffered.subarray(offset);
-    this.#pending = buffered.length > 0 ? [buffered] : [];
-    this.#pendingBytes = buffered.length;
+    if (offset < input.length) {
+      this.#pending = [Buffer.from(input.subarray(offset))];
+      this.#pendingBytes = input.length - offset;
+    }
     return out;
   }
 

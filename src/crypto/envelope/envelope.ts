@@ -1,9 +1,9 @@
 // Envelope encryption of objects: a fresh random data key per object, wrapped by the keyring's primary key
 // version, the payload sealed with C2SP chunked encryption under the data key and bound to the header.
-import { randomBytes } from 'node:crypto';
+import { RandomPool } from '../random-pool.ts';
 import { isSluiceError, SluiceError } from '../../errors.ts';
 import { GCM_KEY_BYTES, GCM_NONCE_BYTES, openGcm, sealGcm } from '../aes-gcm.ts';
-import { ChunkedDecryptor, ChunkedEncryptor } from '../chunked-encryption.ts';
+import { ChunkedDecryptor, ChunkedEncryptor, SALT_BYTES } from '../chunked-encryption.ts';
 import type { EncryptionContext, ObjectHeader } from './object-format.ts';
 import { encodeBinding, encodeKeyBlock, parseHeader } from './object-format.ts';
 
@@ -27,8 +27,11 @@ export function wrapDataKeyFor(material: Buffer, dataKey: Buffer, keyId: string,
   return wrapDataKey(material, dataKey, dataKeyAad(keyId, keyVersion, binding));
 }
 
+/** Data keys, nonces and salts come from a pool: randomBytes() per call costs more than sealing a small object. */
+const random = new RandomPool();
+
 function wrapDataKey(material: Buffer, dataKey: Buffer, aad: Buffer): Buffer {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = random.take(GCM_NONCE_BYTES);
   return Buffer.concat([nonce, sealGcm(material, nonce, dataKey, aad)]);
 }
 
@@ -40,11 +43,11 @@ export async function sealObject(plaintext: Uint8Array, context: EncryptionConte
 /** Like sealObject, and says which key version sealed it (for the object index). */
 export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<{ object: Buffer; keyVersion: number }> {
   const { version, material } = await keys.primary(keyId);
-  const dataKey = randomBytes(GCM_KEY_BYTES);
+  const dataKey = random.take(GCM_KEY_BYTES);
   try {
     const binding = encodeBinding(context);
     const keyBlock = encodeKeyBlock(keyId, version, wrapDataKey(material, dataKey, dataKeyAad(keyId, version, binding)));
-    const encryptor = new ChunkedEncryptor(dataKey, binding);
+    const encryptor = new ChunkedEncryptor(dataKey, binding, random.take(SALT_BYTES));
     return { object: Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]), keyVersion: version };
   } finally {
     dataKey.fill(0);

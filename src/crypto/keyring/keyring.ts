@@ -7,6 +7,8 @@ import type { KeyProvider } from '../providers/key-provider.ts';
 import type { KeyStore, KeyVersionRecord } from './key-store.ts';
 
 const KEY_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** How long a process trusts its idea of a key's primary version before asking the store again. */
+const PRIMARY_TTL_MS = 30_000;
 
 /** The bytes a version's wrapping is bound to: a blob cannot be moved to another key or version. */
 function wrapContext(keyId: string, version: number): Buffer {
@@ -21,6 +23,8 @@ export class Keyring {
   readonly #store: KeyStore;
   readonly #provider: KeyProvider;
   readonly #cache = new Map<string, Buffer>();
+  /** The primary version per key, re-read from the store at most every PRIMARY_TTL_MS (another process may rotate). */
+  readonly #primaries = new Map<string, { version: number; readAt: number }>();
 
   constructor(store: KeyStore, provider: KeyProvider) {
     this.#store = store;
@@ -47,13 +51,17 @@ export class Keyring {
 
   /** Creates the key if it does not exist yet (the default key of a new state folder). */
   async ensure(keyId: string): Promise<void> {
+    if (this.#primaries.has(keyId)) return;
     if ((await this.#store.listKeyVersions(keyId)).length === 0) await this.#addVersion(keyId, 1, undefined);
   }
 
   /** The primary version and its material, for encryption. */
   async primary(keyId: string): Promise<{ version: number; material: Buffer }> {
+    const known = this.#primaries.get(keyId);
+    if (known && Date.now() - known.readAt < PRIMARY_TTL_MS) return { version: known.version, material: await this.material(keyId, known.version) };
     const primary = (await this.#versions(keyId)).find((v) => v.state === 'primary');
     if (!primary) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no primary version; rotate it to make one`);
+    this.#primaries.set(keyId, { version: primary.version, readAt: Date.now() });
     return { version: primary.version, material: await this.material(keyId, primary.version) };
   }
 
@@ -93,6 +101,7 @@ export class Keyring {
     try {
       const wrapped = await this.#provider.wrap(material, wrapContext(keyId, version));
       await this.#store.addKeyVersion({ keyId, version, wrapped, provider: this.#provider.name, createdAt: new Date().toISOString(), ...(rotationDays !== undefined ? { rotationDays } : {}) });
+      this.#primaries.delete(keyId);
     } finally {
       material.fill(0);
     }
