@@ -59,8 +59,13 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
   const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
   if (create && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {
     await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
-    await createLocalRootKey(keyFile);
-    println(context.stderr, `created a local root key in ${keyFile} (mode 0600). It is fine for development; in production the root key belongs in an HSM or a KMS.`);
+    try {
+      await createLocalRootKey(keyFile);
+      println(context.stderr, `created a local root key in ${keyFile} (mode 0600). It is fine for development; in production the root key belongs in an HSM or a KMS.`);
+    } catch (error) {
+      // Another process created it between the check and the write: use theirs.
+      if (!existsSync(keyFile)) throw error;
+    }
   }
   return new LocalKeyProvider(await loadLocalRootKey(keyFile));
 }

@@ -52,7 +52,13 @@ export class Keyring {
   /** Creates the key if it does not exist yet (the default key of a new state folder). */
   async ensure(keyId: string): Promise<void> {
     if (this.#primaries.has(keyId)) return;
-    if ((await this.#store.listKeyVersions(keyId)).length === 0) await this.#addVersion(keyId, 1, undefined);
+    if ((await this.#store.listKeyVersions(keyId)).length > 0) return;
+    try {
+      await this.#addVersion(keyId, 1, undefined);
+    } catch (error) {
+      // Another process created it at the same moment: theirs stands (a version is never overwritten).
+      if ((await this.#store.listKeyVersions(keyId)).length === 0) throw error;
+    }
   }
 
   /** The primary version and its material, for encryption. */

@@ -47,17 +47,19 @@ function toRun(row: RunRow): RunRecord {
   };
 }
 
+/**
+ * Brings the schema up to date in one IMMEDIATE transaction, reading the version inside it: two processes
+ * opening a new store at once migrate it once, not twice.
+ */
 function migrate(db: Database.Database, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SQLITE_MIGRATIONS.length) {
-    throw new SluiceError('SLUICE_STATE_STORE', `the state store ${file} has schema version ${current}, newer than this Sluice knows (${SQLITE_MIGRATIONS.length}); upgrade Sluice`);
-  }
-  for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(SQLITE_MIGRATIONS[version] ?? '');
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new SluiceError('SLUICE_STATE_STORE', `the state store ${file} has schema version ${current}, newer than this Sluice knows (${SQLITE_MIGRATIONS.length}); upgrade Sluice`);
+    }
+    for (let version = current; version < SQLITE_MIGRATIONS.length; version++) db.exec(SQLITE_MIGRATIONS[version] ?? '');
+    if (current < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+  }).immediate();
 }
 
 /** A unique-index violation on running runs means another process holds the pipeline. */
@@ -79,11 +81,12 @@ export class SqliteStateStore implements StateStore {
       // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
       // files the database file's mode, so this covers them too.
       if (file !== ':memory:') chmodSync(file, 0o600);
+      // First, so that every later statement (switching to WAL included) waits for another process's lock.
+      this.#db.pragma('busy_timeout = 5000');
       this.#db.pragma('journal_mode = WAL');
       // FULL: a committed checkpoint survives power loss, not only a process crash.
       this.#db.pragma('synchronous = FULL');
       this.#db.pragma('foreign_keys = ON');
-      this.#db.pragma('busy_timeout = 5000');
       migrate(this.#db, file);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
