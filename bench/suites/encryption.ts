@@ -1,0 +1,95 @@
+// Encryption at rest: Sluice's envelope objects against node:crypto AES-256-GCM in 64 KiB segments (the
+// in-process limit), `openssl speed` (the machine's limit), the AWS Encryption SDK (raw AES keyring, committing
+// suite without signatures) and the npm fernet package, all in this run.
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier, AlgorithmSuiteIdentifier } from '@aws-crypto/client-node';
+import fernet from 'fernet';
+import { Keyring } from '../../src/crypto/keyring/keyring.ts';
+import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
+import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
+import { sealObject } from '../../src/crypto/envelope/envelope.ts';
+import type { BenchRow, BenchSuite } from '../harness.ts';
+import { timeIt } from '../harness.ts';
+
+const CONTEXT = { pipeline: 'bench', dataset: 'd', classification: 'internal', run: 'r', batch: '1', format: 'jsonl' };
+
+function gcmSegments(data: Buffer, key: Buffer, segment: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let offset = 0, i = 0; offset < data.length || i === 0; offset += segment, i++) {
+    const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12), { authTagLength: 16 });
+    parts.push(cipher.update(data.subarray(offset, offset + segment)), cipher.final(), cipher.getAuthTag());
+  }
+  return Buffer.concat(parts);
+}
+
+/** `openssl speed -evp aes-256-gcm` at one size, in MB/s (it prints thousands of bytes per second). */
+function opensslSpeed(bytes: number): number {
+  const out = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-bytes', String(bytes), '-seconds', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = out.trim().split('\n').pop() ?? '';
+  return Number(/([\d.]+)k\s*$/.exec(line)?.[1] ?? 0) / 1000;
+}
+
+export const encryptionSuite: BenchSuite = {
+  name: 'encryption',
+  description: 'Envelope objects (large and 1 KiB) and streamed records against node:crypto, openssl speed, the AWS Encryption SDK and fernet',
+  async run({ quick }) {
+    const rows: BenchRow[] = [];
+    const rounds = quick ? 3 : 5;
+    const keyring = new Keyring(new SqliteStateStore(':memory:'), new LocalKeyProvider(randomBytes(32)));
+    await keyring.ensure('default');
+    const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const awsKeyring = new RawAesKeyringNode({ keyName: 'bench', keyNamespace: 'bench', unencryptedMasterKey: new Uint8Array(randomBytes(32)), wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+    const awsSuite = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+    const token = new fernet.Token({ secret: new fernet.Secret(randomBytes(32).toString('base64')), ttl: 0 });
+
+    // Large objects.
+    const size = (quick ? 16 : 64) * 1024 * 1024;
+    const large = randomBytes(size);
+    const mbps = (ms: number, bytes = size) => bytes / 1e6 / (ms / 1000);
+    const limit = opensslSpeed(65536);
+    const envelope = await timeIt(rounds, () => sealObject(large, CONTEXT, keyring, 'default'));
+    const gcm = await timeIt(rounds, () => gcmSegments(large, randomBytes(32), 65536));
+    const aws = await timeIt(Math.min(rounds, 3), () => encrypt(awsKeyring, large, { suiteId: awsSuite, frameLength: 65536 }));
+    const fernetBytes = 1024 * 1024;
+    const fernetText = large.subarray(0, fernetBytes).toString('base64');
+    const fernetLarge = await timeIt(1, () => token.encode(fernetText));
+    const label = `${size / 1048576} MiB object`;
+    const env = mbps(envelope.median);
+    rows.push({ suite: 'encryption', name: `${label}: openssl speed (machine limit, 64 KiB)`, value: limit, unit: 'MB/s' });
+    rows.push({ suite: 'encryption', name: `${label}: envelope vs node:crypto GCM 64 KiB segments`, value: env, unit: 'MB/s', spread: [mbps(envelope.max), mbps(envelope.min)], baseline: { name: 'node:crypto', value: mbps(gcm.median) }, ratio: env / mbps(gcm.median), target: { text: '≥ 0.80×', met: env / mbps(gcm.median) >= 0.8 } });
+    rows.push({ suite: 'encryption', name: `${label}: envelope vs AWS Encryption SDK (0x0478, 64 KiB frames)`, value: env, unit: 'MB/s', baseline: { name: 'AWS SDK', value: mbps(aws.median) }, ratio: env / mbps(aws.median), target: { text: '≥ 6×', met: env / mbps(aws.median) >= 6 } });
+    rows.push({ suite: 'encryption', name: `${label}: envelope vs fernet (1 MiB message)`, value: env, unit: 'MB/s', baseline: { name: 'fernet', value: mbps(fernetLarge.median, fernetBytes) }, ratio: env / mbps(fernetLarge.median, fernetBytes) });
+    rows.push({ suite: 'encryption', name: `${label}: envelope as a share of openssl speed`, value: (env / limit) * 100, unit: '%' });
+
+    // 1 KiB objects.
+    const small = randomBytes(1024);
+    const n = quick ? 2000 : 10_000;
+    const us = (ms: number, count: number) => (ms * 1000) / count;
+    const envSmall = await timeIt(rounds, async () => {
+      for (let i = 0; i < n; i++) await sealObject(small, CONTEXT, keyring, 'default');
+    });
+    const awsCount = quick ? 100 : 300;
+    const awsSmall = await timeIt(1, async () => {
+      for (let i = 0; i < awsCount; i++) await encrypt(awsKeyring, small, { suiteId: awsSuite });
+    });
+    const fernetCount = quick ? 300 : 1000;
+    const smallText = small.toString('base64');
+    const fernetSmall = await timeIt(1, () => {
+      for (let i = 0; i < fernetCount; i++) token.encode(smallText);
+    });
+    const e = us(envSmall.median, n);
+    rows.push({ suite: 'encryption', name: '1 KiB object: envelope vs AWS Encryption SDK', value: e, unit: 'µs/object', baseline: { name: 'AWS SDK', value: us(awsSmall.median, awsCount) }, ratio: us(awsSmall.median, awsCount) / e, target: { text: '≥ 60× (#3), ≥ 40× (#4)', met: us(awsSmall.median, awsCount) / e >= 60 } });
+    rows.push({ suite: 'encryption', name: '1 KiB object: envelope vs fernet', value: e, unit: 'µs/object', baseline: { name: 'fernet', value: us(fernetSmall.median, fernetCount) }, ratio: us(fernetSmall.median, fernetCount) / e, target: { text: '≥ 20×', met: us(fernetSmall.median, fernetCount) / e >= 20 } });
+
+    // Records streamed into batch objects, as sinks write them.
+    const records = Array.from({ length: 10_000 }, () => `{"v":"${randomBytes(760).toString('base64')}"}`);
+    const streamed = await timeIt(rounds, async () => {
+      await sealObject(Buffer.from(records.join('\n') + '\n'), CONTEXT, keyring, 'default');
+    });
+    const rate = records.length / (streamed.median / 1000);
+    rows.push({ suite: 'encryption', name: '1 KiB records into batch objects (serialize + seal)', value: rate, unit: 'records/s', target: { text: '≥ 500,000/s', met: rate >= 500_000 } });
+    keyring.close();
+    return rows;
+  },
+};

@@ -1,0 +1,113 @@
+// End to end: customer records through contract validation, tokenize, mask and the encrypted file sink, against
+// the same read-parse-write loop with no protection (the floor) and Fernet over each stringified record.
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import fernet from 'fernet';
+import { writeCustomers } from '../../test/support/generate-customers.ts';
+import { builtinRegistry } from '../../src/builtins.ts';
+import { loadSpec } from '../../src/spec/load-spec.ts';
+import { planPipeline } from '../../src/plan/plan.ts';
+import { runPipeline } from '../../src/runtime/executor.ts';
+import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
+import { Keyring } from '../../src/crypto/keyring/keyring.ts';
+import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
+import type { BenchRow, BenchSuite } from '../harness.ts';
+import { withPeakRss } from '../harness.ts';
+
+const SPEC = `pipeline: bench
+source:
+  file: { path: data/customers.jsonl }
+contract:
+  subject: customer_id
+  fields:
+    customer_id:    { type: string, class: internal }
+    full_name:      { type: string, class: confidential, pii: person_name }
+    email:          { type: string, class: restricted, pii: email }
+    phone:          { type: string, class: confidential, pii: phone, nullable: true }
+    card_number:    { type: string, class: restricted, pii: payment_card }
+    country:        { type: string, class: public }
+    signup_date:    { type: date, class: internal }
+    lifetime_value: { type: number, class: internal }
+steps:
+  - tokenize: { fields: [email] }
+  - mask: { fields: [card_number], keepLast: 4 }
+  - mask: { fields: [full_name, phone] }
+sinks:
+  - file: { dir: out, clearance: internal }
+`;
+
+/** Reads the input line by line and hands each parsed record to `write`'s line; the floor and Fernet share it. */
+async function loop(input: string, output: string, limit: number, encode: (record: unknown) => string): Promise<number> {
+  const out = createWriteStream(output);
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+    if (n++ >= limit) break;
+    if (!out.write(encode(JSON.parse(line)) + '\n')) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return Math.min(n, limit);
+}
+
+export const endToEndSuite: BenchSuite = {
+  name: 'end-to-end',
+  description: 'Customer records through contract, tokenize, mask and the encrypted sink, against an unprotected loop and Fernet',
+  async run({ quick }) {
+    const records = quick ? 100_000 : 1_000_000;
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-e2e-'));
+    try {
+      mkdirSync(join(dir, 'data'));
+      const input = join(dir, 'data', 'customers.jsonl');
+      await writeCustomers(input, records);
+      const bytes = statSync(input).size;
+      writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+
+      const floor = await withPeakRss(async () => {
+        const started = performance.now();
+        await loop(input, join(dir, 'floor.jsonl'), records, (r) => JSON.stringify(r));
+        return performance.now() - started;
+      });
+      // Fernet manages a few thousand records a second: a sample gives its rate without minutes of waiting.
+      const fernetSample = Math.min(records, quick ? 3000 : 20_000);
+      const token = new fernet.Token({ secret: new fernet.Secret(randomBytes(32).toString('base64')), ttl: 0 });
+      const fernetRun = await withPeakRss(async () => {
+        const started = performance.now();
+        await loop(input, join(dir, 'fernet.txt'), fernetSample, (r) => token.encode(JSON.stringify(r)));
+        return performance.now() - started;
+      });
+      const sluice = await withPeakRss(async () => {
+        const loaded = await loadSpec(join(dir, 'pipeline.yaml'), builtinRegistry());
+        if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
+        const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+        const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+        await keyring.ensure('default');
+        const started = performance.now();
+        await runPipeline({ plan: planPipeline(loaded.result.spec), store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });
+        const elapsed = performance.now() - started;
+        keyring.close();
+        await store.close();
+        return elapsed;
+      });
+
+      const rate = (count: number, ms: number) => count / (ms / 1000);
+      const sluiceRate = rate(records, sluice.result);
+      const floorRate = rate(records, floor.result);
+      const fernetRate = rate(fernetSample, fernetRun.result);
+      const mb = (ms: number) => bytes / 1e6 / (ms / 1000);
+      const rows: BenchRow[] = [
+        { suite: 'end-to-end', name: `${records.toLocaleString('en-US')} records: Sluice vs unprotected floor`, value: sluiceRate, unit: 'records/s', baseline: { name: 'floor', value: floorRate }, ratio: sluiceRate / floorRate, target: { text: '≥ 0.67× (time ≤ 1.5× floor)', met: sluiceRate / floorRate >= 1 / 1.5 }, peakRssMiB: sluice.peakRssMiB },
+        { suite: 'end-to-end', name: 'Sluice vs Fernet over stringified records', value: sluiceRate, unit: 'records/s', baseline: { name: `fernet (${fernetSample.toLocaleString('en-US')}-record sample)`, value: fernetRate }, ratio: sluiceRate / fernetRate, target: { text: '≥ 10×', met: sluiceRate / fernetRate >= 10 } },
+        { suite: 'end-to-end', name: 'Sluice throughput', value: mb(sluice.result), unit: 'MB/s', baseline: { name: 'floor', value: mb(floor.result) }, ratio: mb(sluice.result) / mb(floor.result) },
+        { suite: 'end-to-end', name: 'Sluice peak RSS', value: sluice.peakRssMiB, unit: 'MiB', target: { text: '< 300 MiB', met: sluice.peakRssMiB < 300 } },
+      ];
+      return rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
