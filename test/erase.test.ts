@@ -53,6 +53,8 @@ test('encrypt per subject, erase one subject: their fields read as erased everyw
   assert.match(again.stdout, /quarantined\s+3\b/);
   const reasons = (await runCli(dir, 'cat', '.sluice/quarantine')).stdout;
   assert.match(reasons, /"ref":"customers.jsonl:1","reason":"steps\[1\] encrypt failed: this value belongs to an erased data subject/);
+  const erasedLine = reasons.split('\n').find((line) => line.includes('"ref":"customers.jsonl:1"')) ?? '';
+  assert.ok(!erasedLine.includes(source.get('C0000001')?.email ?? '@') && !erasedLine.includes('"record"'), 'the erased subject is not kept, not even in the quarantine');
   const second = await runCli(dir, 'erase', '--subject', 'C0000001');
   assert.match(second.stderr, /no key existed for this subject/);
 });

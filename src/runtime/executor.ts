@@ -1,7 +1,7 @@
 // Runs a checked plan in this process: source batches through the contract and the steps into every sink,
 // committing a checkpoint after each batch so that a rerun after a crash resumes after the last committed one.
 import type { Logger } from 'pino';
-import { SluiceError } from '../errors.ts';
+import { isSluiceError, SluiceError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals, StoredObject } from '../store/state-store.ts';
@@ -123,7 +123,9 @@ async function processBatch(
         item.record = step.instance.apply(item.record);
         next.push(item);
       } catch (error) {
-        rejected.push({ ref: item.ref, reason: stepFailure(step.label, error), record: item.raw });
+        // An erased subject's record is not kept, not even in the quarantine: only that it was refused.
+        const keep = !isSluiceError(error, 'SLUICE_SUBJECT_ERASED');
+        rejected.push({ ref: item.ref, reason: stepFailure(step.label, error), ...(keep ? { record: item.raw } : {}) });
       }
     }
     live = next;

@@ -1,6 +1,7 @@
 // `sluice cat`: decrypts sink or quarantine objects to stdout, streaming, in bounded memory.
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { CliContext } from '../context.ts';
@@ -75,15 +76,18 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
             const name = relative(context.cwd, object) || object;
             const onHeader = options.context ? (header: { context: object }) => context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`) : undefined;
             let partial = '';
+            // A character may be split across chunks: decode with state, not chunk by chunk.
+            const decoder = new StringDecoder('utf8');
             for await (const plaintext of openObject(createReadStream(object, { highWaterMark: 64 * 1024 }), keyring, name, onHeader)) {
               if (!options.decryptFields) {
                 yield plaintext;
                 continue;
               }
-              const lines = (partial + plaintext.toString('utf8')).split('\n');
+              const lines = (partial + decoder.write(plaintext)).split('\n');
               partial = lines.pop() ?? '';
               for (const line of lines) yield Buffer.from((await revealLine(line, runtime.store, keyring, options.subjectKey, erased)) + '\n');
             }
+            partial += decoder.end();
             if (partial !== '') yield Buffer.from((await revealLine(partial, runtime.store, keyring, options.subjectKey, erased)) + '\n');
           }
         };

@@ -161,11 +161,16 @@ export function registerKeyMaintenance(keys: Command, context: CliContext, setEx
           const path = localPath(o.location);
           return path === undefined || existsSync(path);
         });
-        if (dependents.length > 0 && !options.force) {
+        const subjectKeys = await runtime.store.countSubjectKeys(keyId, version);
+        if ((dependents.length > 0 || subjectKeys > 0) && !options.force) {
           const shown = dependents.slice(0, 5).map((o) => `  ${o.location}`);
-          throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} still seals ${dependents.length} object(s); run 'sluice keys rewrap ${keyId}' first, or pass --force to make them unreadable`, {
+          const what = [dependents.length > 0 ? `${dependents.length} object(s)` : '', subjectKeys > 0 ? `${subjectKeys} subject key(s) of the encrypt step` : ''].filter(Boolean).join(' and ');
+          throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} still seals ${what}; run 'sluice keys rewrap ${keyId}' first (objects), or pass --force to make them unreadable`, {
             details: [...shown, ...(dependents.length > 5 ? [`  … and ${dependents.length - 5} more`] : [])],
           });
+        }
+        if (dependents.length === 0 && subjectKeys === 0) {
+          println(context.stderr, `note: no indexed object or subject key depends on '${keyId}' version ${version}; tokens made with it (if it is a token key) can no longer be detokenized`);
         }
         await runtime.store.destroyKeyVersion(keyId, version);
         println(context.stdout, `destroyed key '${keyId}' version ${version}${dependents.length > 0 ? `; ${dependents.length} object(s) sealed under it can no longer be read` : ''}`);

@@ -19,6 +19,15 @@ export interface SubjectKeyStore {
    * Returns the references that were not added because they existed.
    */
   putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<Buffer[]>;
-  /** Erases the keys of these references (overwrites the wrapped key); returns how many rows it erased. */
-  eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number>;
+  /**
+   * Erases the keys of these references (overwrites the wrapped key) and leaves a tombstone for references not
+   * seen yet, so a subject erased before their first record is never given a key. Returns the keys destroyed.
+   */
+  eraseSubjectKeys(keyId: string, refs: readonly Buffer[], keyVersion: number, erasedAt: string): Promise<number>;
+  /** How many live subject keys (and the reference key) are wrapped under a version: destroy counts them. */
+  countSubjectKeys(keyId: string, keyVersion: number): Promise<number>;
+  /** The wrapped secret that turns subject ids into references; it never changes for a key. */
+  getRefKey(keyId: string): Promise<{ keyVersion: number; wrapped: Buffer } | undefined>;
+  /** Stores it once; returns false when another writer stored one first. */
+  putRefKey(keyId: string, keyVersion: number, wrapped: Buffer): Promise<boolean>;
 }

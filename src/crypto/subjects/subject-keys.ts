@@ -1,7 +1,7 @@
 // Per-subject keys for crypto-shredding: each data subject's restricted fields are sealed under a key of its
 // own, wrapped by the dataset key; erasing the subject destroys that key, and with it every copy of those
 // fields, in every object and every backup.
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { RandomPool } from '../random-pool.ts';
 import { SluiceError } from '../../errors.ts';
 import { GCM_KEY_BYTES, GCM_NONCE_BYTES, openGcm, sealGcm } from '../aes-gcm.ts';
@@ -17,8 +17,32 @@ const REF_BYTES = 16;
 /** Subject keys held in memory at most (a batch needs a few thousand; millions of subjects stay in the store). */
 const CACHE_LIMIT = 100_000;
 
-function refKey(material: Buffer): Buffer {
-  return hkdfExpand('sha256', material, Buffer.from('sluice/subject-ref/v1', 'utf8'), 32);
+function refKeyAad(keyId: string, version: number): Buffer {
+  return Buffer.from(`sluice/subject-ref-key/v1\u0000${keyId}\u0000${version}`, 'utf8');
+}
+
+/**
+ * The secret that turns subject ids into references: random, created once per key, stored wrapped by a version
+ * of the key. It never changes with rotation, so a subject keeps one reference, and one tombstone once erased.
+ */
+async function loadRefKey(store: SubjectKeyStore, keys: KeySource, keyId: string): Promise<Buffer> {
+  let row = await store.getRefKey(keyId);
+  if (!row) {
+    const { version, material } = await keys.primary(keyId);
+    const secret = randomBytes(32);
+    const nonce = randomBytes(GCM_NONCE_BYTES);
+    await store.putRefKey(keyId, version, Buffer.concat([nonce, sealGcm(material, nonce, secret, refKeyAad(keyId, version))]));
+    secret.fill(0);
+    row = await store.getRefKey(keyId);
+    if (!row) throw new SluiceError('SLUICE_STATE_STORE', `the subject reference key of '${keyId}' vanished right after it was stored`);
+  }
+  const material = await keys.material(keyId, row.keyVersion);
+  const secret = openGcm(material, row.wrapped.subarray(0, GCM_NONCE_BYTES), row.wrapped.subarray(GCM_NONCE_BYTES), refKeyAad(keyId, row.keyVersion));
+  try {
+    return hkdfExpand('sha256', secret, Buffer.from('sluice/subject-ref/v1', 'utf8'), 32);
+  } finally {
+    secret.fill(0);
+  }
 }
 
 /** The keyed hash that finds a subject's row: the subject id is never stored. */
@@ -56,7 +80,7 @@ export class SubjectSealer {
     const primary = await this.#keys.primary(this.#keyId);
     this.#version = primary.version;
     this.#material = primary.material;
-    this.#refKey = refKey(primary.material);
+    this.#refKey = await loadRefKey(this.#store, this.#keys, this.#keyId);
   }
 
   /** Loads or creates the keys of these subjects (stored in one batch). */
@@ -113,6 +137,7 @@ export class SubjectSealer {
 
   close(): void {
     this.#forget();
+    this.#refKey?.fill(0);
   }
 
   #forget(): void {
@@ -145,18 +170,22 @@ export interface ErasureReceipt {
   receipt: string;
   keyId: string;
   erasedAt: string;
-  /** The subject's references (hex), one per dataset-key version it could have had a key under. */
+  /** The subject's reference (hex): a keyed hash of the id, the only thing kept about them. */
   subjectRefs: string[];
   keysDestroyed: number;
 }
 
-/** Erases a subject: destroys its keys under every live version of the dataset key. */
+/**
+ * Erases a subject: destroys their key, and leaves a tombstone if they have none yet, so that no later run
+ * gives them one. The receipt holds the subject's reference, never the id.
+ */
 export async function eraseSubject(subjectId: string, store: SubjectKeyStore & KeyStore, keys: KeySource, keyId: string): Promise<ErasureReceipt> {
-  const versions = (await store.listKeyVersions(keyId)).filter((v) => v.state !== 'destroyed');
-  if (versions.length === 0) throw new SluiceError('SLUICE_KEY_UNKNOWN', `there is no key '${keyId}'`);
-  const refs: Buffer[] = [];
-  for (const version of versions) refs.push(subjectRef(refKey(await keys.material(keyId, version.version)), subjectId));
+  if ((await store.listKeyVersions(keyId)).length === 0) throw new SluiceError('SLUICE_KEY_UNKNOWN', `there is no key '${keyId}'`);
+  const refKey = await loadRefKey(store, keys, keyId);
+  const ref = subjectRef(refKey, subjectId);
+  refKey.fill(0);
+  const { version } = await keys.primary(keyId);
   const erasedAt = new Date().toISOString();
-  const keysDestroyed = await store.eraseSubjectKeys(keyId, refs, erasedAt);
-  return { receipt: randomUUID(), keyId, erasedAt, subjectRefs: refs.map((r) => r.toString('hex')), keysDestroyed };
+  const keysDestroyed = await store.eraseSubjectKeys(keyId, [ref], version, erasedAt);
+  return { receipt: randomUUID(), keyId, erasedAt, subjectRefs: [ref.toString('hex')], keysDestroyed };
 }

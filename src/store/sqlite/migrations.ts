@@ -54,4 +54,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      erased_at TEXT,
      PRIMARY KEY (key_id, subject_ref)
    ) WITHOUT ROWID;`,
+  // The secret that turns subject ids into references, one per key, wrapped by a version of that key. It
+  // never changes, so a subject keeps one reference (and one tombstone) across key rotations.
+  `CREATE TABLE subject_ref_keys (
+     key_id TEXT PRIMARY KEY,
+     key_version INTEGER NOT NULL,
+     wrapped BLOB NOT NULL
+   );`,
 ];

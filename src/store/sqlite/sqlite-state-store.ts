@@ -207,14 +207,33 @@ export class SqliteStateStore implements StateStore {
     return existing;
   }
 
-  async eraseSubjectKeys(keyId: string, refs: readonly Buffer[], erasedAt: string): Promise<number> {
+  async eraseSubjectKeys(keyId: string, refs: readonly Buffer[], keyVersion: number, erasedAt: string): Promise<number> {
     // The wrapped key is overwritten, not only flagged: no copy of it stays in this store.
     const erase = this.#db.prepare('UPDATE subject_keys SET wrapped = NULL, erased_at = ? WHERE key_id = ? AND subject_ref = ? AND wrapped IS NOT NULL');
+    const tombstone = this.#db.prepare('INSERT OR IGNORE INTO subject_keys (key_id, subject_ref, key_version, wrapped, erased_at) VALUES (?, ?, ?, NULL, ?)');
     let erased = 0;
     this.#db.transaction(() => {
-      for (const ref of refs) erased += erase.run(erasedAt, keyId, ref).changes;
+      for (const ref of refs) {
+        erased += erase.run(erasedAt, keyId, ref).changes;
+        tombstone.run(keyId, ref, keyVersion, erasedAt);
+      }
     })();
     return erased;
+  }
+
+  async countSubjectKeys(keyId: string, keyVersion: number): Promise<number> {
+    const keys = this.#db.prepare('SELECT COUNT(*) AS n FROM subject_keys WHERE key_id = ? AND key_version = ? AND wrapped IS NOT NULL').get(keyId, keyVersion) as { n: number };
+    const ref = this.#db.prepare('SELECT COUNT(*) AS n FROM subject_ref_keys WHERE key_id = ? AND key_version = ?').get(keyId, keyVersion) as { n: number };
+    return keys.n + ref.n;
+  }
+
+  async getRefKey(keyId: string): Promise<{ keyVersion: number; wrapped: Buffer } | undefined> {
+    const row = this.#db.prepare('SELECT key_version, wrapped FROM subject_ref_keys WHERE key_id = ?').get(keyId) as { key_version: number; wrapped: Buffer } | undefined;
+    return row ? { keyVersion: row.key_version, wrapped: row.wrapped } : undefined;
+  }
+
+  async putRefKey(keyId: string, keyVersion: number, wrapped: Buffer): Promise<boolean> {
+    return this.#db.prepare('INSERT OR IGNORE INTO subject_ref_keys (key_id, key_version, wrapped) VALUES (?, ?, ?)').run(keyId, keyVersion, wrapped).changes === 1;
   }
 
   async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {
