@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli-harness.ts';
 import { parseHeader } from '../src/crypto/envelope/object-format.ts';
+import Database from 'better-sqlite3';
 import { createSoftHsmToken, softHsmMissing, SOFTHSM_LIBRARY } from './support/softhsm.ts';
 import { selfSignedCertificate } from './support/tls-fixture.ts';
 import { startVaultTransitDouble } from './support/vault-transit-double.ts';
@@ -64,6 +65,13 @@ test('rotate, rewrap and destroy on the quickstart: objects follow the primary v
   assert.equal((await runCli(dir, 'cat', 'out')).stdout, catBefore, 'the records read back unchanged');
   assert.match((await runCli(dir, 'keys', 'rewrap', 'default')).stdout, /rewrapped 0 object\(s\); 3 already/);
 
+  // Right after a rotation, running processes may still seal with the old version: destroy waits a minute.
+  const tooSoon = await runCli(dir, 'keys', 'destroy', 'default', '1');
+  assert.equal(tooSoon.code, 1);
+  assert.match(tooSoon.stderr, /stopped being primary less than a minute ago/);
+  const db = new Database(join(dir, '.sluice', 'state.db'));
+  db.prepare("UPDATE key_versions SET created_at = '2026-01-01T00:00:00.000Z' WHERE key_id = 'default' AND version = 2").run();
+  db.close();
   const destroyed = await runCli(dir, 'keys', 'destroy', 'default', '1');
   assert.equal(destroyed.code, 0, destroyed.stderr);
   assert.equal((await runCli(dir, 'cat', 'out')).code, 0, 'nothing depended on version 1 any more');
@@ -213,4 +221,19 @@ test('cat --out writes a file only when every object verified: a tampered object
   assert.match(bad.stderr, /SLUICE_DECRYPT_FAILED/);
   assert.ok(!existsSync(join(dir, 'support.jsonl')));
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.support.jsonl')), [], 'no temp file with partial plaintext');
+});
+
+test('cat refuses an object copied into another run or batch: its authenticated context says where it belongs', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'sluice-moved-'));
+  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  const dir = join(parent, 'demo');
+  assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+  const [object] = objectFiles(dir).filter((f) => f.includes('/analytics/'));
+  assert.ok(object);
+  const moved = object.replace('part-000001', 'part-000002');
+  writeFileSync(moved, readFileSync(object));
+  const refused = await runCli(dir, 'cat', moved);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /SLUICE_OBJECT_MALFORMED: .* was written as sink 'analytics' batch 1 .* it was moved or copied/);
+  assert.equal((await runCli(dir, 'cat', object)).code, 0, 'the object in its own place still reads');
 });

@@ -93,7 +93,8 @@ export abstract class Sink {
     if (!run || !encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
     let text = '';
     for (const record of records) text += JSON.stringify(this.#project(record)) + '\n';
-    // The context binds each object to where it belongs: moved to another sink, run or batch, it fails to open.
+    // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
+    // copied into another run, batch or pipeline folder).
     const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
     const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, encryption.keys, encryption.keyId);
     let location: string;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { openKeyring, openRuntime } from '../runtime-setup.ts';
 import { openObject } from '../../crypto/envelope/envelope.ts';
@@ -31,6 +31,26 @@ async function objectsUnder(path: string): Promise<string[]> {
     else if (name.endsWith(OBJECT_SUFFIX) && !name.startsWith('.')) found.push(child);
   }
   return found;
+}
+
+const PLACE = /(?:^|\/)(quarantine\/)?([^/]+)\/([^/]+)\/(?:part|batch)-(\d{6})\.jsonl\.sluice$/;
+
+/**
+ * Checks that an object sits where its (authenticated) context says it was written: a sink object or
+ * quarantine batch copied into another run, batch, pipeline or sink folder is refused, not silently read.
+ */
+function checkPlace(path: string, context: Readonly<Record<string, string>>): void {
+  const match = PLACE.exec(path.split(sep).join('/'));
+  if (!match) return;
+  const [, quarantine, pipeline, run, batch] = match;
+  const expected = { pipeline, run, batch: String(Number(batch)) };
+  const inQuarantine = context.dataset === 'quarantine';
+  if (context.pipeline !== expected.pipeline || context.run !== expected.run || context.batch !== expected.batch || inQuarantine !== (quarantine !== undefined)) {
+    throw new SluiceError(
+      'SLUICE_OBJECT_MALFORMED',
+      `${path} was written as ${inQuarantine ? 'quarantine' : `sink '${context.dataset ?? '?'}'`} batch ${context.batch ?? '?'} of run ${context.run ?? '?'} (pipeline ${context.pipeline ?? '?'}), but sits elsewhere: it was moved or copied, so it is not read`,
+    );
+  }
 }
 
 /** A JSON line with its subject-encrypted fields opened; values of erased subjects become "[erased]". */
@@ -74,7 +94,10 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
         const decrypted = async function* (): AsyncGenerator<Buffer> {
           for (const object of objects) {
             const name = relative(context.cwd, object) || object;
-            const onHeader = options.context ? (header: { context: object }) => context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`) : undefined;
+            const onHeader = (header: { context: Readonly<Record<string, string>> }) => {
+              checkPlace(object, header.context);
+              if (options.context) context.stderr.write(`${name}: ${JSON.stringify(header.context)}\n`);
+            };
             let partial = '';
             // A character may be split across chunks: decode with state, not chunk by chunk.
             const decoder = new StringDecoder('utf8');

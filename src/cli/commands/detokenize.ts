@@ -19,8 +19,9 @@ export function registerDetokenize(program: Command, context: CliContext, setExi
       try {
         const keyring = await openKeyring(runtime, context, { createRootKey: false });
         try {
+          // Logged before any value is revealed, so a call that fails half way is on record too.
+          runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'detokenizing tokens');
           for (const token of tokens) println(context.stdout, await detokenize(token, keyring, options.key, options.domain));
-          runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'tokens detokenized');
         } finally {
           keyring.close();
         }

@@ -14,6 +14,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rewrapObjectFile } from '../../crypto/envelope/rewrap.ts';
 
+/** How long after a rotation the old version may still be used by running processes (their cache is 30 s). */
+const RECENT_ROTATION_MS = 60_000;
+
 /** Runs `work` with an open keyring, closing it and the store afterwards. */
 async function withKeyring(context: CliContext, work: (keyring: Keyring, runtime: Runtime) => Promise<void>): Promise<void> {
   const runtime = await openRuntime(context);
@@ -132,10 +135,10 @@ export function registerKeyMaintenance(keys: Command, context: CliContext, setEx
             continue;
           }
           const result = await rewrapObjectFile(path, keyring);
-          if (result) {
-            await runtime.store.updateObjectKey(object.location, result.to);
-            moved++;
-          } else current++;
+          // The index follows the file, also when an earlier rewrap renamed the file but stopped before this.
+          if (result.to !== object.keyVersion) await runtime.store.updateObjectKey(object.location, result.to);
+          if (result.changed) moved++;
+          else current++;
         }
         if (missing.length > 0) await runtime.store.forgetObjects({ locations: missing });
         println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten)`);
@@ -168,6 +171,11 @@ export function registerKeyMaintenance(keys: Command, context: CliContext, setEx
           throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} still seals ${what}; run 'sluice keys rewrap ${keyId}' first (objects), or pass --force to make them unreadable`, {
             details: [...shown, ...(dependents.length > 5 ? [`  … and ${dependents.length - 5} more`] : [])],
           });
+        }
+        // Running processes keep sealing with a version for a while after a rotation (they cache the primary).
+        const successor = (await keyring.list(keyId)).find((v) => v.version === version + 1);
+        if (successor && Date.now() - Date.parse(successor.createdAt) < RECENT_ROTATION_MS && !options.force) {
+          throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} stopped being primary less than a minute ago; running processes may still seal with it. Wait a minute and rewrap first`);
         }
         if (dependents.length === 0 && subjectKeys === 0) {
           println(context.stderr, `note: no indexed object or subject key depends on '${keyId}' version ${version}; tokens made with it (if it is a token key) can no longer be detokenized`);

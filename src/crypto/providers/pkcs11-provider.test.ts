@@ -72,3 +72,12 @@ test('pkcs11: a keyring on the token seals objects that open again after a new l
     second.close();
   }
 });
+
+test('pkcs11: two providers of one process on one token both work, and closing one leaves the other usable', { skip: missing }, async () => {
+  const first = Pkcs11KeyProvider.open(options);
+  const second = Pkcs11KeyProvider.open(options);
+  const blob = await first.wrap(randomBytes(32), Buffer.from('aad'));
+  first.close();
+  assert.equal((await second.unwrap(blob, Buffer.from('aad'))).length, 32);
+  second.close();
+});

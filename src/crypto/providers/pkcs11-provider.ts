@@ -73,8 +73,11 @@ export class Pkcs11KeyProvider implements KeyProvider {
       try {
         module.C_Login(session, pkcs11js.CKU_USER, options.pin);
       } catch (error) {
-        // The PIN is never part of the message.
-        throw new SluiceError('SLUICE_KEY_PROVIDER', `the PKCS#11 token '${options.tokenLabel}' refused the login (${(error as Error).message.split(':')[0]})`);
+        // Login state is per token and process: another provider of this process may have logged in already.
+        if (!/CKR_USER_ALREADY_LOGGED_IN/.test((error as Error).message)) {
+          // The PIN is never part of the message.
+          throw new SluiceError('SLUICE_KEY_PROVIDER', `the PKCS#11 token '${options.tokenLabel}' refused the login (${(error as Error).message.split(':')[0]})`);
+        }
       }
       const key = findKey(module, session, options.keyLabel) ?? (options.createKey ? generateKey(module, session, options.keyLabel) : undefined);
       if (!key) throw new SluiceError('SLUICE_KEY_PROVIDER', `the PKCS#11 token '${options.tokenLabel}' has no key labelled '${options.keyLabel}'; create it with 'sluice keys init'`);
@@ -107,11 +110,8 @@ export class Pkcs11KeyProvider implements KeyProvider {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#module.C_Logout(this.#session);
-    } catch {
-      // Another session of this process may have logged out the token already.
-    }
+    // No C_Logout: login state is shared by every session of the process (PKCS#11 v2.40 §5.6), so logging out
+    // here would log out other providers too. Closing the last session ends the login.
     this.#module.C_CloseSession(this.#session);
     release(this.#library);
   }

@@ -87,6 +87,8 @@ export class SqliteStateStore implements StateStore {
       // FULL: a committed checkpoint survives power loss, not only a process crash.
       this.#db.pragma('synchronous = FULL');
       this.#db.pragma('foreign_keys = ON');
+      // Deleted or overwritten content (destroyed and erased keys) is zeroed in the file, not left in free pages.
+      this.#db.pragma('secure_delete = ON');
       migrate(this.#db, file);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
@@ -218,6 +220,7 @@ export class SqliteStateStore implements StateStore {
         tombstone.run(keyId, ref, keyVersion, erasedAt);
       }
     })();
+    this.#flushWal();
     return erased;
   }
 
@@ -264,6 +267,12 @@ export class SqliteStateStore implements StateStore {
     // The wrapped material is overwritten, not only flagged: no copy of it stays in this store.
     const result = this.#db.prepare("UPDATE key_versions SET state = 'destroyed', wrapped = x'' WHERE key_id = ? AND version = ?").run(keyId, version);
     if (result.changes !== 1) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no version ${version}`);
+    this.#flushWal();
+  }
+
+  /** Copies the WAL into the database and truncates it, so an overwritten key is not left in the log file. */
+  #flushWal(): void {
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {
