@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes.ts';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rewrapObjectFile } from '../../crypto/envelope/rewrap.ts';
+import { rewrapSubjectKeys } from '../../crypto/subjects/subject-keys.ts';
 
 /** How long after a rotation the old version may still be used by running processes (their cache is 30 s). */
 const RECENT_ROTATION_MS = 60_000;
@@ -141,7 +142,10 @@ export function registerKeyMaintenance(keys: Command, context: CliContext, setEx
           else current++;
         }
         if (missing.length > 0) await runtime.store.forgetObjects({ locations: missing });
-        println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten)`);
+        let subjectKeys = 0;
+        const keyIds = keyId !== undefined ? [keyId] : [...new Set((await keyring.list()).map((v) => v.keyId))];
+        for (const id of keyIds) if ((await keyring.list(id)).some((v) => v.state === 'primary')) subjectKeys += await rewrapSubjectKeys(runtime.store, keyring, id);
+        println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten); ${subjectKeys} subject key(s) rewrapped`);
       });
       setExit(EXIT.OK);
     });

@@ -30,4 +30,10 @@ export interface SubjectKeyStore {
   getRefKey(keyId: string): Promise<{ keyVersion: number; wrapped: Buffer } | undefined>;
   /** Stores it once; returns false when another writer stored one first. */
   putRefKey(keyId: string, keyVersion: number, wrapped: Buffer): Promise<boolean>;
+  /** Live subject keys not wrapped under `version` (for rewrap), at most `limit`. */
+  listSubjectKeysNotUnder(keyId: string, version: number, limit: number): Promise<SubjectKeyRecord[]>;
+  /** Replaces a live subject key's wrapping (rewrap); an erased one stays erased. */
+  rewrapSubjectKey(keyId: string, ref: Buffer, keyVersion: number, wrapped: Buffer): Promise<void>;
+  /** Replaces the reference key's wrapping (rewrap). */
+  rewrapRefKey(keyId: string, keyVersion: number, wrapped: Buffer): Promise<void>;
 }

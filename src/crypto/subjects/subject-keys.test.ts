@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../keyring/keyring.ts';
 import { LocalKeyProvider } from '../providers/local-provider.ts';
-import { eraseSubject, openSubjectValue, SubjectSealer } from './subject-keys.ts';
+import { eraseSubject, openSubjectValue, rewrapSubjectKeys, SubjectSealer } from './subject-keys.ts';
 import { isSluiceError } from '../../errors.ts';
 
 async function setup() {
@@ -52,4 +52,19 @@ test('subject keys count as dependents of their key version (destroy must not sh
   assert.equal(await store.countSubjectKeys('subjects', 1), 2, 'the subject key and the reference key');
   await keyring.rotate('subjects');
   assert.equal(await store.countSubjectKeys('subjects', 2), 0);
+});
+
+test('rewrap moves subject keys and the reference key to the primary version; the old version can then go', async () => {
+  const { store, keyring } = await setup();
+  const values = await Promise.all(['erin', 'frank'].map((s) => sealFor(store, keyring, s, `${s}@example.com`)));
+  await eraseSubject('frank', store, keyring, 'subjects');
+  await keyring.rotate('subjects');
+  assert.equal(await rewrapSubjectKeys(store, keyring, 'subjects'), 2, 'the reference key and erin (frank stays erased)');
+  assert.equal(await store.countSubjectKeys('subjects', 1), 0);
+  await store.destroyKeyVersion('subjects', 1);
+  assert.equal(await openSubjectValue(values[0] ?? '', store, keyring, 'subjects'), 'erin@example.com');
+  await assert.rejects(openSubjectValue(values[1] ?? '', store, keyring, 'subjects'), (e) => isSluiceError(e, 'SLUICE_SUBJECT_ERASED'));
+  // The same subject keeps the same reference after the rewrap: erin's key is found, not recreated.
+  assert.equal(await openSubjectValue(await sealFor(store, keyring, 'erin', 'again'), store, keyring, 'subjects'), 'again');
+  assert.equal(await rewrapSubjectKeys(store, keyring, 'subjects'), 0);
 });

@@ -189,3 +189,29 @@ export async function eraseSubject(subjectId: string, store: SubjectKeyStore & K
   const keysDestroyed = await store.eraseSubjectKeys(keyId, [ref], version, erasedAt);
   return { receipt: randomUUID(), keyId, erasedAt, subjectRefs: [ref.toString('hex')], keysDestroyed };
 }
+
+/** Moves every live subject key (and the reference key) of `keyId` under its primary version; returns how many. */
+export async function rewrapSubjectKeys(store: SubjectKeyStore, keys: KeySource, keyId: string): Promise<number> {
+  const primary = await keys.primary(keyId);
+  let moved = 0;
+  const ref = await store.getRefKey(keyId);
+  if (ref && ref.keyVersion !== primary.version) {
+    const secret = openGcm(await keys.material(keyId, ref.keyVersion), ref.wrapped.subarray(0, GCM_NONCE_BYTES), ref.wrapped.subarray(GCM_NONCE_BYTES), refKeyAad(keyId, ref.keyVersion));
+    const nonce = randomBytes(GCM_NONCE_BYTES);
+    await store.rewrapRefKey(keyId, primary.version, Buffer.concat([nonce, sealGcm(primary.material, nonce, secret, refKeyAad(keyId, primary.version))]));
+    secret.fill(0);
+    moved++;
+  }
+  for (;;) {
+    const rows = await store.listSubjectKeysNotUnder(keyId, primary.version, 10_000);
+    if (rows.length === 0) return moved;
+    for (const row of rows) {
+      const wrapped = row.wrapped as Buffer;
+      const subjectKey = openGcm(await keys.material(keyId, row.keyVersion), wrapped.subarray(0, GCM_NONCE_BYTES), wrapped.subarray(GCM_NONCE_BYTES), wrapAad(keyId, row.keyVersion, row.ref));
+      const nonce = randomBytes(GCM_NONCE_BYTES);
+      await store.rewrapSubjectKey(keyId, row.ref, primary.version, Buffer.concat([nonce, sealGcm(primary.material, nonce, subjectKey, wrapAad(keyId, primary.version, row.ref))]));
+      subjectKey.fill(0);
+      moved++;
+    }
+  }
+}

@@ -239,6 +239,21 @@ export class SqliteStateStore implements StateStore {
     return this.#db.prepare('INSERT OR IGNORE INTO subject_ref_keys (key_id, key_version, wrapped) VALUES (?, ?, ?)').run(keyId, keyVersion, wrapped).changes === 1;
   }
 
+  async listSubjectKeysNotUnder(keyId: string, version: number, limit: number): Promise<SubjectKeyRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT subject_ref, key_version, wrapped FROM subject_keys WHERE key_id = ? AND key_version != ? AND wrapped IS NOT NULL LIMIT ?')
+      .all(keyId, version, limit) as { subject_ref: Buffer; key_version: number; wrapped: Buffer }[];
+    return rows.map((r) => ({ ref: r.subject_ref, keyVersion: r.key_version, wrapped: r.wrapped }));
+  }
+
+  async rewrapSubjectKey(keyId: string, ref: Buffer, keyVersion: number, wrapped: Buffer): Promise<void> {
+    this.#db.prepare('UPDATE subject_keys SET key_version = ?, wrapped = ? WHERE key_id = ? AND subject_ref = ? AND wrapped IS NOT NULL').run(keyVersion, wrapped, keyId, ref);
+  }
+
+  async rewrapRefKey(keyId: string, keyVersion: number, wrapped: Buffer): Promise<void> {
+    this.#db.prepare('UPDATE subject_ref_keys SET key_version = ?, wrapped = ? WHERE key_id = ?').run(keyVersion, wrapped, keyId);
+  }
+
   async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {
     this.#db.transaction(() => {
       this.#db.prepare("UPDATE key_versions SET state = 'active' WHERE key_id = ? AND state = 'primary'").run(record.keyId);
