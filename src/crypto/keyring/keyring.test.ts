@@ -37,3 +37,13 @@ test('create refuses an existing key and bad ids; rotate makes a new primary; ma
   }
   await assert.rejects(keyring.primary('missing'), (e) => isSluiceError(e, 'SLUICE_KEY_UNKNOWN'));
 });
+
+test('a different root key cannot add keys to an existing keyring (it would split the keyring across two roots)', async () => {
+  const store = new SqliteStateStore(':memory:');
+  const original = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+  await original.ensure('default');
+  const impostor = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+  await assert.rejects(impostor.ensure('tokens'), (e) => isSluiceError(e, 'SLUICE_KEY_PROVIDER') && /SLUICE_MASTER_KEY/.test(e.message));
+  await assert.rejects(impostor.rotate('default'), (e) => isSluiceError(e, 'SLUICE_KEY_PROVIDER'));
+  assert.deepEqual((await store.listKeyVersions()).map((v) => v.keyId), ['default']);
+});

@@ -23,6 +23,7 @@ export class Keyring {
   readonly #store: KeyStore;
   readonly #provider: KeyProvider;
   readonly #cache = new Map<string, Buffer>();
+  #rootChecked = false;
   /** The primary version per key, re-read from the store at most every PRIMARY_TTL_MS (another process may rotate). */
   readonly #primaries = new Map<string, { version: number; readAt: number }>();
 
@@ -102,7 +103,19 @@ export class Keyring {
     return versions;
   }
 
+  /**
+   * Before wrapping anything new, proves the provider's root key is the one the keyring was made with: a new
+   * key wrapped under another root would split the keyring across two roots, half of it unreadable.
+   */
+  async #checkRoot(): Promise<void> {
+    if (this.#rootChecked) return;
+    const sample = (await this.#store.listKeyVersions()).find((v) => v.state !== 'destroyed' && v.provider === this.#provider.name);
+    if (sample) await this.material(sample.keyId, sample.version);
+    this.#rootChecked = true;
+  }
+
   async #addVersion(keyId: string, version: number, rotationDays: number | undefined): Promise<number> {
+    await this.#checkRoot();
     const material = randomBytes(GCM_KEY_BYTES);
     try {
       const wrapped = await this.#provider.wrap(material, wrapContext(keyId, version));
