@@ -104,6 +104,13 @@ export class ChunkedEncryptor {
   #seal(chunk: Uint8Array): Buffer {
     return sealGcm(this.#keys.key, chunkNonce(this.#keys.baseNonce, this.#counter++), chunk);
   }
+
+  /** Zeroes the derived key and nonce; the encryptor is unusable afterwards. */
+  dispose(): void {
+    this.#finished = true;
+    this.#keys.key.fill(0);
+    this.#keys.baseNonce.fill(0);
+  }
 }
 
 /**
@@ -155,6 +162,13 @@ export class ChunkedDecryptor {
       if (rest.length < GCM_TAG_BYTES || rest.length >= SEALED_CHUNK_BYTES) throw truncated('its final chunk is missing');
       return this.#open(rest);
     });
+  }
+
+  /** Zeroes the derived key and nonce; the decryptor is unusable afterwards. */
+  dispose(): void {
+    this.#failed = true;
+    this.#keys?.key.fill(0);
+    this.#keys?.baseNonce.fill(0);
   }
 
   #openHeader(): MessageKeys {

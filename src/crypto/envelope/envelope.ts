@@ -48,7 +48,11 @@ export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionCon
     const binding = encodeBinding(context);
     const keyBlock = encodeKeyBlock(keyId, version, wrapDataKey(material, dataKey, dataKeyAad(keyId, version, binding)));
     const encryptor = new ChunkedEncryptor(dataKey, binding, random.take(SALT_BYTES));
-    return { object: Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]), keyVersion: version };
+    try {
+      return { object: Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]), keyVersion: version };
+    } finally {
+      encryptor.dispose();
+    }
   } finally {
     dataKey.fill(0);
   }
@@ -103,6 +107,7 @@ export async function* openObject(bytes: AsyncIterable<Uint8Array> | Iterable<Ui
   } catch (error) {
     throw named(error, name);
   } finally {
+    decryptor?.dispose();
     dataKey?.fill(0);
   }
 }
