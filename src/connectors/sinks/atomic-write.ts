@@ -24,19 +24,7 @@ async function fsyncDir(dir: string): Promise<void> {
  * `path`, never a partial one; a temp file may remain, which `removeStaleTemps` clears.
  */
 export async function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
-  const temp = tempNameFor(path);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
-  await fsyncDir(dirname(path));
+  await writeStreamAtomic(path, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data], mode);
 }
 
 /** Removes temp files a crashed writer left in `dir`. */
@@ -57,7 +45,8 @@ export async function writeStreamAtomic(path: string, pieces: AsyncIterable<Uint
   const temp = tempNameFor(path);
   const handle = await open(temp, 'wx', mode);
   try {
-    for await (const piece of pieces) await handle.write(piece);
+    // writeFile writes each piece whole, from the current position (write() may write less than asked).
+    for await (const piece of pieces) await handle.writeFile(piece);
     await handle.sync();
   } catch (error) {
     await handle.close();
