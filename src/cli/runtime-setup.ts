@@ -25,9 +25,14 @@ export interface Runtime {
   store: StateStore;
 }
 
+/** The state folder: --state-dir, else stateDir of the settings. */
+export function stateDirOf(context: CliContext, settings: Settings): string {
+  return context.global.stateDir ? resolve(context.cwd, context.global.stateDir) : settings.stateDir;
+}
+
 export async function openRuntime(context: CliContext): Promise<Runtime> {
   const settings = await loadSettings(context.cwd);
-  const stateDir = context.global.stateDir ? resolve(context.cwd, context.global.stateDir) : settings.stateDir;
+  const stateDir = stateDirOf(context, settings);
   // On a terminal, logs go to a file so the human output stays readable; elsewhere (CI, services) to stderr.
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
@@ -76,4 +81,19 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
  */
 export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
   return new Keyring(runtime.store, await openProvider(runtime, context, options.createRootKey));
+}
+
+/** Runs `work` with the runtime and an open keyring (no root key is created), closing both afterwards. */
+export async function withKeyring(context: CliContext, work: (keyring: Keyring, runtime: Runtime) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(context);
+  try {
+    const keyring = await openKeyring(runtime, context, { createRootKey: false });
+    try {
+      await work(keyring, runtime);
+    } finally {
+      keyring.close();
+    }
+  } finally {
+    await runtime.store.close();
+  }
 }

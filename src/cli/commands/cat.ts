@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { CliContext } from '../context.ts';
-import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { withKeyring } from '../runtime-setup.ts';
 import { openObject } from '../../crypto/envelope/envelope.ts';
 import { ioFailure, isSluiceError, SluiceError } from '../../errors.ts';
 import { ENCRYPTED_PREFIX, openSubjectValue } from '../../crypto/subjects/subject-keys.ts';
@@ -80,12 +80,7 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
     .option('--subject-key <key-id>', 'the dataset key of the encrypt step', 'subjects')
     .option('--out <file>', 'write to this file (created only once everything verified) instead of standard output')
     .action(async (paths: string[], options: { context?: boolean; decryptFields?: boolean; subjectKey: string; out?: string }) => {
-      const runtime = await openRuntime(context);
-      const keyring = await openKeyring(runtime, context, { createRootKey: false }).catch(async (error: unknown) => {
-        await runtime.store.close();
-        throw error;
-      });
-      try {
+      await withKeyring(context, async (keyring, runtime) => {
         const erased = { count: 0 };
         const objects: string[] = [];
         for (const path of paths) objects.push(...(await objectsUnder(resolve(context.cwd, path))));
@@ -126,9 +121,6 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
         }
         if (erased.count > 0) println(context.stderr, `${erased.count} value(s) belong to erased data subjects and cannot be read`);
         setExit(EXIT.OK);
-      } finally {
-        keyring.close();
-        await runtime.store.close();
-      }
+      });
     });
 }

@@ -9,7 +9,8 @@ import { hasErrors } from '../../plan/findings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { stateDirOf } from '../runtime-setup.ts';
 import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
 import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
@@ -17,9 +18,7 @@ import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 
 /** Keyring findings (overdue rotation), when this folder has a state store; check never creates one. */
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
-  const settings = await loadSettings(context.cwd);
-  const stateDir = context.global.stateDir !== undefined ? resolve(context.cwd, context.global.stateDir) : settings.stateDir;
-  const file = join(stateDir, 'state.db');
+  const file = join(stateDirOf(context, await loadSettings(context.cwd)), 'state.db');
   if (!existsSync(file)) return [];
   const store = new SqliteStateStore(file);
   try {

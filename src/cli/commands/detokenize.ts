@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { withKeyring } from '../runtime-setup.ts';
 import { detokenize } from '../../crypto/tokens.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -15,19 +15,11 @@ export function registerDetokenize(program: Command, context: CliContext, setExi
     .option('--key <key-id>', 'the token key', 'tokens')
     .option('--domain <domain>', 'the token domain', 'default')
     .action(async (tokens: string[], options: { key: string; domain: string }) => {
-      const runtime = await openRuntime(context);
-      try {
-        const keyring = await openKeyring(runtime, context, { createRootKey: false });
-        try {
-          // Logged before any value is revealed, so a call that fails half way is on record too.
-          runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'detokenizing tokens');
-          for (const token of tokens) println(context.stdout, await detokenize(token, keyring, options.key, options.domain));
-        } finally {
-          keyring.close();
-        }
-      } finally {
-        await runtime.store.close();
-      }
+      await withKeyring(context, async (keyring, runtime) => {
+        // Logged before any value is revealed, so a call that fails half way is on record too.
+        runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'detokenizing tokens');
+        for (const token of tokens) println(context.stdout, await detokenize(token, keyring, options.key, options.domain));
+      });
       setExit(EXIT.OK);
     });
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { withKeyring } from '../runtime-setup.ts';
 import { eraseSubject } from '../../crypto/subjects/subject-keys.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -14,21 +14,13 @@ export function registerErase(program: Command, context: CliContext, setExit: (c
     .requiredOption('--subject <id>', "the subject's id, as in the contract's subject field")
     .option('--key <key-id>', 'the dataset key of the encrypt step', 'subjects')
     .action(async (options: { subject: string; key: string }) => {
-      const runtime = await openRuntime(context);
-      try {
-        const keyring = await openKeyring(runtime, context, { createRootKey: false });
-        try {
-          const receipt = await eraseSubject(options.subject, runtime.store, keyring, options.key);
-          // The receipt and the log hold keyed references, never the subject id.
-          runtime.logger.info({ action: 'erase', ...receipt }, 'data subject erased');
-          println(context.stdout, JSON.stringify(receipt, null, 2));
-          if (receipt.keysDestroyed === 0) println(context.stderr, 'note: no key existed for this subject under this key (never seen, or erased before)');
-        } finally {
-          keyring.close();
-        }
-      } finally {
-        await runtime.store.close();
-      }
+      await withKeyring(context, async (keyring, runtime) => {
+        const receipt = await eraseSubject(options.subject, runtime.store, keyring, options.key);
+        // The receipt and the log hold keyed references, never the subject id.
+        runtime.logger.info({ action: 'erase', ...receipt }, 'data subject erased');
+        println(context.stdout, JSON.stringify(receipt, null, 2));
+        if (receipt.keysDestroyed === 0) println(context.stderr, 'note: no key existed for this subject under this key; a tombstone now refuses their future records');
+      });
       setExit(EXIT.OK);
     });
 }

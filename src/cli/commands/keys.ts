@@ -4,10 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime } from '../runtime-setup.ts';
-import type { Runtime } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, withKeyring } from '../runtime-setup.ts';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
-import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { existsSync } from 'node:fs';
@@ -17,21 +15,6 @@ import { rewrapSubjectKeys } from '../../crypto/subjects/subject-keys.ts';
 
 /** How long after a rotation the old version may still be used by running processes (their cache is 30 s). */
 const RECENT_ROTATION_MS = 60_000;
-
-/** Runs `work` with an open keyring, closing it and the store afterwards. */
-async function withKeyring(context: CliContext, work: (keyring: Keyring, runtime: Runtime) => Promise<void>): Promise<void> {
-  const runtime = await openRuntime(context);
-  try {
-    const keyring = await openKeyring(runtime, context, { createRootKey: false });
-    try {
-      await work(keyring, runtime);
-    } finally {
-      keyring.close();
-    }
-  } finally {
-    await runtime.store.close();
-  }
-}
 
 export function registerKeys(program: Command, context: CliContext, setExit: (code: number) => void): void {
   const keys = program.command('keys').description('Manage the keyring: root key, keys and their versions');
@@ -117,7 +100,7 @@ function localPath(location: string): string | undefined {
   return location.startsWith('file:') ? fileURLToPath(location) : undefined;
 }
 
-export function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (code: number) => void): void {
+function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (code: number) => void): void {
   keys
     .command('rewrap')
     .description("Move objects' data keys to the primary version of their key, without re-encrypting payloads")

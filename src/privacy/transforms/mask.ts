@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineStepComponent } from '../../spec/component.ts';
 import { fieldListSchema } from '../../steps/field-list.ts';
+import { FieldCounter } from '../../steps/field-counter.ts';
 
 /** What a masked value still reveals (its length and last characters) is internal, whatever it was before. */
 const MASKED_CLASS = 'internal';
@@ -42,26 +43,19 @@ export const maskStep = defineStepComponent({
   },
   create(options) {
     const { fields, keepLast, char } = options;
-    const counts = new Map<string, number>(fields.map((f) => [f, 0]));
+    const counted = new FieldCounter('masked');
     return {
       apply(record) {
         for (const field of fields) {
           const value = record[field];
           if (value !== null && value !== undefined) {
             record[field] = maskValue(value, keepLast, char);
-            counts.set(field, (counts.get(field) ?? 0) + 1);
+            counted.add(field);
           }
         }
         return record;
       },
-      drainCounters() {
-        const out: Record<string, number> = {};
-        for (const [field, n] of counts) {
-          if (n > 0) out[`masked:${field}`] = n;
-          counts.set(field, 0);
-        }
-        return out;
-      },
+      drainCounters: () => counted.drain(),
     };
   },
 });

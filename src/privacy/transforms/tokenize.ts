@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { defineStepComponent } from '../../spec/component.ts';
 import { fieldListSchema } from '../../steps/field-list.ts';
+import { FieldCounter } from '../../steps/field-counter.ts';
 import { openTokenizer } from '../../crypto/tokens.ts';
 import type { Tokenizer } from '../../crypto/tokens.ts';
 import { SluiceError } from '../../errors.ts';
@@ -35,7 +36,7 @@ export const tokenizeStep = defineStepComponent({
   },
   create(options) {
     let tokenizer: Tokenizer | undefined;
-    const counts = new Map<string, number>(options.fields.map((f) => [f, 0]));
+    const counted = new FieldCounter('tokenized');
     return {
       async open(context) {
         tokenizer = await openTokenizer(context.keys, options.key, options.domain);
@@ -46,18 +47,11 @@ export const tokenizeStep = defineStepComponent({
           const value = record[field];
           if (value === null || value === undefined) continue;
           record[field] = tokenizer.tokenize(typeof value === 'string' ? value : JSON.stringify(value));
-          counts.set(field, (counts.get(field) ?? 0) + 1);
+          counted.add(field);
         }
         return record;
       },
-      drainCounters() {
-        const out: Record<string, number> = {};
-        for (const [field, n] of counts) {
-          if (n > 0) out[`tokenized:${field}`] = n;
-          counts.set(field, 0);
-        }
-        return out;
-      },
+      drainCounters: () => counted.drain(),
     };
   },
 });
