@@ -20,6 +20,8 @@ export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string;
   lines.push(`  quarantined       ${n(t.quarantined)}${t.quarantined > 0 && extra.quarantineDir ? `  (reasons in ${extra.quarantineDir})` : ''}`);
   const protectedTotal = Object.values(t.protectedFields).reduce((a, b) => a + b, 0);
   lines.push(`  protected values  ${n(protectedTotal)}${protectedTotal > 0 ? `  (${Object.entries(t.protectedFields).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`);
+  const found = Object.entries(t.piiFound).sort(([a], [b]) => a.localeCompare(b));
+  if (found.length > 0) lines.push(`  PII found         ${found.map(([type, count]) => `${type} ${n(count)}`).join(', ')}`);
   if (t.unknownFieldsDropped > 0) lines.push(`  undeclared fields dropped  ${n(t.unknownFieldsDropped)}`);
   lines.push(`  batches           ${n(t.batches)}`);
   lines.push(`  duration          ${(t.activeMs / 1000).toFixed(2)} s  (${n(Math.round(throughput(run)))} records/s)`);

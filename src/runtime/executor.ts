@@ -60,6 +60,7 @@ interface ProcessedBatch {
   rejected: QuarantineEntry[];
   unknownFieldsDropped: number;
   protectedFields: Record<string, number>;
+  piiFound: Record<string, number>;
   recordsIn: number;
   end: SourceBatch['end'];
 }
@@ -144,8 +145,12 @@ async function processBatch(
     else good.push(item.record);
   }
   const protectedFields: Record<string, number> = {};
-  for (const step of steps) addCounts(protectedFields, step.instance.drainCounters?.());
-  return { good, rejected, unknownFieldsDropped, protectedFields, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
+  const piiFound: Record<string, number> = {};
+  for (const step of steps) {
+    addCounts(protectedFields, step.instance.drainCounters?.());
+    addCounts(piiFound, step.instance.drainPiiFound?.());
+  }
+  return { good, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
 }
 
 /** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
@@ -224,6 +229,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       next.unknownFieldsDropped += processed.unknownFieldsDropped;
       for (const sink of sinks) next.recordsOut[sink.settings.name] = (next.recordsOut[sink.settings.name] ?? 0) + good.length;
       addCounts(next.protectedFields, processed.protectedFields);
+      addCounts(next.piiFound, processed.piiFound);
       next.batches = number;
       next.activeMs = baseActiveMs + (Date.now() - attemptStarted);
       await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next, objects });

@@ -19,4 +19,6 @@ export interface StepInstance {
   apply(record: DataRecord): DataRecord;
   /** Counters for the summary, e.g. { 'masked:card_number': 1000 }. Read after each batch, then reset. */
   drainCounters?(): Record<string, number>;
+  /** PII found by type, e.g. { EMAIL: 12 }, for the summary (the scan step). Read after each batch, then reset. */
+  drainPiiFound?(): Record<string, number>;
 }

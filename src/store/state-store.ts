@@ -14,6 +14,8 @@ export interface RunTotals {
   quarantined: number;
   /** Field values protected, by "<step effect>:<field>". */
   protectedFields: Record<string, number>;
+  /** PII the scan step found, by type ("EMAIL": 12). Counts only: values are never kept. */
+  piiFound: Record<string, number>;
   /** Undeclared fields dropped (contract.unknownFields: drop). */
   unknownFieldsDropped: number;
   batches: number;
@@ -22,7 +24,7 @@ export interface RunTotals {
 }
 
 export function emptyTotals(): RunTotals {
-  return { recordsIn: 0, recordsOut: {}, quarantined: 0, protectedFields: {}, unknownFieldsDropped: 0, batches: 0, activeMs: 0 };
+  return { recordsIn: 0, recordsOut: {}, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 0, activeMs: 0 };
 }
 
 /** One run of a pipeline; a resumed run keeps its id and counts another attempt. */

@@ -12,16 +12,26 @@ const maskSpec = z
     fields: fieldListSchema,
     keepLast: z.number().int().min(0).max(8).default(0).describe('How many trailing characters stay readable (at most 8).'),
     char: z.string().length(1).default('*').describe('The character that replaces hidden ones.'),
+    keepShape: z
+      .boolean()
+      .default(false)
+      .describe('Keep separators and punctuation ("4111-1111-1111-1234" becomes "****-****-****-1234"); only letters and digits are hidden, and keepLast counts only them.'),
   })
   .describe(`Masks values: every character but the last keepLast becomes char. A masked field is ${MASKED_CLASS}.`);
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** Letters and digits of any script: what keepShape hides. */
+const ALPHANUMERIC = /[\p{L}\p{N}]/u;
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : (JSON.stringify(value) ?? '');
+}
+
 /** Masks one value; non-strings are masked as their string form, null and undefined stay as they are. */
 export function maskValue(value: unknown, keepLast: number, char: string): unknown {
   if (value === null || value === undefined) return value;
-  const text =
-    typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : (JSON.stringify(value) ?? '');
+  const text = textOf(value);
   // Count characters, not UTF-16 units, when the text has surrogate pairs (emoji, rare scripts).
   const chars = SURROGATE.test(text) ? Array.from(text) : text;
   // Keep at most half of a short value readable, so a 4-character value is never shown whole.
@@ -30,26 +40,43 @@ export function maskValue(value: unknown, keepLast: number, char: string): unkno
   return char.repeat(chars.length - keep) + kept;
 }
 
+/** Masks letters and digits only, keeping the last `keepLast` of them (at most half) and every other character. */
+export function maskShape(value: unknown, keepLast: number, char: string): unknown {
+  if (value === null || value === undefined) return value;
+  const chars = Array.from(textOf(value));
+  const hideable = chars.reduce((n, c) => (ALPHANUMERIC.test(c) ? n + 1 : n), 0);
+  let reveal = Math.min(keepLast, Math.floor(hideable / 2));
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const c = chars[i] ?? '';
+    if (!ALPHANUMERIC.test(c)) continue;
+    if (reveal > 0) reveal--;
+    else chars[i] = char;
+  }
+  return chars.join('');
+}
+
 export const maskStep = defineStepComponent({
   name: 'mask',
   summary: `Masks values, keeping at most the last few characters; masked fields are ${MASKED_CLASS}.`,
   spec: maskSpec,
-  examples: [{ fields: ['card_number'], keepLast: 4 }, { fields: ['email', 'phone'] }],
+  examples: [{ fields: ['card_number'], keepLast: 4 }, { fields: ['email', 'phone'] }, { fields: ['card_number'], keepLast: 4, keepShape: true }],
   plan(options, context) {
     options.fields.forEach((field, i) => {
       const flow = context.read(field, ['fields', i]);
-      if (flow) context.protect(field, MASKED_CLASS, options.keepLast > 0 ? `masked (last ${options.keepLast} kept)` : 'masked', ['fields', i]);
+      const kept = [options.keepLast > 0 ? `last ${options.keepLast} kept` : '', options.keepShape ? 'shape kept' : ''].filter(Boolean).join(', ');
+      if (flow) context.protect(field, MASKED_CLASS, kept ? `masked (${kept})` : 'masked', ['fields', i]);
     });
   },
   create(options) {
     const { fields, keepLast, char } = options;
+    const mask = options.keepShape ? maskShape : maskValue;
     const counted = new FieldCounter('masked');
     return {
       apply(record) {
         for (const field of fields) {
           const value = record[field];
           if (value !== null && value !== undefined) {
-            record[field] = maskValue(value, keepLast, char);
+            record[field] = mask(value, keepLast, char);
             counted.add(field);
           }
         }

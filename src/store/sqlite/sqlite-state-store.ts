@@ -9,6 +9,11 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 
+/** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
+function readTotals(json: string): RunTotals {
+  return { ...emptyTotals(), ...(JSON.parse(json) as Partial<RunTotals>) };
+}
+
 interface RunRow {
   id: string;
   pipeline: string;
@@ -41,7 +46,7 @@ function toRun(row: RunRow): RunRecord {
     startedAt: row.started_at,
     pid: row.pid,
     attempts: row.attempts,
-    totals: JSON.parse(row.totals) as RunTotals,
+    totals: readTotals(row.totals),
     ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
   };
@@ -151,7 +156,7 @@ export class SqliteStateStore implements StateStore {
       | { run_id: string; batch: number; position: string; totals: string }
       | undefined;
     if (!row) return undefined;
-    return { runId: row.run_id, batch: row.batch, position: JSON.parse(row.position) as Checkpoint['position'], totals: JSON.parse(row.totals) as RunTotals };
+    return { runId: row.run_id, batch: row.batch, position: JSON.parse(row.position) as Checkpoint['position'], totals: readTotals(row.totals) };
   }
 
   async finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void> {
