@@ -34,7 +34,7 @@ export interface SinkEncryption {
  */
 export interface SinkBatch {
   batch: number;
-  /** The sealed object (docs/formats/object-v1.md). */
+  /** The sealed object (docs/formats/object.md). */
   object: Buffer;
   /** How many records it holds. */
   records: number;

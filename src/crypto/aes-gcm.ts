@@ -16,12 +16,18 @@ function checkParameters(key: Uint8Array, nonce: Uint8Array): void {
 
 /** Encrypts `plaintext`; returns ciphertext || 16-byte tag. */
 export function sealGcm(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Buffer {
+  return Buffer.concat(sealGcmParts(key, nonce, plaintext, aad));
+}
+
+/** Like sealGcm, as [ciphertext, tag] without copying them together (large chunks written as they are). */
+export function sealGcmParts(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): [Buffer, Buffer] {
   checkParameters(key, nonce);
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: GCM_TAG_BYTES });
   if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
   const body = cipher.update(plaintext);
+  // GCM is a stream mode: final() adds no bytes, it only computes the tag.
   const tail = cipher.final();
-  return Buffer.concat([body, tail, cipher.getAuthTag()]);
+  return [tail.length === 0 ? body : Buffer.concat([body, tail]), cipher.getAuthTag()];
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import fc from 'fast-check';
-import { ChunkedDecryptor, CHUNK_BYTES, chunkNonce, decryptChunked, deriveMessageKeys, encryptChunked, HEADER_BYTES, SALT_BYTES, SEALED_CHUNK_BYTES } from './chunked-encryption.ts';
+import { ChunkedDecryptor, CHUNK_BYTES, chunkNonce, decryptChunked, deriveMessageKeys, encryptChunked, HEADER_BYTES, SALT_BYTES } from './chunked-encryption.ts';
 import { sealGcm } from './aes-gcm.ts';
 import { isSluiceError } from '../errors.ts';
 
@@ -76,7 +76,7 @@ test('Wycheproof Cobblestone-256: derivation gives the vectors’ AEAD key and b
     assert.equal(keys.baseNonce.toString('hex'), v.baseNonce, `tcId ${v.tcId}`);
     const message = decryptChunked(hex(v.key), hex(v.ctx), ct);
     // The salt-injected encryption must reproduce the vector byte for byte.
-    assert.ok(encryptChunked(hex(v.key), hex(v.ctx), message, ct.subarray(0, SALT_BYTES)).equals(ct), `tcId ${v.tcId}`);
+    assert.ok(encryptChunked(hex(v.key), hex(v.ctx), message, { salt: ct.subarray(0, SALT_BYTES) }).equals(ct), `tcId ${v.tcId}`);
   }
 });
 
@@ -89,53 +89,71 @@ test('chunk nonces XOR the counter into the low bytes, across byte boundaries', 
   assert.throws(() => chunkNonce(base, 2 ** 38), (e) => isSluiceError(e, 'SLUICE_CRYPTO_PARAMETERS'));
 });
 
-const SIZES = [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES, 3 * CHUNK_BYTES + 17];
+/** C2SP's chunk size and the one Sluice objects use: every property runs at both. */
+const CHUNK_SIZES = [CHUNK_BYTES, 64 * 1024];
 
-test('round trip at every size around chunk boundaries, pushed in arbitrary pieces', () => {
-  fc.assert(
-    fc.property(fc.constantFrom(...SIZES), fc.integer({ min: 1, max: 40_000 }), fc.uint8Array({ maxLength: 64 }), (size, piece, context) => {
-      const key = randomBytes(32);
-      const message = randomBytes(size);
-      const sealed = encryptChunked(key, context, message);
-      assert.equal(sealed.length, HEADER_BYTES + Math.floor(size / CHUNK_BYTES) * SEALED_CHUNK_BYTES + (size % CHUNK_BYTES) + 16);
-      const decryptor = new ChunkedDecryptor(key, context);
-      const parts: Buffer[] = [];
-      for (let i = 0; i < sealed.length; i += piece) parts.push(...decryptor.push(sealed.subarray(i, i + piece)));
-      parts.push(decryptor.finish());
-      return Buffer.concat(parts).equals(message);
-    }),
-    { seed: 38, numRuns: 200 },
-  );
-});
+for (const chunk of CHUNK_SIZES) {
+  const sealedChunk = chunk + 16;
+  const options = { chunkBytes: chunk };
+  const sizes = [0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk, 3 * chunk + 17];
+  const kib = `${chunk / 1024} KiB chunks`;
 
-/** Tamper classes from the format's threat list; each must fail to decrypt. */
-const TAMPERS: { name: string; apply: (sealed: Buffer, other: Buffer, index: number) => Buffer }[] = [
-  { name: 'a flipped bit', apply: (s, _o, i) => Object.assign(Buffer.from(s), { [i % s.length]: (s[i % s.length] ?? 0) ^ 0x80 }) },
-  { name: 'a truncated tail', apply: (s, _o, i) => s.subarray(0, s.length - 1 - (i % Math.min(s.length - 1, 100))) },
-  { name: 'truncated to a chunk boundary', apply: (s) => s.subarray(0, HEADER_BYTES + SEALED_CHUNK_BYTES) },
-  { name: 'two chunks swapped', apply: (s) => Buffer.concat([s.subarray(0, HEADER_BYTES), s.subarray(HEADER_BYTES + SEALED_CHUNK_BYTES, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES), s.subarray(HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES), s.subarray(HEADER_BYTES + 2 * SEALED_CHUNK_BYTES)]) },
-  { name: 'a chunk duplicated', apply: (s) => Buffer.concat([s.subarray(0, HEADER_BYTES + SEALED_CHUNK_BYTES), s.subarray(HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES), s.subarray(HEADER_BYTES + SEALED_CHUNK_BYTES)]) },
-  { name: 'a chunk spliced from another object under the same key', apply: (s, o) => Buffer.concat([s.subarray(0, HEADER_BYTES), o.subarray(HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES), s.subarray(HEADER_BYTES + SEALED_CHUNK_BYTES)]) },
-  { name: 'bytes appended after the end', apply: (s, _o, i) => Buffer.concat([s, randomBytes(1 + (i % 40))]) },
-  { name: 'a whole valid chunk appended after the end', apply: (s, o) => Buffer.concat([s, o.subarray(HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES)]) },
-];
-
-for (const tamper of TAMPERS) {
-  test(`tamper: ${tamper.name} fails to decrypt, and releases no plaintext past the tampering`, () => {
+  test(`${kib}: round trip at every size around chunk boundaries, pushed in arbitrary pieces`, () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1 << 30 }), (index) => {
+      fc.property(fc.constantFrom(...sizes), fc.integer({ min: 1, max: 3 * chunk }), fc.uint8Array({ maxLength: 64 }), (size, piece, context) => {
         const key = randomBytes(32);
-        const message = randomBytes(3 * CHUNK_BYTES + 100);
-        const sealed = encryptChunked(key, Buffer.from('ctx'), message);
-        const other = encryptChunked(key, Buffer.from('ctx'), randomBytes(3 * CHUNK_BYTES + 100));
-        const tampered = tamper.apply(sealed, other, index);
-        assert.throws(() => decryptChunked(key, Buffer.from('ctx'), tampered), (e) => isSluiceError(e, 'SLUICE_DECRYPT_FAILED'));
-        return true;
+        const message = randomBytes(size);
+        const sealed = encryptChunked(key, context, message, options);
+        assert.equal(sealed.length, HEADER_BYTES + Math.floor(size / chunk) * sealedChunk + (size % chunk) + 16);
+        const decryptor = new ChunkedDecryptor(key, context, options);
+        const parts: Buffer[] = [];
+        for (let i = 0; i < sealed.length; i += piece) parts.push(...decryptor.push(sealed.subarray(i, i + piece)));
+        parts.push(decryptor.finish());
+        return Buffer.concat(parts).equals(message);
       }),
-      { seed: 26, numRuns: 25 },
+      { seed: 38, numRuns: chunk === CHUNK_BYTES ? 200 : 60 },
     );
   });
+
+  /** Tamper classes from the format's threat list; each must fail to decrypt. */
+  const H = HEADER_BYTES;
+  const S = sealedChunk;
+  const tampers: { name: string; apply: (sealed: Buffer, other: Buffer, index: number) => Buffer }[] = [
+    { name: 'a flipped bit', apply: (s, _o, i) => Object.assign(Buffer.from(s), { [i % s.length]: (s[i % s.length] ?? 0) ^ 0x80 }) },
+    { name: 'a truncated tail', apply: (s, _o, i) => s.subarray(0, s.length - 1 - (i % Math.min(s.length - 1, 100))) },
+    { name: 'truncated to a chunk boundary', apply: (s) => s.subarray(0, H + S) },
+    { name: 'two chunks swapped', apply: (s) => Buffer.concat([s.subarray(0, H), s.subarray(H + S, H + 2 * S), s.subarray(H, H + S), s.subarray(H + 2 * S)]) },
+    { name: 'a chunk duplicated', apply: (s) => Buffer.concat([s.subarray(0, H + S), s.subarray(H, H + S), s.subarray(H + S)]) },
+    { name: 'a chunk spliced from another object under the same key', apply: (s, o) => Buffer.concat([s.subarray(0, H), o.subarray(H, H + S), s.subarray(H + S)]) },
+    { name: 'bytes appended after the end', apply: (s, _o, i) => Buffer.concat([s, randomBytes(1 + (i % 40))]) },
+    { name: 'a whole valid chunk appended after the end', apply: (s, o) => Buffer.concat([s, o.subarray(H, H + S)]) },
+  ];
+
+  for (const tamper of tampers) {
+    test(`${kib}: tamper: ${tamper.name} fails to decrypt, and releases no plaintext past the tampering`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1 << 30 }), (index) => {
+          const key = randomBytes(32);
+          const message = randomBytes(3 * chunk + 100);
+          const sealed = encryptChunked(key, Buffer.from('ctx'), message, options);
+          const other = encryptChunked(key, Buffer.from('ctx'), randomBytes(3 * chunk + 100), options);
+          const tampered = tamper.apply(sealed, other, index);
+          assert.throws(() => decryptChunked(key, Buffer.from('ctx'), tampered, options), (e) => isSluiceError(e, 'SLUICE_DECRYPT_FAILED'));
+          return true;
+        }),
+        { seed: 26, numRuns: chunk === CHUNK_BYTES ? 25 : 10 },
+      );
+    });
+  }
 }
+
+test('a message read with another chunk size than it was written with fails (tries a reader told the wrong size)', () => {
+  const key = randomBytes(32);
+  const sealed = encryptChunked(key, Buffer.from('ctx'), randomBytes(3 * 64 * 1024), { chunkBytes: 64 * 1024 });
+  assert.throws(() => decryptChunked(key, Buffer.from('ctx'), sealed), (e) => isSluiceError(e, 'SLUICE_DECRYPT_FAILED'));
+  assert.throws(() => encryptChunked(key, Buffer.alloc(0), Buffer.alloc(1), { chunkBytes: 48 * 1024 }), (e) => isSluiceError(e, 'SLUICE_CRYPTO_PARAMETERS'));
+  assert.throws(() => new ChunkedDecryptor(key, Buffer.alloc(0), { chunkBytes: 2 * 1024 * 1024 }), (e) => isSluiceError(e, 'SLUICE_CRYPTO_PARAMETERS'));
+});
 
 test('a raw chunk sealed with the right key and nonce but as a full final chunk is still refused as truncated', () => {
   const key = randomBytes(32);

@@ -1,17 +1,22 @@
 // C2SP chunked encryption (c2sp.org/chunked-encryption, "Cobblestone-256"): a message in 16 KiB chunks, each
 // sealed with AES-256-GCM under a key, base nonce and key commitment derived with HKDF-Expand(SHA-512) from
-// an input key, a random 24-byte salt and a context. Adopted as is, so the Wycheproof vectors apply.
+// an input key, a random 24-byte salt and a context. Adopted as is, so the Wycheproof vectors apply. The chunk
+// size is a parameter (16 KiB by default, as C2SP fixes it): in Node each chunk costs a cipher set-up, so
+// larger chunks run faster; a caller that changes it must bind the size into the context.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SluiceError } from '../errors.ts';
 import { hkdfExpand } from './hkdf-expand.ts';
-import { decryptFailed, GCM_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, openGcm, sealGcm } from './aes-gcm.ts';
+import { decryptFailed, GCM_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, openGcm, sealGcmParts } from './aes-gcm.ts';
 
+/** C2SP's chunk size. */
 export const CHUNK_BYTES = 16 * 1024;
+/** The chunk sizes a message may use: powers of two from 16 KiB to 1 MiB (decryption buffers one chunk). */
+export const MIN_CHUNK_BYTES = 16 * 1024;
+export const MAX_CHUNK_BYTES = 1024 * 1024;
 export const SALT_BYTES = 24;
 export const COMMITMENT_BYTES = 32;
 /** salt || commitment, before the first chunk. */
 export const HEADER_BYTES = SALT_BYTES + COMMITMENT_BYTES;
-export const SEALED_CHUNK_BYTES = CHUNK_BYTES + GCM_TAG_BYTES;
 /** The spec's limit: 2^38 chunks (4 PiB). */
 const MAX_CHUNKS = 2 ** 38;
 const INFO_PREFIX = Buffer.from('c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\u0000', 'latin1');
@@ -47,35 +52,53 @@ export function chunkNonce(baseNonce: Uint8Array, counter: number): Buffer {
   return nonce;
 }
 
-/** Encrypts a message as it arrives: header first, then a sealed chunk per 16 KiB, then the short final chunk. */
+/** A chunk size this module accepts, or an error. */
+function checkedChunkBytes(chunkBytes: number): number {
+  if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES || (chunkBytes & (chunkBytes - 1)) !== 0) {
+    throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the chunk size must be a power of two from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES} bytes`);
+  }
+  return chunkBytes;
+}
+
+/** Options of a message: a fixed salt (tests compare with known answers) and the chunk size. */
+export interface ChunkedOptions {
+  salt?: Uint8Array;
+  /** Plaintext bytes per chunk; C2SP's 16 KiB by default. */
+  chunkBytes?: number;
+}
+
+/** Encrypts a message as it arrives: header first, then a sealed chunk per full chunk, then the short final chunk. */
 export class ChunkedEncryptor {
   readonly header: Buffer;
   readonly #keys: MessageKeys;
+  readonly #chunkBytes: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #counter = 0;
   #finished = false;
 
-  /** `salt` is random unless given (tests inject it to compare with known answers). */
-  constructor(inputKey: Uint8Array, context: Uint8Array, salt: Uint8Array = randomBytes(SALT_BYTES)) {
+  /** The salt is random unless given. */
+  constructor(inputKey: Uint8Array, context: Uint8Array, options: ChunkedOptions = {}) {
+    this.#chunkBytes = checkedChunkBytes(options.chunkBytes ?? CHUNK_BYTES);
+    const salt = options.salt ?? randomBytes(SALT_BYTES);
     this.#keys = deriveMessageKeys(inputKey, salt, context);
     this.header = Buffer.concat([salt, this.#keys.commitment]);
   }
 
-  /** Adds plaintext; returns the chunks it completed (full 16 KiB chunks only). */
+  /** Adds plaintext; returns the bytes of the chunks it completed (full chunks only), in order, in pieces. */
   push(plaintext: Uint8Array): Buffer[] {
     if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
     const out: Buffer[] = [];
     let input = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
     // Complete a chunk started by an earlier push first.
     if (this.#pendingBytes > 0) {
-      const need = CHUNK_BYTES - this.#pendingBytes;
+      const need = this.#chunkBytes - this.#pendingBytes;
       if (input.length < need) {
         this.#pending.push(Buffer.from(input));
         this.#pendingBytes += input.length;
         return out;
       }
-      out.push(this.#seal(Buffer.concat([...this.#pending, input.subarray(0, need)])));
+      out.push(...this.#seal(Buffer.concat([...this.#pending, input.subarray(0, need)])));
       this.#pending = [];
       this.#pendingBytes = 0;
       input = input.subarray(need);
@@ -83,9 +106,10 @@ export class ChunkedEncryptor {
     // Whole chunks straight from the input, without copying it. The last full chunk is sealed as well: the
     // final chunk is always shorter (possibly empty), so a full one is never final.
     let offset = 0;
-    while (input.length - offset >= CHUNK_BYTES) {
-      out.push(this.#seal(input.subarray(offset, offset + CHUNK_BYTES)));
-      offset += CHUNK_BYTES;
+    const size = this.#chunkBytes;
+    while (input.length - offset >= size) {
+      out.push(...this.#seal(input.subarray(offset, offset + size)));
+      offset += size;
     }
     if (offset < input.length) {
       this.#pending = [Buffer.from(input.subarray(offset))];
@@ -94,15 +118,15 @@ export class ChunkedEncryptor {
     return out;
   }
 
-  /** Seals the final chunk (shorter than 16 KiB, possibly empty). */
+  /** Seals the final chunk (shorter than a full chunk, possibly empty). */
   finish(): Buffer {
     if (this.#finished) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the message is already finished');
     this.#finished = true;
-    return this.#seal(Buffer.concat(this.#pending));
+    return Buffer.concat(this.#seal(Buffer.concat(this.#pending)));
   }
 
-  #seal(chunk: Uint8Array): Buffer {
-    return sealGcm(this.#keys.key, chunkNonce(this.#keys.baseNonce, this.#counter++), chunk);
+  #seal(chunk: Uint8Array): [Buffer, Buffer] {
+    return sealGcmParts(this.#keys.key, chunkNonce(this.#keys.baseNonce, this.#counter++), chunk);
   }
 
   /** Zeroes the derived key and nonce; the encryptor is unusable afterwards. */
@@ -120,14 +144,16 @@ export class ChunkedEncryptor {
 export class ChunkedDecryptor {
   readonly #inputKey: Uint8Array;
   readonly #context: Uint8Array;
+  readonly #sealedChunkBytes: number;
   #keys: MessageKeys | undefined;
   #buffered = Buffer.alloc(0);
   #counter = 0;
   #failed = false;
   #finished = false;
 
-  constructor(inputKey: Uint8Array, context: Uint8Array) {
+  constructor(inputKey: Uint8Array, context: Uint8Array, options: Pick<ChunkedOptions, 'chunkBytes'> = {}) {
     if (inputKey.length !== GCM_KEY_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the input key must be ${GCM_KEY_BYTES} bytes`);
+    this.#sealedChunkBytes = checkedChunkBytes(options.chunkBytes ?? CHUNK_BYTES) + GCM_TAG_BYTES;
     this.#inputKey = inputKey;
     this.#context = context;
   }
@@ -143,10 +169,11 @@ export class ChunkedDecryptor {
     const out: Buffer[] = [];
     let offset = 0;
     // A full sealed chunk followed by at least one more byte cannot be the final chunk.
-    while (this.#buffered.length - offset > SEALED_CHUNK_BYTES) {
-      const sealed = this.#buffered.subarray(offset, offset + SEALED_CHUNK_BYTES);
+    const sealedSize = this.#sealedChunkBytes;
+    while (this.#buffered.length - offset > sealedSize) {
+      const sealed = this.#buffered.subarray(offset, offset + sealedSize);
       out.push(this.#guard(() => this.#open(sealed)));
-      offset += SEALED_CHUNK_BYTES;
+      offset += sealedSize;
     }
     this.#buffered = this.#buffered.subarray(offset);
     return out;
@@ -159,7 +186,7 @@ export class ChunkedDecryptor {
     return this.#guard(() => {
       if (!this.#keys) throw truncated('it is shorter than its header');
       const rest = this.#buffered;
-      if (rest.length < GCM_TAG_BYTES || rest.length >= SEALED_CHUNK_BYTES) throw truncated('its final chunk is missing');
+      if (rest.length < GCM_TAG_BYTES || rest.length >= this.#sealedChunkBytes) throw truncated('its final chunk is missing');
       return this.#open(rest);
     });
   }
@@ -207,14 +234,14 @@ function truncated(why: string): SluiceError {
 }
 
 /** Encrypts a whole message. */
-export function encryptChunked(inputKey: Uint8Array, context: Uint8Array, plaintext: Uint8Array, salt?: Uint8Array): Buffer {
-  const encryptor = new ChunkedEncryptor(inputKey, context, salt);
+export function encryptChunked(inputKey: Uint8Array, context: Uint8Array, plaintext: Uint8Array, options: ChunkedOptions = {}): Buffer {
+  const encryptor = new ChunkedEncryptor(inputKey, context, options);
   return Buffer.concat([encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]);
 }
 
 /** Decrypts a whole message; nothing is returned unless every chunk and the end verified. */
-export function decryptChunked(inputKey: Uint8Array, context: Uint8Array, ciphertext: Uint8Array): Buffer {
-  const decryptor = new ChunkedDecryptor(inputKey, context);
+export function decryptChunked(inputKey: Uint8Array, context: Uint8Array, ciphertext: Uint8Array, options: Pick<ChunkedOptions, 'chunkBytes'> = {}): Buffer {
+  const decryptor = new ChunkedDecryptor(inputKey, context, options);
   const parts = decryptor.push(ciphertext);
   try {
     parts.push(decryptor.finish());

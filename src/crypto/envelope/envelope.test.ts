@@ -7,8 +7,9 @@ import fc from 'fast-check';
 import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../keyring/keyring.ts';
 import { LocalKeyProvider } from '../providers/local-provider.ts';
-import { openObjectBuffer, sealObject } from './envelope.ts';
-import { parseHeader } from './object-format.ts';
+import { openObjectBuffer, sealObject, wrapDataKeyFor } from './envelope.ts';
+import { canonicalContext, encodeKeyBlock, MAGIC, parseHeader, WRITE_CHUNK_BYTES } from './object-format.ts';
+import { encryptChunked } from '../chunked-encryption.ts';
 import { isSluiceError } from '../../errors.ts';
 import type { ErrorCode } from '../../errors.ts';
 
@@ -27,7 +28,7 @@ function fails(code: ErrorCode, ...mustName: string[]) {
 
 test('round trip at sizes around chunk boundaries, with the context read back', async () => {
   const { keyring } = await keyringWith();
-  for (const size of [0, 1, 16383, 16384, 16385, 100_000]) {
+  for (const size of [0, 1, 16383, 16384, 16385, WRITE_CHUNK_BYTES - 1, WRITE_CHUNK_BYTES, WRITE_CHUNK_BYTES + 1, 300_000]) {
     const plaintext = randomBytes(size);
     const sealed = await sealObject(plaintext, CONTEXT, keyring, 'default');
     const opened = await openObjectBuffer(sealed, keyring, 'part-1');
@@ -68,8 +69,11 @@ test('not a Sluice object, a truncated header, an unknown format version: SLUICE
   await assert.rejects(openObjectBuffer(Buffer.from('{"plain":"json"}\n'), keyring, 'a.jsonl'), fails('SLUICE_OBJECT_MALFORMED', 'a.jsonl', 'magic'));
   await assert.rejects(openObjectBuffer(sealed.subarray(0, 20), keyring, 'b'), fails('SLUICE_OBJECT_MALFORMED', 'truncated'));
   const future = Buffer.from(sealed);
-  future[4] = 2;
-  await assert.rejects(openObjectBuffer(future, keyring, 'c'), fails('SLUICE_OBJECT_MALFORMED', 'version 2'));
+  future[4] = 3;
+  await assert.rejects(openObjectBuffer(future, keyring, 'c'), fails('SLUICE_OBJECT_MALFORMED', 'version 3'));
+  const hugeChunks = Buffer.from(sealed);
+  hugeChunks[5] = 30;
+  await assert.rejects(openObjectBuffer(hugeChunks, keyring, 'd'), fails('SLUICE_OBJECT_MALFORMED', 'chunk size 2^30'));
   await assert.rejects(openObjectBuffer(Buffer.alloc(0), keyring, 'empty'), fails('SLUICE_OBJECT_MALFORMED'));
 });
 
@@ -106,4 +110,32 @@ test('swapping the key blocks of two objects fails: a data key belongs to its ow
   assert.ok(ha && hb);
   const spliced = Buffer.concat([a.subarray(0, ha.binding.length), b.subarray(hb.binding.length, hb.payloadOffset), a.subarray(ha.payloadOffset)]);
   await assert.rejects(openObjectBuffer(spliced, keyring, 'spliced'), fails('SLUICE_DECRYPT_FAILED'));
+});
+
+test('format version 1 objects (16 KiB chunks, no chunk-size byte) written by earlier Sluice still open', async () => {
+  const { keyring } = await keyringWith();
+  const { version, material } = await keyring.primary('default');
+  const json = canonicalContext(CONTEXT);
+  const fixed = Buffer.alloc(9);
+  MAGIC.copy(fixed, 0);
+  fixed.writeUInt8(1, 4);
+  fixed.writeUInt32BE(json.length, 5);
+  const binding = Buffer.concat([fixed, json]);
+  const dataKey = randomBytes(32);
+  const plaintext = randomBytes(50_000);
+  const v1 = Buffer.concat([binding, encodeKeyBlock('default', version, wrapDataKeyFor(material, dataKey, 'default', version, binding)), encryptChunked(dataKey, binding, plaintext)]);
+  const opened = await openObjectBuffer(v1, keyring, 'old.jsonl.sluice');
+  assert.ok(opened.plaintext.equals(plaintext));
+  assert.deepEqual(opened.context, CONTEXT);
+  assert.equal(parseHeader(v1, 'old', true)?.chunkBytes, 16 * 1024);
+});
+
+test('the chunk-size byte is authenticated: another valid size in the header fails to decrypt (tries 32 KiB)', async () => {
+  const { keyring } = await keyringWith();
+  const sealed = await sealObject(randomBytes(200_000), CONTEXT, keyring, 'default');
+  assert.equal(sealed[4], 2);
+  assert.equal(2 ** (sealed[5] ?? 0), WRITE_CHUNK_BYTES);
+  const resized = Buffer.from(sealed);
+  resized[5] = 15;
+  await assert.rejects(openObjectBuffer(resized, keyring, 'obj'), fails('SLUICE_DECRYPT_FAILED', 'obj'));
 });

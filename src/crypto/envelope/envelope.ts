@@ -5,7 +5,7 @@ import { isSluiceError, SluiceError } from '../../errors.ts';
 import { GCM_KEY_BYTES, GCM_NONCE_BYTES, openGcm, sealGcm } from '../aes-gcm.ts';
 import { ChunkedDecryptor, ChunkedEncryptor, SALT_BYTES } from '../chunked-encryption.ts';
 import type { EncryptionContext, ObjectHeader } from './object-format.ts';
-import { encodeBinding, encodeKeyBlock, parseHeader } from './object-format.ts';
+import { encodeBinding, encodeKeyBlock, parseHeader, WRITE_CHUNK_BYTES } from './object-format.ts';
 
 /** Where data-key wrapping keys come from: the keyring. */
 export interface KeySource {
@@ -45,9 +45,10 @@ export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionCon
   const { version, material } = await keys.primary(keyId);
   const dataKey = random.take(GCM_KEY_BYTES);
   try {
-    const binding = encodeBinding(context);
+    // The chunk size is in the binding block, which is the payload's C2SP context: changing it fails decryption.
+    const binding = encodeBinding(context, WRITE_CHUNK_BYTES);
     const keyBlock = encodeKeyBlock(keyId, version, wrapDataKey(material, dataKey, dataKeyAad(keyId, version, binding)));
-    const encryptor = new ChunkedEncryptor(dataKey, binding, random.take(SALT_BYTES));
+    const encryptor = new ChunkedEncryptor(dataKey, binding, { salt: random.take(SALT_BYTES), chunkBytes: WRITE_CHUNK_BYTES });
     try {
       return { object: Buffer.concat([binding, keyBlock, encryptor.header, ...encryptor.push(plaintext), encryptor.finish()]), keyVersion: version };
     } finally {
@@ -92,7 +93,7 @@ export async function* openObject(bytes: AsyncIterable<Uint8Array> | Iterable<Ui
         if (!header) continue;
         onHeader?.(header);
         dataKey = await unwrapDataKey(header, keys, name);
-        decryptor = new ChunkedDecryptor(dataKey, header.binding);
+        decryptor = new ChunkedDecryptor(dataKey, header.binding, { chunkBytes: header.chunkBytes });
         yield* decryptor.push(pending.subarray(header.payloadOffset));
         pending = Buffer.alloc(0);
       } else {
