@@ -139,3 +139,12 @@ test('the chunk-size byte is authenticated: another valid size in the header fai
   resized[5] = 15;
   await assert.rejects(openObjectBuffer(resized, keyring, 'obj'), fails('SLUICE_DECRYPT_FAILED', 'obj'));
 });
+
+test('canonical context: the same bytes as JSON of the sorted object, for any keys and values (property)', () => {
+  fc.assert(
+    fc.property(fc.dictionary(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' })), (context) => {
+      const sorted = Object.fromEntries(Object.keys(context).sort().map((k) => [k, context[k]]));
+      return canonicalContext(context).equals(Buffer.from(JSON.stringify(sorted), 'utf8'));
+    }),
+  );
+});
