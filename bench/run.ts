@@ -7,8 +7,10 @@ import type { BenchRow, BenchSuite } from './harness.ts';
 import { markdownTable } from './harness.ts';
 import { endToEndSuite } from './suites/end-to-end.ts';
 import { encryptionSuite } from './suites/encryption.ts';
+import { detectionSuite } from './suites/detection.ts';
+import { protectiveStepsSuite } from './suites/protective-steps.ts';
 
-const SUITES: BenchSuite[] = [endToEndSuite, encryptionSuite];
+const SUITES: BenchSuite[] = [endToEndSuite, encryptionSuite, detectionSuite, protectiveStepsSuite];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -9,9 +9,13 @@ import { dropStep } from './privacy/transforms/drop.ts';
 import { maskStep } from './privacy/transforms/mask.ts';
 import { tokenizeStep } from './privacy/transforms/tokenize.ts';
 import { encryptStep } from './privacy/transforms/encrypt.ts';
+import { redactStep } from './privacy/transforms/redact.ts';
+import { hashStep } from './privacy/transforms/hash.ts';
+import { generalizeStep } from './privacy/transforms/generalize.ts';
+import { scanStep } from './privacy/transforms/scan.ts';
 
 export const BUILTIN_SOURCES = [fileSource] as const;
-export const BUILTIN_STEPS = [renameStep, dropStep, maskStep, tokenizeStep, encryptStep, customStep] as const;
+export const BUILTIN_STEPS = [renameStep, dropStep, redactStep, maskStep, hashStep, generalizeStep, tokenizeStep, encryptStep, scanStep, customStep] as const;
 export const BUILTIN_SINKS = [fileSink] as const;
 
 /** A registry with every built-in component. */

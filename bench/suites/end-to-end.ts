@@ -1,4 +1,4 @@
-// End to end: customer records through contract validation, tokenize, mask and the encrypted file sink, against
+// End to end: customer records through contract validation, scan, tokenize, mask and the encrypted file sink, against
 // the same read-parse-write loop with no protection (the floor) and Fernet over each stringified record.
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -33,7 +33,9 @@ contract:
     country:        { type: string, class: public }
     signup_date:    { type: date, class: internal }
     lifetime_value: { type: number, class: internal }
+    notes:          { type: string, class: confidential }
 steps:
+  - scan: { fields: [notes], residual: internal }
   - tokenize: { fields: [email] }
   - mask: { fields: [card_number], keepLast: 4 }
   - mask: { fields: [full_name, phone] }
@@ -56,14 +58,14 @@ async function loop(input: string, output: string, limit: number, encode: (recor
 
 export const endToEndSuite: BenchSuite = {
   name: 'end-to-end',
-  description: 'Customer records through contract, tokenize, mask and the encrypted sink, against an unprotected loop and Fernet',
+  description: 'Customer records through contract, scan, tokenize, mask and the encrypted sink, against an unprotected loop and Fernet',
   async run({ quick }) {
     const records = quick ? 100_000 : 1_000_000;
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-e2e-'));
     try {
       mkdirSync(join(dir, 'data'));
       const input = join(dir, 'data', 'customers.jsonl');
-      await writeCustomers(input, records);
+      await writeCustomers(input, records, 7, { notes: true });
       const bytes = statSync(input).size;
       writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
 

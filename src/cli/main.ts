@@ -13,6 +13,8 @@ import { registerCat } from './commands/cat.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerDetokenize } from './commands/detokenize.ts';
 import { registerErase } from './commands/erase.ts';
+import { registerDetect } from './commands/detect.ts';
+import { registerScan } from './commands/scan.ts';
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
@@ -58,6 +60,8 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerKeys(program, context, setExit);
   registerDetokenize(program, context, setExit);
   registerErase(program, context, setExit);
+  registerDetect(program, context, setExit);
+  registerScan(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

@@ -1,7 +1,6 @@
 // Scores detectors against labeled cases: per-type precision, recall and F1. A prediction hits a labeled
 // span of the same type when their overlap covers at least half of each (one-to-one, greedy). Labels are
 // complete only for each case's `labeled_types`, so predictions of other types are not counted.
-import type { PiiMatch } from './detector.ts';
 
 /** One labeled case, as in ../shared/benchmarks/pii-presidio.json (types already mapped to Sluice's names). */
 export interface LabeledCase {
@@ -49,7 +48,7 @@ export function spansHit(a: Span, b: Span): boolean {
 /** Scores `detect` over `cases`, counting only `types` (and only where a case labels them). */
 export function scoreDetections(
   cases: readonly LabeledCase[],
-  detect: (text: string) => readonly Pick<PiiMatch, 'type' | 'start' | 'end'>[],
+  detect: (text: string) => readonly Span[],
   types: readonly string[],
 ): ScoreReport {
   const counts = new Map(types.map((t) => [t, { tp: 0, fp: 0, fn: 0 }]));
