@@ -5,7 +5,7 @@ import type { Classification } from '../spec/classification.ts';
 import type { DataRecord } from '../runtime/record.ts';
 import { ioFailure, SluiceError } from '../errors.ts';
 import type { KeySource } from '../crypto/envelope/envelope.ts';
-import { sealEnvelope } from '../crypto/envelope/envelope.ts';
+import { sealPieces } from '../crypto/envelope/envelope.ts';
 import type { StoredObject } from '../store/state-store.ts';
 
 /** The settings every sink gets from the plan. */
@@ -34,10 +34,28 @@ export interface SinkEncryption {
  */
 export interface SinkBatch {
   batch: number;
-  /** The sealed object (docs/formats/object.md). */
-  object: Buffer;
+  /** The sealed object (docs/formats/object.md), as the pieces of its bytes in order: write them one after another. */
+  pieces: readonly Buffer[];
+  /** The object's size in bytes. */
+  bytes: number;
   /** How many records it holds. */
   records: number;
+}
+
+/** How much JSON text is gathered before it is encoded and sealed: one 64 KiB chunk's worth, give or take. */
+const SERIALIZE_PIECE_CHARS = 64 * 1024;
+
+/** The batch as JSON Lines in pieces of about SERIALIZE_PIECE_CHARS, each encoded on its own (no batch-sized buffer). */
+function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord) => DataRecord): Generator<Buffer> {
+  let text = '';
+  for (const record of records) {
+    text += JSON.stringify(project(record)) + '\n';
+    if (text.length >= SERIALIZE_PIECE_CHARS) {
+      yield Buffer.from(text, 'utf8');
+      text = '';
+    }
+  }
+  if (text !== '') yield Buffer.from(text, 'utf8');
 }
 
 export abstract class Sink {
@@ -91,15 +109,13 @@ export abstract class Sink {
     const run = this.#run;
     const encryption = this.#encryption;
     if (!run || !encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    let text = '';
-    for (const record of records) text += JSON.stringify(this.#project(record)) + '\n';
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder).
     const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
-    const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, encryption.keys, encryption.keyId);
+    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, (r) => this.#project(r)), context, encryption.keys, encryption.keyId);
     let location: string;
     try {
-      location = await this._write({ batch, object, records: records.length });
+      location = await this._write({ batch, pieces, bytes, records: records.length });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }

@@ -67,9 +67,11 @@ class CollectingSink extends Sink {
   protected async _write(batch: SinkBatch): Promise<string> {
     const failure = failures.get(this.settings.name)?.shift();
     if (failure) throw failure;
-    received.push(batch.object);
+    const object = Buffer.concat(batch.pieces);
+    assert.equal(object.length, batch.bytes);
+    received.push(object);
     if (!reader.keys) throw new Error('set reader.keys to read the objects back');
-    const { plaintext } = await openObjectBuffer(batch.object, reader.keys, `memory:${this.settings.name}:${batch.batch}`);
+    const { plaintext } = await openObjectBuffer(object, reader.keys, `memory:${this.settings.name}:${batch.batch}`);
     const records = plaintext.toString('utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as DataRecord);
     assert.equal(records.length, batch.records);
     collected.get(this.settings.name)?.set(batch.batch, records);

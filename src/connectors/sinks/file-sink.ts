@@ -8,7 +8,7 @@ import { defineSink } from '../../spec/component.ts';
 import { Sink } from '../sink.ts';
 import type { SinkBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
 import { mkdirInside, objectPath } from './safe-path.ts';
-import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
+import { removeStaleTemps, writeStreamAtomic } from './atomic-write.ts';
 import { SluiceError } from '../../errors.ts';
 
 const fileSinkSpec = z
@@ -46,7 +46,7 @@ export class FileSink extends Sink {
   protected async _write(batch: SinkBatch): Promise<string> {
     if (!this.#run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
     const path = objectPath(this.#root, batchObjectName(this.#run, batch.batch));
-    await writeFileAtomic(path, batch.object);
+    await writeStreamAtomic(path, batch.pieces);
     return pathToFileURL(path).href;
   }
 
