@@ -89,10 +89,14 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
   assert.match(run.stdout, /quarantined\s+2\b/);
   const runId = /^run (\S+) of customers-quickstart/m.exec(run.stdout)?.[1];
   assert.ok(runId, run.stdout);
+  const found = /PII found\s+EMAIL (\d+), PHONE (\d+)/.exec(run.stdout);
+  assert.ok(found && Number(found[1]) > 50 && Number(found[2]) > 50, `the scan of the support notes found too little: ${run.stdout}`);
 
   // No plaintext at rest: every byte the sinks and the quarantine wrote is searched for the sample's personal data.
   const sample = readFileSync(join(dir, 'data', 'customers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const secrets = sample.flatMap((r) => [r.email, r.full_name, r.card_number, r.phone]).filter((v): v is string => typeof v === 'string');
+  const noted = sample.flatMap((r) => String(r.notes ?? '').match(/[\w.]+@[\w.]+|\+1 415 555 \d{4}/g) ?? []);
+  assert.ok(noted.length > 100, 'the sample notes hold e-mail addresses and phone numbers');
+  const secrets = [...sample.flatMap((r) => [r.email, r.full_name, r.card_number, r.phone]), ...noted].filter((v): v is string => typeof v === 'string');
   const written = [...sinkFiles(dir, 'analytics'), ...sinkFiles(dir, 'support')].map((f) => readFileSync(f));
   for (const bytes of written) for (const secret of secrets) assert.ok(!bytes.includes(secret), `a sink file holds ${secret} in plaintext`);
   const catted = await runCli(dir, 'cat', 'out/analytics');
@@ -107,6 +111,7 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
       assert.ok(!line.includes('@'), `${sink} holds an email in plaintext: ${line}`);
       const record = JSON.parse(line) as Record<string, unknown>;
       assert.match(String(record.card_number), /^\*+\d{4}$/, `${sink}: card_number is not masked to the last 4`);
+      if (sink === 'support') assert.doesNotMatch(String(record.notes), /\+1 415 555 \d{4}/, `support notes hold a phone number: ${line}`);
     }
   }
   const analytics = JSON.parse((await sinkLines(dir, 'analytics'))[0] ?? '{}') as Record<string, unknown>;

@@ -14,7 +14,7 @@ export interface ColumnProfile {
   type: FieldType;
   /** Non-null values with at least one finding of each type, most frequent first. */
   pii: { type: PiiType; values: number; share: number }[];
-  /** Non-null values longer than 64 characters or containing spaces in most rows: free text. */
+  /** Most non-null values are prose (three or more words, or longer than 64 characters): free text. */
   freeText: boolean;
 }
 
@@ -49,6 +49,16 @@ function widen(a: FieldType | undefined, b: FieldType): FieldType {
   return 'string';
 }
 
+const WORD = /\p{L}\p{L}/u;
+
+/** Three or more space-separated words, or a long text: prose, not a code, a number, an address or a name. */
+function isProse(text: string): boolean {
+  if (text.length > 64) return true;
+  let words = 0;
+  for (const token of text.split(/\s+/)) if (WORD.test(token) && ++words >= 3) return true;
+  return false;
+}
+
 interface Tally {
   present: number;
   nulls: number;
@@ -73,7 +83,7 @@ export function profileColumns(records: readonly unknown[], detectors: readonly 
       }
       tally.type = widen(tally.type, options.textual === true && typeof value === 'string' ? typeOfText(value) : typeOf(value));
       const text = typeof value === 'string' ? value : JSON.stringify(value);
-      if (text.length > 64 || /\s\S+\s/.test(text)) tally.long++;
+      if (isProse(text)) tally.long++;
       const types = new Set(findReplaceable(text, detectors, minConfidence).map((m) => m.type));
       for (const type of types) tally.pii.set(type, (tally.pii.get(type) ?? 0) + 1);
     }

@@ -71,7 +71,7 @@ export function suggestContract(profiles: readonly ColumnProfile[], header: read
     if (dominant && dominant.share >= DOMINANT_SHARE) lines.push(`      pii: ${CATEGORY_OF[dominant.type]}`);
     else if (p.pii.length > 0) {
       lines.push('      pii: other');
-      if (p.freeText || p.type === 'string') scanFields.push(p.name);
+      if (p.freeText) scanFields.push(p.name);
     }
     if (p.present < records) lines.push('      required: false');
     if (p.nulls > 0) lines.push('      nullable: true');
