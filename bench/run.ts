@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { cpus } from 'node:os';
 import type { BenchRow, BenchSuite } from './harness.ts';
 import { markdownTable } from './harness.ts';
+import { hottest, profiled } from './profile.ts';
 import { endToEndSuite } from './suites/end-to-end.ts';
 import { encryptionSuite } from './suites/encryption.ts';
 import { detectionSuite } from './suites/detection.ts';
@@ -22,18 +23,32 @@ if (suites.length === 0) {
   process.exit(2);
 }
 
-const rows: BenchRow[] = [];
-for (const suite of suites) {
-  console.error(`running ${suite.name}${quick ? ' (quick)' : ''}: ${suite.description}`);
-  rows.push(...(await suite.run({ quick })));
-}
-const table = markdownTable(rows);
+// Full runs profile each suite (1 ms sampling) and keep the profile of any suite that misses a target.
+const profile = !quick && !args.includes('--no-profile');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
+const rows: BenchRow[] = [];
+const profiles: string[] = [];
+for (const suite of suites) {
+  console.error(`running ${suite.name}${quick ? ' (quick)' : ''}: ${suite.description}`);
+  if (!profile) {
+    rows.push(...(await suite.run({ quick })));
+    continue;
+  }
+  const { result, profile: cpu } = await profiled(() => suite.run({ quick }));
+  rows.push(...result);
+  if (result.some((r) => r.target && !r.target.met)) {
+    const file = `${stamp}-${suite.name}.cpuprofile`;
+    writeFileSync(join(dir, file), JSON.stringify(cpu));
+    profiles.push(`## Where the time goes in ${suite.name} (missed a target)\n\nProfile: bench/results/${file} (open in Chrome DevTools). Self time:\n\n${hottest(cpu).map((l) => `- ${l}`).join('\n')}\n`);
+  }
+}
+const table = markdownTable(rows);
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick };
 writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 2) + '\n');
-writeFileSync(join(dir, `${stamp}.md`), `# Benchmark results ${stamp}\n\n${JSON.stringify(machine)}\n\n${table}\n`);
+writeFileSync(join(dir, `${stamp}.md`), `# Benchmark results ${stamp}\n\n${JSON.stringify(machine)}\n\n${table}\n\n${profiles.join('\n')}`);
 console.log(table);
+for (const p of profiles) console.log(`\n${p}`);
 const missed = rows.filter((r) => r.target && !r.target.met);
 console.log(`\n${rows.length} figures; ${missed.length} target(s) missed${missed.length ? `: ${missed.map((r) => r.name).join('; ')}` : ''}. Results in bench/results/${stamp}.{json,md}`);

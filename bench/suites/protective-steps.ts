@@ -58,11 +58,14 @@ async function writePeople(path: string, count: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** One root key for the whole suite: each pipeline's state folder is reused across rounds. */
+const ROOT_KEY = randomBytes(32);
+
 async function runSpec(dir: string, file: string): Promise<number> {
   const loaded = await loadSpec(join(dir, file), builtinRegistry());
   if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
   const store = new SqliteStateStore(join(dir, `.sluice-${file}`, 'state.db'));
-  const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+  const keyring = new Keyring(store, new LocalKeyProvider(Buffer.from(ROOT_KEY)));
   await keyring.ensure('default');
   const started = performance.now();
   await runPipeline({ plan: planPipeline(loaded.result.spec), store, stateDir: join(dir, `.sluice-${file}`), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { maskValue } from './mask.ts';
+import { maskShape, maskValue } from './mask.ts';
 
 test('mask keeps the last N characters and hides the rest', () => {
   assert.equal(maskValue('4000 0000 1234 5678', 4, '*'), '***************5678');
@@ -30,5 +30,21 @@ test('mask property: same length in characters, and no hidden character survives
       return out.length === chars.length && out.slice(0, chars.length - shown).every((c) => c === '*') && out.slice(chars.length - shown).join('') === chars.slice(chars.length - shown).join('');
     }),
     { seed: 11, numRuns: 10000 },
+  );
+});
+
+test('mask keepShape: the ASCII fast path masks exactly what a per-character reference does (property)', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.integer({ min: 0, max: 8 }), (text, keep) => {
+      const chars = Array.from(text);
+      const hideable = chars.filter((c) => /[A-Za-z0-9]/.test(c)).length;
+      let reveal = Math.min(keep, Math.floor(hideable / 2));
+      const expected = chars
+        .reverse()
+        .map((c) => (!/[A-Za-z0-9]/.test(c) ? c : reveal-- > 0 ? c : '*'))
+        .reverse()
+        .join('');
+      return maskShape(text, keep, '*') === expected;
+    }),
   );
 });

@@ -40,10 +40,33 @@ export function maskValue(value: unknown, keepLast: number, char: string): unkno
   return char.repeat(chars.length - keep) + kept;
 }
 
+const NON_ASCII = /[^\u0000-\u007f]/u; // eslint-disable-line no-control-regex -- the whole ASCII range, on purpose
+
+function isAsciiAlphanumeric(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 /** Masks letters and digits only, keeping the last `keepLast` of them (at most half) and every other character. */
 export function maskShape(value: unknown, keepLast: number, char: string): unknown {
   if (value === null || value === undefined) return value;
-  const chars = Array.from(textOf(value));
+  const text = textOf(value);
+  // ASCII (card numbers, phone numbers, most identifiers): char codes, no per-character regex or array.
+  if (!NON_ASCII.test(text)) {
+    let hideable = 0;
+    for (let i = 0; i < text.length; i++) if (isAsciiAlphanumeric(text.charCodeAt(i))) hideable++;
+    let reveal = Math.min(keepLast, Math.floor(hideable / 2));
+    let out = '';
+    for (let i = text.length - 1; i >= 0; i--) {
+      const code = text.charCodeAt(i);
+      if (!isAsciiAlphanumeric(code)) out = text[i] + out;
+      else if (reveal > 0) {
+        reveal--;
+        out = text[i] + out;
+      } else out = char + out;
+    }
+    return out;
+  }
+  const chars = Array.from(text);
   const hideable = chars.reduce((n, c) => (ALPHANUMERIC.test(c) ? n + 1 : n), 0);
   let reveal = Math.min(keepLast, Math.floor(hideable / 2));
   for (let i = chars.length - 1; i >= 0; i--) {
