@@ -114,3 +114,17 @@ test('scan: a file it cannot tell how to read is a usage error naming the fix', 
   assert.match(out.stderr, /name it \.jsonl, \.ndjson or \.csv/);
   assertNoStack(out.stderr);
 });
+
+test('detect: a line that is not UTF-8 is reported with its number, not scanned as garbage (tries a stray 0xff byte)', async () => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'mixed.txt'), Buffer.concat([Buffer.from('mail ada@example.com\n'), Buffer.from([0x62, 0xff, 0x0a]), Buffer.from('call +1 (415) 555-0132\n')]));
+  const out = await runCli(dir, 'detect', 'mixed.txt');
+  assert.equal(out.code, 1);
+  const results = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectLine);
+  assert.deepEqual(results.map((r) => r.line), [1, 2, 3]);
+  assert.deepEqual(results[0]!.matches.map((m) => m.type), ['EMAIL']);
+  assert.match(results[1]!.error ?? '', /UTF-8/);
+  assert.deepEqual(results[2]!.matches.map((m) => m.type), ['PHONE']);
+  assert.match(out.stderr, /mixed\.txt:2: .*UTF-8.*; this line was not scanned/);
+  assertNoStack(out.stderr);
+});
