@@ -10,8 +10,9 @@ import { endToEndSuite } from './suites/end-to-end.ts';
 import { encryptionSuite } from './suites/encryption.ts';
 import { detectionSuite } from './suites/detection.ts';
 import { protectiveStepsSuite } from './suites/protective-steps.ts';
+import { secretScanningSuite } from './suites/secret-scanning.ts';
 
-const SUITES: BenchSuite[] = [endToEndSuite, encryptionSuite, detectionSuite, protectiveStepsSuite];
+const SUITES: BenchSuite[] = [endToEndSuite, encryptionSuite, detectionSuite, secretScanningSuite, protectiveStepsSuite];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
