@@ -94,7 +94,7 @@ test('run on the scaffold writes 998 records per sink with cards masked and no e
 
   // No plaintext at rest: every byte the sinks and the quarantine wrote is searched for the sample's personal data.
   const sample = readFileSync(join(dir, 'data', 'customers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const noted = sample.flatMap((r) => String(r.notes ?? '').match(/[\w.]+@[\w.]+|\+1 415 555 \d{4}/g) ?? []);
+  const noted = sample.flatMap((r) => (typeof r.notes === 'string' ? r.notes : '').match(/[\w.]+@[\w.]+|\+1 415 555 \d{4}/g) ?? []);
   assert.ok(noted.length > 100, 'the sample notes hold e-mail addresses and phone numbers');
   const secrets = [...sample.flatMap((r) => [r.email, r.full_name, r.card_number, r.phone]), ...noted].filter((v): v is string => typeof v === 'string');
   const written = [...sinkFiles(dir, 'analytics'), ...sinkFiles(dir, 'support')].map((f) => readFileSync(f));

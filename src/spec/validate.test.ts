@@ -49,7 +49,7 @@ describe('validateSpec', () => {
     assert.equal(result.spec.pipeline, 'customers');
     assert.equal(result.spec.baseDir, '/tmp');
     assert.deepEqual(result.spec.steps.map((s) => [s.component.name, s.path]), [['mask', ['steps', 0, 'mask']], ['drop', ['steps', 1, 'drop']]]);
-    assert.deepEqual(result.spec.steps[0]?.options, { fields: ['card_number'], keepLast: 4, char: '*' });
+    assert.deepEqual(result.spec.steps[0]?.options, { fields: ['card_number'], keepLast: 4, char: '*', keepShape: false });
     const [sink] = result.spec.sinks;
     assert.ok(sink);
     assert.equal(sink.name, 'analytics');

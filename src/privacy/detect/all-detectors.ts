@@ -11,6 +11,7 @@ import { urlDetector } from './detectors/url.ts';
 import { cryptoDetector } from './detectors/crypto.ts';
 import { dateOfBirthDetector } from './detectors/date-of-birth.ts';
 import { personDetector } from './detectors/person.ts';
+import { secretDetector } from './detectors/secret.ts';
 
 export const ALL_DETECTORS: readonly Detector[] = [
   emailDetector,
@@ -24,6 +25,7 @@ export const ALL_DETECTORS: readonly Detector[] = [
   cryptoDetector,
   dateOfBirthDetector,
   personDetector,
+  secretDetector,
 ];
 
 /** The detectors for `types` (all when none are given). */

@@ -1,5 +1,6 @@
 // What a PII detector is: a pure function from a string to the spans it recognises. Detectors know nothing
 // of records, steps or files; the scanner (scan-text.ts) runs them and resolves overlaps.
+import type { TextProfile } from './text-profile.ts';
 
 /** The PII types Sluice detects. The names are the ones `sluice detect` prints and specs configure. */
 export const PII_TYPES = [
@@ -30,8 +31,12 @@ export interface PiiMatch {
   confidence: number;
 }
 
-/** A detector: one type, one pure function. It must run in time linear in the text (no catastrophic backtracking). */
+/**
+ * A detector: one type, one pure function. It must run in time linear in the text (no catastrophic backtracking).
+ * `profile` is `new TextProfile(text)`, passed by a scanner that runs several detectors over one text so that
+ * what they ask of it is found once; a detector makes its own when it is not given.
+ */
 export interface Detector {
   type: PiiType;
-  detect(text: string): PiiMatch[];
+  detect(text: string, profile?: TextProfile): PiiMatch[];
 }

@@ -1,13 +1,17 @@
 // Runs detectors over a text. `detectAll` reports what every rule saw (the debugging view of `sluice detect`);
 // `findReplaceable` picks non-overlapping matches for steps that rewrite the text.
 import type { Detector, PiiMatch, PiiType } from './detector.ts';
+import { TextProfile } from './text-profile.ts';
 
 /** Sorted by start, then longest first; the same type found twice at the same span is reported once. */
 export function detectAll(text: string, detectors: readonly Detector[], minConfidence = 0): PiiMatch[] {
   const found: PiiMatch[] = [];
+  // Shared by the detectors' gates (see text-profile.ts).
+  const profile = new TextProfile(text);
   for (const detector of detectors) {
-    for (const match of detector.detect(text)) if (match.confidence >= minConfidence) found.push(match);
+    for (const match of detector.detect(text, profile)) if (match.confidence >= minConfidence) found.push(match);
   }
+  if (found.length <= 1) return found;
   found.sort((a, b) => a.start - b.start || b.end - a.end || a.type.localeCompare(b.type));
   return found.filter((m, i) => {
     const prev = found[i - 1];

@@ -1,7 +1,8 @@
 // Payment card numbers (PAN): 12 to 19 digits, bare or grouped with one kind of separator, that pass the
 // Luhn check and fall in an issuer's IIN range with a length that issuer uses (ISO/IEC 7812-1).
 import type { Detector, PiiMatch } from '../detector.ts';
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
+import { TextProfile } from '../text-profile.ts';
 
 /** One issuer's IIN ranges (inclusive, compared on the first `digits` digits) and its card lengths. */
 interface IssuerRange {
@@ -13,6 +14,7 @@ interface IssuerRange {
   lengths: readonly number[];
 }
 
+const MIN_LENGTH = 12;
 const ANY_LENGTH = [12, 13, 14, 15, 16, 17, 18, 19];
 const range = (brand: string, from: number, to: number, lengths: readonly number[]): IssuerRange => ({ brand, from, to, width: String(from).length, lengths });
 
@@ -69,8 +71,10 @@ const BY_PREFIX_LENGTH = [...ISSUERS].sort((a, b) => b.width - a.width);
 
 /** The issuer whose IIN range and card lengths fit `digits`, if any (the most specific range wins). */
 export function cardIssuer(digits: string): string | undefined {
+  // The first one to four digits as numbers, read once rather than once per range.
+  const prefixes = [0, Number(digits.slice(0, 1)), Number(digits.slice(0, 2)), Number(digits.slice(0, 3)), Number(digits.slice(0, 4))];
   for (const issuer of BY_PREFIX_LENGTH) {
-    const prefix = Number(digits.slice(0, issuer.width));
+    const prefix = prefixes[issuer.width]!;
     if (prefix >= issuer.from && prefix <= issuer.to && issuer.lengths.includes(digits.length)) return issuer.brand;
   }
   return undefined;
@@ -87,11 +91,13 @@ export function isPaymentCardNumber(digits: string): boolean {
 // keep the number from being a piece of a longer run of digits, a decimal, a date or an identifier.
 // Every quantifier is bounded and the classes next to each other are disjoint, so matching is linear.
 // One shared global regex, rewound at each call: detect() is synchronous, and a fresh copy per call (or
-// matchAll, which makes one) costs more than scanning a short line.
+// matchAll, which makes one) costs more than scanning a short line. Every candidate lies in a number run (see
+// text-profile.ts) that holds MIN_LENGTH digits, and the lookarounds read one character before it and two
+// after, so only those runs are searched.
 const CANDIDATE =
   /(?<![\w.,+/-])(?:\d{12,19}|\d{4}([ -])\d{4,6}(?:\1\d{1,6}(?!\d|[/:.,]\d)){1,3})(?![\w-]|[./:,]\d)/g;
 
-const CONTEXT_WORDS = ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'cc', 'ccn', 'pan', 'payment', 'cvv', 'expiry', 'exp'];
+const CONTEXT_WORDS = contextWords(['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'cc', 'ccn', 'pan', 'payment', 'cvv', 'expiry', 'exp']);
 
 /** Grouped numbers are printed as issuers print them: 4-4-4-4(-3), 4-4-4-1..4, or 4-6-4/5 (Amex, Diners). */
 function groupingIsPlausible(groups: readonly string[]): boolean {
@@ -105,19 +111,24 @@ function groupingIsPlausible(groups: readonly string[]): boolean {
 /** CREDIT_CARD: Luhn-valid numbers in a known issuer range; bare ones a little less sure than grouped ones. */
 export const creditCardDetector: Detector = {
   type: 'CREDIT_CARD',
-  detect(text: string): PiiMatch[] {
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
     const found: PiiMatch[] = [];
-    CANDIDATE.lastIndex = 0;
-    for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-      const value = m[0];
-      const separator = m[1];
-      const digits = separator === undefined ? value : value.split(separator).join('');
-      if (separator !== undefined && !groupingIsPlausible(value.split(separator))) continue;
-      if (!isPaymentCardNumber(digits)) continue;
-      const start = m.index;
-      const end = start + value.length;
-      const base = separator === undefined ? 0.9 : 0.95;
-      found.push({ type: 'CREDIT_CARD', start, end, confidence: contextBoost(base, text, start, end, CONTEXT_WORDS) });
+    const windows = profile.runWindows(MIN_LENGTH);
+    for (let w = 0; w < windows.length; w += 2) {
+      const offset = windows[w]!;
+      const window = text.slice(offset, windows[w + 1]);
+      CANDIDATE.lastIndex = 0;
+      for (let m = CANDIDATE.exec(window); m !== null; m = CANDIDATE.exec(window)) {
+        const value = m[0];
+        const separator = m[1];
+        const digits = separator === undefined ? value : value.split(separator).join('');
+        if (separator !== undefined && !groupingIsPlausible(value.split(separator))) continue;
+        if (!isPaymentCardNumber(digits)) continue;
+        const start = offset + m.index;
+        const end = start + value.length;
+        const base = separator === undefined ? 0.9 : 0.95;
+        found.push({ type: 'CREDIT_CARD', start, end, confidence: contextBoost(base, text, start, end, CONTEXT_WORDS) });
+      }
     }
     return found;
   },

@@ -2,13 +2,15 @@
 // double-SHA-256 checksum must hold, and SegWit ("bc1...") in bech32 (BIP-173) or bech32m (BIP-350), whose
 // BCH checksum and witness program rules must hold.
 import { hash } from 'node:crypto';
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import type { Detector, PiiMatch } from '../detector.ts';
+import { codeAt } from '../char-code.ts';
+import { TextProfile } from '../text-profile.ts';
 
 // A 32-bit checksum (Base58Check) or a 30-bit BCH code (bech32) leaves about a one-in-a-billion chance of a
 // random string passing.
 const BASE_CONFIDENCE = 0.95;
-const CONTEXT = ['bitcoin', 'btc', 'wallet', 'crypto', 'address', 'send', 'pay'] as const;
+const CONTEXT = contextWords(['bitcoin', 'btc', 'wallet', 'crypto', 'address', 'send', 'pay']);
 
 const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 // 25 bytes: version, 20-byte hash, 4-byte checksum; 26 to 35 Base58 digits spell them.
@@ -35,8 +37,10 @@ for (let i = 0; i < BECH32_CHARSET.length; i++) {
 /** Finds Bitcoin mainnet addresses whose checksum holds. */
 export const cryptoDetector: Detector = {
   type: 'CRYPTO',
-  detect(text: string): PiiMatch[] {
-    if (text.length < BECH32_LENGTH.min) return [];
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    // The profile's scan says whether an address can start anywhere: most texts have no '1' or '3' followed by
+    // 25 Base58 digits and no "bc1".
+    if (text.length < BECH32_LENGTH.min || !profile.mayHoldAddress()) return [];
     const matches: PiiMatch[] = [];
     // Every address holds a '1' (P2PKH's version digit, bech32's separator) or starts with '3'. indexOf finds
     // those far faster than a regex can look at every character, and each token is looked at once.
@@ -61,14 +65,15 @@ function scan(text: string, digit: number, matches: PiiMatch[]): void {
  * digits inside numbers, so the cheap tests come before the token is read.
  */
 function addressAt(text: string, at: number, digit: number): PiiMatch | undefined {
-  if (!isAlnum(text.charCodeAt(at - 1))) {
-    if (!isAlnum(text.charCodeAt(at + BASE58_LENGTH.min - 1))) return undefined;
+  if (!isAlnum(codeAt(text, at - 1))) {
+    // A token as long as an address: three probes rule out most words before the token is read.
+    if (!isAlnum(codeAt(text, at + 8)) || !isAlnum(codeAt(text, at + 16)) || !isAlnum(codeAt(text, at + BASE58_LENGTH.min - 1))) return undefined;
     const end = tokenEnd(text, at);
-    if (end - at > BASE58_LENGTH.max || !isBase58CheckAddress(text.slice(at, end))) return undefined;
+    if (end - at < BASE58_LENGTH.min || end - at > BASE58_LENGTH.max || !isBase58CheckAddress(text.slice(at, end))) return undefined;
     return match(text, at, end);
   }
   const start = at - 2;
-  if (digit !== 0x31 || !isBech32Prefix(text.charCodeAt(start), text.charCodeAt(start + 1)) || isAlnum(text.charCodeAt(start - 1))) return undefined;
+  if (digit !== 0x31 || !isBech32Prefix(codeAt(text, start), codeAt(text, start + 1)) || isAlnum(codeAt(text, start - 1))) return undefined;
   const end = tokenEnd(text, at);
   const length = end - start;
   if (length < BECH32_LENGTH.min || length > BECH32_LENGTH.max || !isSegwitAddress(text.slice(start, end))) return undefined;
@@ -81,7 +86,7 @@ function addressAt(text: string, at: number, digit: number): PiiMatch | undefine
  */
 function tokenEnd(text: string, at: number): number {
   let end = at + 1;
-  while (end - at <= BECH32_LENGTH.max && isAlnum(text.charCodeAt(end))) end++;
+  while (end - at <= BECH32_LENGTH.max && isAlnum(codeAt(text, end))) end++;
   return end;
 }
 

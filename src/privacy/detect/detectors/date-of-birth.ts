@@ -2,6 +2,8 @@
 // "DOB", "geboren", "née" ...). A date alone is just a date: without such a word nothing is reported.
 import type { Detector, PiiMatch } from '../detector.ts';
 import { CONTEXT_WINDOW } from '../context.ts';
+import { codeAt } from '../char-code.ts';
+import { TextProfile } from '../text-profile.ts';
 
 // Birth words in English, German, French and Spanish, factored by first letter: an alternation that starts
 // with fewer distinct letters scans faster. Whole words are checked in code (isWholeWord), since \b would
@@ -68,7 +70,10 @@ interface FoundDate extends Span {
 /** DATE_OF_BIRTH: valid past dates from 1900 on, each claimed by the nearest birth word within CONTEXT_WINDOW. */
 export const dateOfBirthDetector: Detector = {
   type: 'DATE_OF_BIRTH',
-  detect(text: string): PiiMatch[] {
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    // The profile's scan looks for what every date DATE_PATTERNS and readDate() accept holds; without one there
+    // is no birth date, and the birth words, the costly search, are not looked for.
+    if (!profile.mayHoldDate()) return [];
     const words = findBirthWords(text);
     if (words.length === 0) return [];
     const dates = findDates(text, words);
@@ -118,7 +123,7 @@ function searchBirthWords(text: string, from: number, to: number, words: Span[])
 }
 
 function isWholeWord(text: string, start: number, end: number): boolean {
-  return !isLetter(text.charCodeAt(start - 1)) && (text[end - 1] === '.' || !isLetter(text.charCodeAt(end)));
+  return !isLetter(codeAt(text, start - 1)) && (text[end - 1] === '.' || !isLetter(codeAt(text, end)));
 }
 
 /** ASCII and Latin-1 letters (what birth words and the words around them are written in). */

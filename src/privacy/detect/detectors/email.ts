@@ -1,11 +1,11 @@
 // EMAIL: e-mail addresses, with a dot-atom local part (RFC 5322 §3.4.1, UTF-8 allowed by RFC 6531) and a DNS
 // domain whose labels may be ASCII, punycode A-labels (xn--, RFC 3492) or Unicode U-labels (RFC 5890).
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import type { Detector, PiiMatch } from '../detector.ts';
 
 // A whole address that passed the syntax checks: it can still be made up, so not checksum-high.
 const BASE_CONFIDENCE = 0.8;
-const CONTEXT = ['email', 'mail', 'mailto', 'contact', 'reply', 'sender', 'recipient'] as const;
+const CONTEXT = contextWords(['email', 'mail', 'mailto', 'contact', 'reply', 'sender', 'recipient']);
 
 // RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain (253 written out), 63 per label.
 const LOCAL_MAX = 64;

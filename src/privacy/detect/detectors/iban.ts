@@ -1,12 +1,14 @@
 // IBAN: International Bank Account Numbers (ISO 13616) of every country in the SWIFT IBAN registry, written
 // whole or in the print form's groups of four, checked against the country's length and BBAN structure and
 // the ISO 7064 MOD 97-10 check digits.
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import type { Detector, PiiMatch } from '../detector.ts';
+import { codeAt } from '../char-code.ts';
+import { TextProfile } from '../text-profile.ts';
 
 // Country, length, structure and a mod-97 check all have to agree.
 const BASE_CONFIDENCE = 0.95;
-const CONTEXT = ['iban', 'account', 'bank', 'transfer', 'swift', 'bic', 'sepa', 'payment', 'beneficiary'] as const;
+const CONTEXT = contextWords(['iban', 'account', 'bank', 'transfer', 'swift', 'bic', 'sepa', 'payment', 'beneficiary']);
 
 // SWIFT IBAN Registry as of 2025: country code, then the BBAN structure in the registry's notation
 // (n digits, a upper-case letters, c either; "!" means fixed length). The IBAN is the code, two check
@@ -59,14 +61,15 @@ const START = /[A-Z]{2}\d{2}/g;
 /** Finds IBANs, compact ("DE89370400440532013000") or grouped by four with spaces or hyphens. */
 export const ibanDetector: Detector = {
   type: 'IBAN',
-  detect(text: string): PiiMatch[] {
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    if (!profile.mayHoldCapital()) return [];
     const matches: PiiMatch[] = [];
     START.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = START.exec(text)) !== null) {
       const start = m.index;
       const format = FORMATS.get(m[0].slice(0, 2));
-      if (!format || isGlued(text.charCodeAt(start - 1))) continue;
+      if (!format || isGlued(codeAt(text, start - 1))) continue;
       const end = ibanEnd(text, start, format);
       if (end === undefined) continue;
       matches.push({ type: 'IBAN', start, end, confidence: contextBoost(BASE_CONFIDENCE, text, start, end, CONTEXT) });
@@ -81,22 +84,22 @@ export const ibanDetector: Detector = {
  * throughout (ISO 13616's print form). Returns its end, or undefined when structure or checksum fail.
  */
 function ibanEnd(text: string, start: number, format: CountryFormat): number | undefined {
-  const separator = text.charCodeAt(start + 4);
+  const separator = codeAt(text, start + 4);
   const grouped = isSeparator(separator);
   const chars: number[] = [];
   let i = start;
   while (chars.length < format.length) {
     if (grouped && chars.length > 0 && chars.length % 4 === 0) {
-      if (text.charCodeAt(i) !== separator) return undefined;
+      if (codeAt(text, i) !== separator) return undefined;
       i++;
     }
-    const c = text.charCodeAt(i);
+    const c = codeAt(text, i);
     if (!isUpperAlnum(c)) return undefined;
     chars.push(c);
     i++;
   }
   // A longer run of letters and digits is some other code that starts like an IBAN.
-  if (isGlued(text.charCodeAt(i))) return undefined;
+  if (isGlued(codeAt(text, i))) return undefined;
   for (let k = 0; k < format.bban.length; k++) {
     const kind = isDigit(chars[4 + k]!) ? DIGIT : LETTER;
     if ((format.bban[k]! & kind) === 0) return undefined;

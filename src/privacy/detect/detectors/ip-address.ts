@@ -1,14 +1,16 @@
 // IP_ADDRESS: IPv4 dotted quads and IPv6 addresses in every RFC 4291 §2.2 text form (full, "::"-compressed,
 // with an embedded IPv4 tail), with an RFC 4007 zone id or a CIDR prefix length when one is written.
 import { isIPv4, isIPv6 } from 'node:net';
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import type { Detector, PiiMatch } from '../detector.ts';
+import { TextProfile } from '../text-profile.ts';
+import { codeAt } from '../char-code.ts';
 
 // node:net's parsers are strict, but a valid-looking address can still be a version number or a ratio.
 const BASE_CONFIDENCE = 0.6;
 // "::" alone is a valid address, and also C++ or Haskell punctuation.
 const UNSPECIFIED_CONFIDENCE = 0.55;
-const CONTEXT = ['ip', 'ipv4', 'ipv6', 'address', 'host', 'server', 'client', 'gateway', 'subnet', 'route', 'dns', 'localhost', 'loopback'] as const;
+const CONTEXT = contextWords(['ip', 'ipv4', 'ipv6', 'address', 'host', 'server', 'client', 'gateway', 'subnet', 'route', 'dns', 'localhost', 'loopback']);
 
 // Four groups of one to three digits; node:net's isIPv4 then refuses octets over 255 and leading zeros.
 const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
@@ -29,9 +31,11 @@ type Span = { start: number; end: number; confidence: number };
 /** Finds IPv4 and IPv6 addresses (with a prefix length or zone id when present). */
 export const ipAddressDetector: Detector = {
   type: 'IP_ADDRESS',
-  detect(text: string): PiiMatch[] {
-    const v6 = text.includes(':') ? findIPv6(text) : [];
-    const v4 = text.includes('.') ? findIPv4(text, v6) : [];
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    // IPv6 takes "::" or six colons (ipv6Around), a dotted quad three dots.
+    const v6 = profile.colons() >= 6 || profile.hasDoubleColon() ? findIPv6(text) : [];
+    const v4 = profile.dots() >= 3 ? findIPv4(text, v6) : [];
+    if (v6.length === 0 && v4.length === 0) return [];
     const spans = v6.length === 0 ? v4 : [...v6, ...v4].sort((a, b) => a.start - b.start);
     return spans.map((s) => ({ type: 'IP_ADDRESS', start: s.start, end: s.end, confidence: contextBoost(s.confidence, text, s.start, s.end, CONTEXT) }));
   },
@@ -49,8 +53,8 @@ function findIPv4(text: string, taken: readonly Span[]): Span[] {
     if (t < taken.length && taken[t]!.start < end) continue;
     // Part of a longer token: "v1.2.3.4", "1.2.3.4.5" (a version), "10.0.0.1abc". A ':' before is fine, as in
     // "text::ffff:192.0.2.1" where only the IPv4 part is an address.
-    if (start > 0 && isWordOrDot(text.charCodeAt(start - 1))) continue;
-    if (isWordChar(text.charCodeAt(end)) || (text.charCodeAt(end) === 0x2e && isDigit(text.charCodeAt(end + 1)))) continue;
+    if (start > 0 && isWordOrDot(codeAt(text, start - 1))) continue;
+    if (isWordChar(codeAt(text, end)) || (codeAt(text, end) === 0x2e && isDigit(codeAt(text, end + 1)))) continue;
     if (!isIPv4(m[0]) || NUMBERING_BEFORE.test(text.slice(Math.max(0, start - 16), start))) continue;
     end = withPrefix(text, end, 32);
     spans.push({ start, end, confidence: BASE_CONFIDENCE });
@@ -77,7 +81,7 @@ function ipv6Around(text: string, colon: number): { span?: Span; resume: number 
   let runEnd = colon + 1;
   let colons = 1;
   let double = false;
-  while (runEnd - colon <= IPV6_MAX && isHexOrColon(text.charCodeAt(runEnd))) {
+  while (runEnd - colon <= IPV6_MAX && isHexOrColon(codeAt(text, runEnd))) {
     if (text.charCodeAt(runEnd) === 0x3a) {
       colons++;
       if (text.charCodeAt(runEnd - 1) === 0x3a) double = true;
@@ -87,20 +91,20 @@ function ipv6Around(text: string, colon: number): { span?: Span; resume: number 
   const resume = runEnd + 1;
   // RFC 4291 §2.2: without "::", all eight groups (or six and an IPv4 tail) are written. A clock time
   // ("10:42:13") or a MAC address ends here, before any parsing.
-  const dotted = text.charCodeAt(runEnd) === 0x2e;
+  const dotted = codeAt(text, runEnd) === 0x2e;
   if (!double && colons < (dotted ? 6 : 7)) return { resume };
   let start = colon;
-  while (colon - start <= IPV6_MAX && isHexOrColon(text.charCodeAt(start - 1))) start--;
+  while (colon - start <= IPV6_MAX && isHexOrColon(codeAt(text, start - 1))) start--;
   // The run goes on to the left (a longer token, "text2001:db8::1", "12345:db8::1"): not an address on its own.
-  const before = text.charCodeAt(start - 1);
+  const before = codeAt(text, start - 1);
   if (isWordChar(before) || before === 0x3a || before === 0x2e) return { resume };
   IPV6.lastIndex = start;
   const m = IPV6.exec(text);
   if (!m) return { resume };
   let end = start + m[0].length;
-  const after = text.charCodeAt(end);
+  const after = codeAt(text, end);
   // More groups, letters, or more dotted numbers than an address holds: "fe80::1text", "::ffff:1.2.3.4.5".
-  if (isWordChar(after) || after === 0x3a || (after === 0x2e && isDigit(text.charCodeAt(end + 1)))) return { resume: Math.max(resume, end) };
+  if (isWordChar(after) || after === 0x3a || (after === 0x2e && isDigit(codeAt(text, end + 1)))) return { resume: Math.max(resume, end) };
   const address = m[0];
   if (!isIPv6(address)) return { resume: Math.max(resume, end) };
   // Words made only of the letters a-f around "::" ("Face::Bad") parse too; real addresses carry digits.
@@ -116,10 +120,10 @@ function ipv6Around(text: string, colon: number): { span?: Span; resume: number 
 
 /** `end` extended over a CIDR "/n" (RFC 4632) when n is a prefix length the address family allows. */
 function withPrefix(text: string, end: number, max: number): number {
-  if (text.charCodeAt(end) !== 0x2f) return end;
+  if (codeAt(text, end) !== 0x2f) return end;
   let d = end + 1;
   while (d < text.length && d - end <= 3 && isDigit(text.charCodeAt(d))) d++;
-  if (d === end + 1 || isWordChar(text.charCodeAt(d))) return end;
+  if (d === end + 1 || isWordChar(codeAt(text, d))) return end;
   const digits = text.slice(end + 1, d);
   if (digits.length > 1 && digits.startsWith('0')) return end;
   return Number(digits) <= max ? d : end;

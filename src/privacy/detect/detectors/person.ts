@@ -12,8 +12,9 @@
 //   Not found: a surname alone, a given name not in the list, names in lower or upper case, non-Latin scripts.
 // Use it to flag names, not to promise that none are left.
 import type { Detector, PiiMatch } from '../detector.ts';
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import { FIRST_NAMES } from './person-names.ts';
+import { TextProfile } from '../text-profile.ts';
 
 // Letters of Latin scripts, written out rather than as \p{Lu}/\p{Ll}: with those, V8 scans text that holds any
 // character outside Latin-1 about ten times slower. Latin Extended-A (U+0100-U+017F) alternates upper and
@@ -74,12 +75,14 @@ const TITLE_CONFIDENCE = 0.8;
 const NAME_IS_CONFIDENCE = 0.75;
 const GIVEN_NAME_CUE_CONFIDENCE = 0.6;
 const GIVEN_AND_SURNAME_CONFIDENCE = 0.6;
-const CONTEXT_WORDS = ['name', 'named', 'patient', 'customer', 'client', 'employee', 'contact', 'signed', 'author', 'user', 'member'];
+const CONTEXT_WORDS = contextWords(['name', 'named', 'patient', 'customer', 'client', 'employee', 'contact', 'signed', 'author', 'user', 'member']);
 
 /** PERSON: names after titles and cues, and known given names with a surname. See the header for how well. */
 export const personDetector: Detector = {
   type: 'PERSON',
-  detect(text: string): PiiMatch[] {
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    // Every rule ends on a capitalized word.
+    if (!profile.mayHoldCapital()) return [];
     const fromPairs: PiiMatch[] = [];
     // The regexes are shared and rewound: cheaper than a copy per call, and detect() is synchronous.
     const pair = PAIR;

@@ -1,14 +1,15 @@
 // URL: web and FTP addresses (RFC 3986): with a scheme, after "www.", or a bare domain whose top-level domain
 // is a real one. Trailing sentence punctuation is left out, and an e-mail's domain is not a URL.
 import { isIPv4, isIPv6 } from 'node:net';
-import { contextBoost } from '../context.ts';
+import { contextBoost, contextWords } from '../context.ts';
 import type { Detector, PiiMatch } from '../detector.ts';
+import { TextProfile } from '../text-profile.ts';
 
 // A scheme or "www." says "this is an address" outright; a bare domain could still be a file or a typo.
 const SCHEME_CONFIDENCE = 0.8;
 const WWW_CONFIDENCE = 0.7;
 const BARE_CONFIDENCE = 0.55;
-const CONTEXT = ['url', 'link', 'website', 'site', 'web', 'domain', 'visit', 'homepage', 'http', 'https'] as const;
+const CONTEXT = contextWords(['url', 'link', 'website', 'site', 'web', 'domain', 'visit', 'homepage', 'http', 'https']);
 
 // RFC 1035 §2.3.4: 63 octets per label, 255 per name (253 written out).
 const LABEL_MAX = 63;
@@ -62,7 +63,9 @@ type Span = { start: number; end: number; confidence: number };
 /** Finds URLs. An address right after '@' belongs to an e-mail and is left to email.ts. */
 export const urlDetector: Detector = {
   type: 'URL',
-  detect(text: string): PiiMatch[] {
+  detect(text: string, profile: TextProfile = new TextProfile(text)): PiiMatch[] {
+    // Most texts have no anchor at all.
+    if (!profile.hasDotBeforeLetter() && text.indexOf('://') < 0) return [];
     const spans: Span[] = [];
     // Anchors are found with indexOf, which outruns any regex over ordinary text. URLs with a scheme go first so
     // that no reading from a dot splits one.
