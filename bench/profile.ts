@@ -39,7 +39,9 @@ export function hottest(profile: CpuProfile, limit = 12): string[] {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     const file = frame.url.split('/').pop() ?? '';
-    const key = `${frame.functionName || '(anonymous)'}${file ? ` (${file}:${frame.lineNumber + 1})` : ''}`;
+    // Regular expressions appear under their source, which can run to kilobytes (name lists): keep the start.
+    const name = frame.functionName || '(anonymous)';
+    const key = `${name.length > 120 ? `${name.slice(0, 117)}...` : name}${file ? ` (${file}:${frame.lineNumber + 1})` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts]
