@@ -128,3 +128,16 @@ test('detect: a line that is not UTF-8 is reported with its number, not scanned 
   assert.match(out.stderr, /mixed\.txt:2: .*UTF-8.*; this line was not scanned/);
   assertNoStack(out.stderr);
 });
+
+test('scan: CSV columns get their types from the text, and a line that does not parse is skipped and counted', async () => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'people.csv'), ['id,age,active,joined,email', ...Array.from({ length: 30 }, (_, i) => `${i},${20 + i},${i % 2 === 0},2024-01-0${1 + (i % 9)},p${i}@example.com`)].join('\n') + '\n');
+  const csv = await runCli(dir, 'scan', 'people.csv');
+  assert.equal(csv.code, 0, csv.stderr);
+  const fields = (parse(csv.stdout) as { contract: { fields: Record<string, { type: string }> } }).contract.fields;
+  assert.deepEqual(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.type])), { id: 'integer', age: 'integer', active: 'boolean', joined: 'date', email: 'string' });
+  writeFileSync(join(dir, 'broken.jsonl'), '{"a":"x@example.com"}\n{not json\n{"a":"y@example.com"}\n');
+  const broken = await runCli(dir, 'scan', 'broken.jsonl');
+  assert.equal(broken.code, 0, broken.stderr);
+  assert.match(broken.stdout, /from 2 of 2 records \(1 unreadable records skipped\)/);
+});

@@ -8,6 +8,7 @@ import { println } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { ioFailure, SluiceError } from '../../errors.ts';
 import { readLines } from '../../connectors/sources/line-reader.ts';
+import type { LineItem } from '../../connectors/sources/line-reader.ts';
 import { PII_TYPES } from '../../privacy/detect/detector.ts';
 import type { PiiMatch, PiiType } from '../../privacy/detect/detector.ts';
 import { detectorsFor } from '../../privacy/detect/all-detectors.ts';
@@ -80,20 +81,25 @@ export function registerDetect(program: Command, context: CliContext, setExit: (
           println(context.stderr, `${name}:${line}: ${error}; this line was not scanned`);
         }
       };
-      try {
-        for await (const items of readLines(input, { maxLineBytes: MAX_LINE_BYTES, skipEmpty: false })) {
-          for (const item of items) {
-            if (item.kind === 'issue') {
-              report(item.line, [], item.reason);
-              continue;
-            }
-            const source = options.field === undefined ? { text: item.text } : fieldText(item.text, options.field);
-            if ('error' in source) report(item.line, [], source.error);
-            else report(item.line, detectAll(source.text, detectors, minConfidence));
-          }
+      // Only reading is wrapped: a failure there names the file; anything else is not the input's fault.
+      const lines = readLines(input, { maxLineBytes: MAX_LINE_BYTES, skipEmpty: false });
+      for (;;) {
+        let next: IteratorResult<LineItem[], void>;
+        try {
+          next = await lines.next();
+        } catch (error) {
+          throw ioFailure('SLUICE_INPUT_UNREADABLE', `cannot read ${name}`, error);
         }
-      } catch (error) {
-        throw ioFailure('SLUICE_INPUT_UNREADABLE', `cannot read ${name}`, error);
+        if (next.done === true) break;
+        for (const item of next.value) {
+          if (item.kind === 'issue') {
+            report(item.line, [], item.reason);
+            continue;
+          }
+          const source = options.field === undefined ? { text: item.text } : fieldText(item.text, options.field);
+          if ('error' in source) report(item.line, [], source.error);
+          else report(item.line, detectAll(source.text, detectors, minConfidence));
+        }
       }
       // A line that could not be scanned is never passed silently: the exit code says so too.
       if (unreadable > 0) println(context.stderr, `${unreadable} line(s) of ${name} could not be scanned (see above)`);

@@ -28,7 +28,8 @@ export function registerScan(program: Command, context: CliContext, setExit: (co
     .action(async (file: string, options: ScanCliOptions) => {
       const size = Number(options.sample);
       if (!Number.isInteger(size) || size < 1 || size > 1_000_000) throw new SluiceError('SLUICE_USAGE', `--sample must be a whole number from 1 to 1000000, not '${options.sample}'`);
-      const parsed = fileSourceSpec.safeParse({ path: basename(file), ...(options.format !== undefined ? { format: options.format } : {}) });
+      // Lines that do not parse are counted and skipped: a sample need not stop at one bad record.
+      const parsed = fileSourceSpec.safeParse({ path: basename(file), onMalformed: 'quarantine', ...(options.format !== undefined ? { format: options.format } : {}) });
       if (!parsed.success) {
         throw new SluiceError('SLUICE_USAGE', `cannot tell how to read ${file}: name it .jsonl, .ndjson or .csv (optionally .gz), or give --format jsonl|csv`);
       }

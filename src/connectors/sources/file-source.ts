@@ -93,6 +93,8 @@ interface Plan {
 
 class FileSource implements Source {
   readonly description: string;
+  /** CSV cells are all text: the contract converts numbers, booleans and dates. */
+  readonly textual: boolean;
   readonly #plan: Plan;
 
   constructor(options: FileSourceOptions, baseDir: string) {
@@ -104,6 +106,7 @@ class FileSource implements Source {
     }
     const path = resolve(baseDir, options.path);
     this.description = `file ${options.path}`;
+    this.textual = format === 'csv';
     this.#plan = {
       path,
       name: basename(path),

@@ -7,8 +7,8 @@ import { unwrapDataKey, wrapDataKeyFor } from './envelope.ts';
 import { encodeKeyBlock, parseHeader } from './object-format.ts';
 import { SluiceError } from '../../errors.ts';
 
-/** The longest possible header: binding (9 + 16 KiB) + key block (1 + 255 + 4 + 2 + 4 KiB). */
-const MAX_HEADER_BYTES = 9 + 16 * 1024 + 1 + 255 + 6 + 4096;
+/** The longest possible header: binding (10 + 16 KiB in version 2) + key block (1 + 255 + 4 + 2 + 4 KiB). */
+const MAX_HEADER_BYTES = 10 + 16 * 1024 + 1 + 255 + 6 + 4096;
 
 /**
  * Rewraps the object at `path` under the primary version of its key. Returns the version it was under and the

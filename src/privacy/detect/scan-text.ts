@@ -1,5 +1,5 @@
 // Runs detectors over a text. `detectAll` reports what every rule saw (the debugging view of `sluice detect`);
-// `findReplaceable` picks non-overlapping matches for steps that rewrite the text.
+// `findReplaceable` gives disjoint spans (overlapping matches merged) for steps that rewrite the text.
 import type { Detector, PiiMatch, PiiType } from './detector.ts';
 import { TextProfile } from './text-profile.ts';
 
@@ -19,19 +19,45 @@ export function detectAll(text: string, detectors: readonly Detector[], minConfi
   });
 }
 
+/** Which of two overlapping matches names a merged span: the more confident, then the longer, then the earlier. */
+function outranks(a: PiiMatch, b: PiiMatch): boolean {
+  if (a.confidence !== b.confidence) return a.confidence > b.confidence;
+  if (a.end - a.start !== b.end - b.start) return a.end - a.start > b.end - b.start;
+  return a.start < b.start;
+}
+
+/** A span to rewrite: where overlapping matches were merged, their union, named by the one that outranks the rest. */
+export interface MergedMatch extends PiiMatch {
+  /** Every type found inside the span (the naming one included), for counting. */
+  types: readonly PiiType[];
+}
+
 /**
- * Non-overlapping matches, sorted by start. Where matches overlap the most confident wins, then the longer
- * (an e-mail address over the domain inside it), then the earlier in PII_TYPES order.
+ * Spans to rewrite, sorted by start and disjoint. Overlapping matches are merged into their union rather than
+ * one of them dropped: a URL that holds an e-mail address is rewritten whole, and nothing of either stays in
+ * clear. Linear after the sort, however many matches a text holds.
  */
-export function findReplaceable(text: string, detectors: readonly Detector[], minConfidence: number): PiiMatch[] {
-  const candidates = detectAll(text, detectors, minConfidence);
-  if (candidates.length <= 1) return candidates;
-  const ranked = [...candidates].sort((a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const chosen: PiiMatch[] = [];
-  for (const m of ranked) {
-    if (!chosen.some((c) => c.start < m.end && m.start < c.end)) chosen.push(m);
+export function mergeOverlapping(matches: readonly PiiMatch[]): MergedMatch[] {
+  const sorted = [...matches].sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: MergedMatch[] = [];
+  let current: (MergedMatch & { types: PiiType[] }) | undefined;
+  for (const m of sorted) {
+    if (current && m.start < current.end) {
+      if (!current.types.includes(m.type)) current.types.push(m.type);
+      const namer = outranks(m, current) ? m : current;
+      current = { ...current, type: namer.type, confidence: namer.confidence, end: Math.max(current.end, m.end), types: current.types };
+      continue;
+    }
+    if (current) merged.push(current);
+    current = { ...m, types: [m.type] };
   }
-  return chosen.sort((a, b) => a.start - b.start);
+  if (current) merged.push(current);
+  return merged;
+}
+
+/** The spans to rewrite in `text`: every match at or above `minConfidence`, overlapping ones merged. */
+export function findReplaceable(text: string, detectors: readonly Detector[], minConfidence: number): MergedMatch[] {
+  return mergeOverlapping(detectAll(text, detectors, minConfidence));
 }
 
 /** Replaces each match (non-overlapping, sorted) with what `replace` returns for it. */

@@ -84,7 +84,7 @@ export function profileColumns(records: readonly unknown[], detectors: readonly 
       tally.type = widen(tally.type, options.textual === true && typeof value === 'string' ? typeOfText(value) : typeOf(value));
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       if (isProse(text)) tally.long++;
-      const types = new Set(findReplaceable(text, detectors, minConfidence).map((m) => m.type));
+      const types = new Set(findReplaceable(text, detectors, minConfidence).flatMap((m) => m.types));
       for (const type of types) tally.pii.set(type, (tally.pii.get(type) ?? 0) + 1);
     }
   }

@@ -48,3 +48,8 @@ test('mask keepShape: the ASCII fast path masks exactly what a per-character ref
     }),
   );
 });
+
+test('mask keepShape: combining marks are hidden with their letters (tries Devanagari vowel signs and a decomposed accent)', () => {
+  assert.equal(maskShape('राहुल', 0, '*'), '*****');
+  assert.equal(maskShape('Jose\u0301', 0, '*'), '*****');
+});

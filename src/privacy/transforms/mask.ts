@@ -21,8 +21,8 @@ const maskSpec = z
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-/** Letters and digits of any script: what keepShape hides. */
-const ALPHANUMERIC = /[\p{L}\p{N}]/u;
+/** Letters, digits and combining marks (vowel signs, accents) of any script: what keepShape hides. */
+const ALPHANUMERIC = /[\p{L}\p{N}\p{M}]/u;
 
 function textOf(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : (JSON.stringify(value) ?? '');

@@ -132,3 +132,19 @@ test('planner: scanning keeps the class unless residual says otherwise; residual
   const pub = plan({ fields: ['note'], residual: 'public' }, 'internal').findings;
   assert.ok(pub.some((f) => /cannot be declared public/.test(f.message)));
 });
+
+test('scan: overlapping findings are rewritten as one span, so nothing of either stays in clear (tries a URL holding an e-mail)', async () => {
+  const { out, result } = await run({ fields: ['note'], actions: { URL: 'report' } }, ['see ftp://john.doe@example.com today', 'open https://crm.example.com/c/8841?email=john.doe@example.com&x=1 now']);
+  for (const text of out.map(String)) assert.ok(!text.includes('john.doe'), `an e-mail address stayed in clear: ${text}`);
+  assert.equal(out[1], 'open [EMAIL] now');
+  assert.equal(result.run.totals.piiFound.EMAIL, 2, 'every type found is counted, also inside a merged span');
+  assert.equal(result.run.totals.piiFound.URL, 2);
+});
+
+test('scan: keys holding PII and objects that are not plain JSON are refused, never walked past (tries a Date and a Buffer)', () => {
+  const scanner = new ValueScanner((text) => (text.includes('@') ? '[EMAIL]' : undefined));
+  assert.throws(() => scanner.scanValue({ 'john.doe@example.com': 'x' }), /in an object key/);
+  assert.throws(() => scanner.scanValue({ when: new Date(0) }), /not plain JSON/);
+  assert.throws(() => scanner.scanValue([Buffer.from('john.doe@example.com')]), /not plain JSON/);
+  assert.deepEqual(scanner.scanValue(Object.assign(Object.create(null) as object, { a: 'x@y.z' })), { a: '[EMAIL]' });
+});

@@ -68,8 +68,13 @@ export class ValueScanner {
       return changed;
     }
     if (typeof value === 'object') {
+      // Only plain JSON objects are walked: a Date, Map or Buffer would pass its content through unread.
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) throw new SluiceError('SLUICE_STEP_FAILED', 'holds an object that is not plain JSON, so it could not be scanned');
       let changed: Record<string, unknown> | undefined;
       for (const [key, item] of Object.entries(value)) {
+        // Keys are text too; one that holds PII cannot be rewritten in place, so the record is set aside.
+        if (this.#scan(key) !== undefined) throw new SluiceError('SLUICE_STEP_FAILED', 'holds personal data in an object key, which cannot be rewritten in place');
         const next = this.scanValue(item, depth + 1);
         if (next !== undefined) (changed ??= { ...(value as Record<string, unknown>) })[key] = next;
       }
@@ -114,9 +119,12 @@ export const scanStep = defineStepComponent({
       }
       const matches = findReplaceable(text, detectors, options.minConfidence);
       if (matches.length === 0) return undefined;
-      for (const m of matches) found.set(m.type, (found.get(m.type) ?? 0) + 1);
+      for (const m of matches) for (const type of m.types) found.set(type, (found.get(type) ?? 0) + 1);
       if (!rewrite) throw new SluiceError('SLUICE_STEP_FAILED', 'was reached before the scan step was opened');
-      const rewritten = rewriteMatches(text, matches, rewrite);
+      // A merged span is rewritten if any type in it asks for more than a report: PII never stays in clear
+      // because it overlapped something that was only to be counted.
+      const spans = matches.map((m) => (actionFor(options, m.type) !== 'report' ? m : { ...m, type: m.types.find((t) => actionFor(options, t) !== 'report') ?? m.type }));
+      const rewritten = rewriteMatches(text, spans, rewrite);
       // Only report actions: the value (a number too) stays exactly as it was.
       return rewritten === text ? undefined : rewritten;
     });
