@@ -147,6 +147,9 @@ export class ChunkedDecryptor {
   readonly #sealedChunkBytes: number;
   #keys: MessageKeys | undefined;
   #buffered = Buffer.alloc(0);
+  /** Pieces received since the last join: joined only when a chunk can be opened, so small reads of large chunks are not copied again and again. */
+  #incoming: Buffer[] = [];
+  #incomingBytes = 0;
   #counter = 0;
   #failed = false;
   #finished = false;
@@ -161,7 +164,11 @@ export class ChunkedDecryptor {
   /** Adds ciphertext; returns the plaintext of every chunk that is now known not to be the final one. */
   push(ciphertext: Uint8Array): Buffer[] {
     this.#checkUsable();
-    this.#buffered = this.#buffered.length === 0 ? Buffer.from(ciphertext) : Buffer.concat([this.#buffered, ciphertext]);
+    this.#incoming.push(Buffer.from(ciphertext));
+    this.#incomingBytes += ciphertext.length;
+    // Nothing can be opened until there is more than a header, or more than a whole sealed chunk.
+    if (this.#buffered.length + this.#incomingBytes <= (this.#keys ? this.#sealedChunkBytes : HEADER_BYTES - 1)) return [];
+    this.#join();
     if (!this.#keys) {
       if (this.#buffered.length < HEADER_BYTES) return [];
       this.#keys = this.#guard(() => this.#openHeader());
@@ -183,12 +190,20 @@ export class ChunkedDecryptor {
   finish(): Buffer {
     this.#checkUsable();
     this.#finished = true;
+    this.#join();
     return this.#guard(() => {
       if (!this.#keys) throw truncated('it is shorter than its header');
       const rest = this.#buffered;
       if (rest.length < GCM_TAG_BYTES || rest.length >= this.#sealedChunkBytes) throw truncated('its final chunk is missing');
       return this.#open(rest);
     });
+  }
+
+  #join(): void {
+    if (this.#incoming.length === 0) return;
+    this.#buffered = Buffer.concat([this.#buffered, ...this.#incoming]);
+    this.#incoming = [];
+    this.#incomingBytes = 0;
   }
 
   /** Zeroes the derived key and nonce; the decryptor is unusable afterwards. */
