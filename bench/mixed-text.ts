@@ -1,6 +1,6 @@
 // Mixed text for detection benchmarks: seeded prose lines (support notes, log lines, comments) with PII of
 // every type sprinkled into about one line in five, generated on the fly.
-import { seeded } from '../src/cli/sample-customers.ts';
+import { seeded } from '../src/seeded-random.ts';
 
 const WORDS = (
   'the customer called about an invoice and asked for a refund of the order placed last week support replied ' +

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptLines, customersSpec, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
-import { seeded } from '../src/cli/sample-customers.ts';
+import { seeded } from '../src/seeded-random.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
 
 const RECORDS = Number(process.env.SLUICE_CRASH_RECORDS ?? 1_000_000);

@@ -18,6 +18,7 @@ import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import { withPeakRss } from '../harness.ts';
+import { CUSTOMER_FIELDS } from '../customer-fields.ts';
 
 const SPEC = `pipeline: bench
 source:
@@ -25,15 +26,7 @@ source:
 contract:
   subject: customer_id
   fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential, pii: person_name }
-    email:          { type: string, class: restricted, pii: email }
-    phone:          { type: string, class: confidential, pii: phone, nullable: true }
-    card_number:    { type: string, class: restricted, pii: payment_card }
-    country:        { type: string, class: public }
-    signup_date:    { type: date, class: internal }
-    lifetime_value: { type: number, class: internal }
-    notes:          { type: string, class: confidential }
+${CUSTOMER_FIELDS}    notes:          { type: string, class: confidential }
 steps:
   - scan: { fields: [notes], residual: internal }
   - tokenize: { fields: [email] }

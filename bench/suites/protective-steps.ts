@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { sampleCustomer, seeded } from '../../src/cli/sample-customers.ts';
+import { sampleCustomer } from '../../src/cli/sample-customers.ts';
+import { seeded } from '../../src/seeded-random.ts';
 import { builtinRegistry } from '../../src/builtins.ts';
 import { loadSpec } from '../../src/spec/load-spec.ts';
 import { planPipeline } from '../../src/plan/plan.ts';
@@ -15,18 +16,11 @@ import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
+import { CUSTOMER_FIELDS } from '../customer-fields.ts';
 
 const CONTRACT = `contract:
   fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential, pii: person_name }
-    email:          { type: string, class: restricted, pii: email }
-    phone:          { type: string, class: confidential, pii: phone, nullable: true }
-    card_number:    { type: string, class: restricted, pii: payment_card }
-    country:        { type: string, class: public }
-    signup_date:    { type: date, class: internal }
-    lifetime_value: { type: number, class: internal }
-    birth_date:     { type: date, class: confidential, pii: date_of_birth }
+${CUSTOMER_FIELDS}    birth_date:     { type: date, class: confidential, pii: date_of_birth }
     postcode:       { type: string, class: confidential, pii: postal_address }
 `;
 

@@ -1,7 +1,8 @@
 // Writes N synthetic customer records as JSON Lines, streaming, for large-input tests and benchmarks.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { sampleCustomer, sampleNote, seeded } from '../../src/cli/sample-customers.ts';
+import { sampleCustomer, sampleNote } from '../../src/cli/sample-customers.ts';
+import { seeded } from '../../src/seeded-random.ts';
 
 /** Writes `count` customers to `path` (with a free-text `notes` field when asked); returns the bytes written. */
 export async function writeCustomers(path: string, count: number, seed = 7, options: { notes?: boolean } = {}): Promise<number> {

@@ -1,17 +1,7 @@
 // A uniform random sample of a stream of unknown length in fixed memory (Vitter's algorithm R), seeded so
 // the same file gives the same sample.
 
-/** A small seeded PRNG (mulberry32): sampling needs repeatability, not secrecy. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../seeded-random.ts';
 
 export class ReservoirSample<T> {
   readonly #size: number;
@@ -21,7 +11,7 @@ export class ReservoirSample<T> {
 
   constructor(size: number, seed = 0x5eed) {
     this.#size = size;
-    this.#random = mulberry32(seed);
+    this.#random = seeded(seed);
   }
 
   /** How many items were offered. */
