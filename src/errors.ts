@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   SLUICE_SUBJECT_ERASED: 'the value belongs to a data subject who was erased',
   SLUICE_TOKEN_INVALID: 'a value is not a Sluice token, or not one this keyring made',
   SLUICE_KEY_IN_USE: 'a key version still seals objects, so destroying it would make them unreadable',
+  SLUICE_SECRET_REFERENCE: 'a secret reference is malformed or names an unknown scheme',
+  SLUICE_SECRET_NOT_FOUND: 'a secret reference names a secret that does not exist',
+  SLUICE_SECRET_DENIED: 'the secret provider, the file mode or a permission check refused access to a secret',
+  SLUICE_SECRET_UNAVAILABLE: 'a secret provider did not answer in time, is sealed or down, or its lease expired',
+  SLUICE_SECRET_LITERAL: 'a credential is written in plain text where a secret reference belongs',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

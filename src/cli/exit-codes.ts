@@ -18,6 +18,7 @@ const USAGE_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'SLUICE_SPEC_INVALID',
   'SLUICE_SETTINGS_INVALID',
   'SLUICE_INIT_EXISTS',
+  'SLUICE_SECRET_REFERENCE',
 ]);
 
 export function exitCodeFor(code: ErrorCode): number {
