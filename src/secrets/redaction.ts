@@ -12,9 +12,11 @@ export const MIN_SCRUBBED_LENGTH = 6;
 
 /** The encodings a value travels in: as written, JSON-escaped, URL-encoded, and base64 (an auth header). */
 export function encodingsOf(value: string): string[] {
-  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), Buffer.from(value, 'utf8').toString('base64'), Buffer.from(value, 'utf8').toString('base64url')]);
+  const bytes = Buffer.from(value, 'utf8');
   // A base64 form ends with padding that depends on what follows it in a longer encoding: match without it.
-  return [...forms].map((form) => form.replace(/=+$/, '')).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+  const base64 = [bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')];
+  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), ...base64]);
+  return [...forms].filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
 }
 
 function escapeRegExp(text: string): string {
