@@ -3,6 +3,8 @@
 import type { SourcePosition } from '../connectors/source.ts';
 import type { KeyStore } from '../crypto/keyring/key-store.ts';
 import type { SubjectKeyStore } from '../crypto/subjects/subject-key-store.ts';
+import type { SecretRecordStore } from '../secrets/store/secret-record-store.ts';
+import type { AuditStore } from '../audit/audit-event.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
@@ -63,8 +65,8 @@ export interface Checkpoint {
   objects?: readonly StoredObject[];
 }
 
-/** Runs, checkpoints and the keyring's metadata. */
-export interface StateStore extends KeyStore, SubjectKeyStore {
+/** Runs, checkpoints, the keyring's metadata, the built-in secret store and the audit log. */
+export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore, AuditStore {
   /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
   createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;

@@ -119,5 +119,42 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual((await store.listRuns({ pipeline: 'p' })).map((r) => r.id), ['r2', 'r1']);
       assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['ro']);
     });
+
+    test('secrets: created once, replaced only from the version read (two rotations never overwrite each other)', async () => {
+      const record = { name: 'crm/token', version: 1, keyId: 'secrets', keyVersion: 1, sealed: Buffer.from('sealed-1'), createdAt: '2026-02-01T00:00:00.000Z', rotatedAt: '2026-02-01T00:00:00.000Z', maxAgeDays: 90 };
+      assert.equal(await store.putSecret(record, undefined), true);
+      assert.equal(await store.putSecret(record, undefined), false);
+      const rotated = { ...record, version: 2, sealed: Buffer.from('sealed-2'), rotatedAt: '2026-03-01T00:00:00.000Z' };
+      assert.equal(await store.putSecret(rotated, 1), true);
+      assert.equal(await store.putSecret({ ...rotated, version: 3 }, 1), false);
+      await store.markSecretRead('crm/token', '2026-03-02T00:00:00.000Z');
+      const got = await store.getSecret('crm/token');
+      assert.deepEqual({ ...got, sealed: got?.sealed.toString() }, { ...rotated, sealed: 'sealed-2', lastReadAt: '2026-03-02T00:00:00.000Z' });
+      assert.equal(await store.getSecret('absent'), undefined);
+    });
+
+    test('secrets: listed by name, counted by key version, resealed, deleted', async () => {
+      await store.putSecret({ name: 'a/first', version: 1, keyId: 'secrets', keyVersion: 1, sealed: Buffer.from('x'), createdAt: '2026-02-01T00:00:00.000Z', rotatedAt: '2026-02-01T00:00:00.000Z' }, undefined);
+      assert.deepEqual((await store.listSecrets()).map((r) => r.name), ['a/first', 'crm/token']);
+      assert.equal(await store.countSecrets('secrets', 1), 2);
+      assert.equal(await store.resealSecret('a/first', 1, 2, Buffer.from('y')), true);
+      assert.equal(await store.resealSecret('a/first', 7, 2, Buffer.from('z')), false);
+      assert.equal(await store.countSecrets('secrets', 1), 1);
+      assert.equal((await store.getSecret('a/first'))?.sealed.toString(), 'y');
+      assert.equal(await store.deleteSecret('a/first'), true);
+      assert.equal(await store.deleteSecret('a/first'), false);
+      assert.equal(await store.countSecrets('secrets', 2), 0);
+    });
+
+    test('audit events append in sequence and list in order, by action and the newest n', async () => {
+      const actor = { principal: 'os:test(0)', method: 'os-user' as const };
+      const first = await store.appendAuditEvent({ time: '2026-02-01T00:00:00.000Z', actor, action: 'secret.create', resource: 'secret:a', outcome: 'success' });
+      const second = await store.appendAuditEvent({ time: '2026-02-01T00:00:01.000Z', actor, action: 'secret.read', resource: 'secret:a', outcome: 'denied', reason: 'SLUICE_SECRET_DENIED' });
+      await store.appendAuditEvent({ time: '2026-02-01T00:00:02.000Z', actor, action: 'secret.read', resource: 'secret:b', outcome: 'success' });
+      assert.ok(second > first);
+      assert.deepEqual((await store.listAuditEvents()).map((e) => e.resource), ['secret:a', 'secret:a', 'secret:b']);
+      assert.deepEqual((await store.listAuditEvents({ action: 'secret.read', limit: 1 })).map((e) => [e.resource, e.outcome]), [['secret:b', 'success']]);
+      assert.equal((await store.listAuditEvents({ action: 'secret.read' }))[0]?.reason, 'SLUICE_SECRET_DENIED');
+    });
   });
 }

@@ -61,4 +61,28 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      key_version INTEGER NOT NULL,
      wrapped BLOB NOT NULL
    );`,
+  // The built-in secret store: values sealed by the keyring ('secrets' key), with the metadata rotation
+  // reminders need. The name is the only thing in clear.
+  `CREATE TABLE secrets (
+     name TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     key_id TEXT NOT NULL,
+     key_version INTEGER NOT NULL,
+     sealed BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     rotated_at TEXT NOT NULL,
+     last_read_at TEXT,
+     max_age_days INTEGER
+   );
+   CREATE INDEX secrets_by_key ON secrets (key_id, key_version);`,
+  // The audit log, append-only. The audit issue adds the hash chain and checkpoints over these rows.
+  `CREATE TABLE audit_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     time TEXT NOT NULL,
+     action TEXT NOT NULL,
+     event TEXT NOT NULL
+   );
+   CREATE INDEX audit_events_by_action ON audit_events (action, seq);
+   CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+   CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
 ];

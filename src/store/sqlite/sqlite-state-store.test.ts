@@ -32,3 +32,14 @@ test('sqlite store: refuses to open a schema newer than it knows (downgrade atte
   db.close();
   assert.throws(() => new SqliteStateStore(file), (error) => isSluiceError(error, 'SLUICE_STATE_STORE') && /newer/.test(error.message));
 });
+
+test('sqlite store: audit events cannot be updated or deleted through SQL (tamper attempt)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-store-')), 'state.db');
+  const store = new SqliteStateStore(file);
+  await store.appendAuditEvent({ time: '2026-01-01T00:00:00.000Z', actor: { principal: 'os:a(1)', method: 'os-user' }, action: 'secret.read', resource: 'secret:x', outcome: 'denied' });
+  await store.close();
+  const db = new Database(file);
+  assert.throws(() => db.prepare("UPDATE audit_events SET event = '{}'").run(), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM audit_events').run(), /append-only/);
+  db.close();
+});

@@ -8,6 +8,8 @@ import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
+import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
+import type { AuditAction, AuditEvent, RecordedAuditEvent } from '../../audit/audit-event.ts';
 
 /** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
 function readTotals(json: string): RunTotals {
@@ -73,6 +75,32 @@ function lockedOr(error: unknown, what: string): unknown {
     return new SluiceError('SLUICE_RUN_LOCKED', `another process is running ${what}; wait for it to finish`, { cause: error });
   }
   return error;
+}
+
+interface SecretRow {
+  name: string;
+  version: number;
+  key_id: string;
+  key_version: number;
+  sealed: Buffer;
+  created_at: string;
+  rotated_at: string;
+  last_read_at: string | null;
+  max_age_days: number | null;
+}
+
+function toSecret(row: SecretRow): SecretRecord {
+  return {
+    name: row.name,
+    version: row.version,
+    keyId: row.key_id,
+    keyVersion: row.key_version,
+    sealed: row.sealed,
+    createdAt: row.created_at,
+    rotatedAt: row.rotated_at,
+    ...(row.last_read_at !== null ? { lastReadAt: row.last_read_at } : {}),
+    ...(row.max_age_days !== null ? { maxAgeDays: row.max_age_days } : {}),
+  };
 }
 
 export class SqliteStateStore implements StateStore {
@@ -288,6 +316,63 @@ export class SqliteStateStore implements StateStore {
     const result = this.#db.prepare("UPDATE key_versions SET state = 'destroyed', wrapped = x'' WHERE key_id = ? AND version = ?").run(keyId, version);
     if (result.changes !== 1) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no version ${version}`);
     this.#flushWal();
+  }
+
+  async putSecret(record: SecretRecord, expected: number | undefined): Promise<boolean> {
+    const values = [record.version, record.keyId, record.keyVersion, record.sealed, record.createdAt, record.rotatedAt, record.lastReadAt ?? null, record.maxAgeDays ?? null];
+    if (expected === undefined) {
+      const sql = 'INSERT OR IGNORE INTO secrets (version, key_id, key_version, sealed, created_at, rotated_at, last_read_at, max_age_days, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      return this.#db.prepare(sql).run(...values, record.name).changes === 1;
+    }
+    const sql = 'UPDATE secrets SET version = ?, key_id = ?, key_version = ?, sealed = ?, created_at = ?, rotated_at = ?, last_read_at = ?, max_age_days = ? WHERE name = ? AND version = ?';
+    const changed = this.#db.prepare(sql).run(...values, record.name, expected).changes === 1;
+    // The old sealed value is overwritten in place (secure_delete); flush it out of the WAL as well.
+    if (changed) this.#flushWal();
+    return changed;
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM secrets WHERE name = ?').get(name) as SecretRow | undefined;
+    return row ? toSecret(row) : undefined;
+  }
+
+  async listSecrets(): Promise<SecretRecord[]> {
+    return (this.#db.prepare('SELECT * FROM secrets ORDER BY name').all() as SecretRow[]).map(toSecret);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    const deleted = this.#db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes === 1;
+    if (deleted) this.#flushWal();
+    return deleted;
+  }
+
+  async markSecretRead(name: string, at: string): Promise<void> {
+    this.#db.prepare('UPDATE secrets SET last_read_at = ? WHERE name = ?').run(at, name);
+  }
+
+  async countSecrets(keyId: string, keyVersion: number): Promise<number> {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM secrets WHERE key_id = ? AND key_version = ?').get(keyId, keyVersion) as { n: number }).n;
+  }
+
+  async resealSecret(name: string, version: number, keyVersion: number, sealed: Buffer): Promise<boolean> {
+    const changed = this.#db.prepare('UPDATE secrets SET key_version = ?, sealed = ? WHERE name = ? AND version = ?').run(keyVersion, sealed, name, version).changes === 1;
+    if (changed) this.#flushWal();
+    return changed;
+  }
+
+  async appendAuditEvent(event: AuditEvent): Promise<number> {
+    const result = this.#db.prepare('INSERT INTO audit_events (time, action, event) VALUES (?, ?, ?)').run(event.time, event.action, JSON.stringify(event));
+    return Number(result.lastInsertRowid);
+  }
+
+  async listAuditEvents(options: { action?: AuditAction; limit?: number } = {}): Promise<RecordedAuditEvent[]> {
+    const limit = options.limit ?? -1;
+    const rows = (
+      options.action === undefined
+        ? this.#db.prepare('SELECT seq, event FROM (SELECT seq, event FROM audit_events ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(limit)
+        : this.#db.prepare('SELECT seq, event FROM (SELECT seq, event FROM audit_events WHERE action = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(options.action, limit)
+    ) as { seq: number; event: string }[];
+    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), seq: row.seq }));
   }
 
   /** Copies the WAL into the database and truncates it, so an overwritten key is not left in the log file. */
