@@ -5,6 +5,8 @@ export interface CliContext {
   cwd: string;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where secret values are read from (`sluice secrets set` without --from-file or --from-env). */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   registry: ComponentRegistry;
   /** The script that was run (argv[1]), to tell users how to call sluice again. */
   script?: string;

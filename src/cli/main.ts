@@ -15,13 +15,15 @@ import { registerDetokenize } from './commands/detokenize.ts';
 import { registerErase } from './commands/erase.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerScan } from './commands/scan.ts';
+import { registerSecrets } from './commands/secrets.ts';
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
-export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr'>> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr' | 'stdin'>> = {}): Promise<number> {
   const context: CliContext = {
     cwd: io.cwd ?? process.cwd(),
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
+    stdin: io.stdin ?? process.stdin,
     registry: builtinRegistry(),
     global: {},
     ...(argv[1] !== undefined ? { script: argv[1] } : {}),
@@ -62,6 +64,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerErase(program, context, setExit);
   registerDetect(program, context, setExit);
   registerScan(program, context, setExit);
+  registerSecrets(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

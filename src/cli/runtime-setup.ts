@@ -17,6 +17,8 @@ import type { Settings } from './settings.ts';
 import { createLogger } from './logger.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import type { StateStore } from '../store/state-store.ts';
+import { BuiltinSecretStore } from '../secrets/store/builtin-store.ts';
+import { localActor, stateOwnerReadPolicy } from '../auth/local-principal.ts';
 
 export interface Runtime {
   stateDir: string;
@@ -96,4 +98,15 @@ export async function withKeyring(context: CliContext, work: (keyring: Keyring, 
   } finally {
     await runtime.store.close();
   }
+}
+
+/** The built-in secret store, acting as the local user; reads allowed to the state folder's owner. */
+export function openSecretStore(runtime: Runtime, keyring: Keyring, requestId?: string): BuiltinSecretStore {
+  return new BuiltinSecretStore({
+    store: runtime.store,
+    keys: keyring,
+    actor: localActor(),
+    readPolicy: stateOwnerReadPolicy(runtime.stateDir),
+    ...(requestId !== undefined ? { requestId } : {}),
+  });
 }

@@ -28,6 +28,8 @@ const MALFORMED: [string, RegExp][] = [
   ['vault://secret/crm', /names no key/],
   ['vault://secret#token', /mount and a path/],
   ['vault://secret//crm#token', /mount and a path/],
+  ['vault://secret/../sys/seal#token', /no \. or \.\./],
+  ['vault://secret/./crm#token', /no \. or \.\./],
   ['vault://secret/crm#', /key ''/],
   ['aws-sm://#key', /Secrets Manager name/],
   ['aws-sm://name with space#key', /Secrets Manager name/],

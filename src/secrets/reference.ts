@@ -74,7 +74,8 @@ export function parseSecretReference(text: string): SecretReference {
       if (hash < 0) throw invalid(text, 'names no key: a KV secret is a map, so say which key (#key)', 'vault');
       const segments = rest.slice(0, hash).split('/');
       const key = rest.slice(hash + 1);
-      if (segments.length < 2 || !segments.every((s) => VAULT_SEGMENT.test(s))) throw invalid(text, 'needs a mount and a path of plain segments', 'vault');
+      // '.' and '..' would make the request URL name another path (another mount, or sys/).
+      if (segments.length < 2 || !segments.every((s) => VAULT_SEGMENT.test(s) && s !== '.' && s !== '..')) throw invalid(text, 'needs a mount and a path of plain segments (no . or ..)', 'vault');
       if (!FIELD_KEY.test(key)) throw invalid(text, `has a key '${key}' that is empty or holds characters other than letters, digits, '.', '_' and '-'`, 'vault');
       return { scheme, text, mount: segments[0]!, path: segments.slice(1).join('/'), key };
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.ts';
 import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
@@ -35,6 +35,8 @@ export interface RunOptions {
   cwd: string;
   /** Passed as `--log-level <level>` before the arguments; null passes no `--log-level` at all. Default 'silent'. */
   logLevel?: string | null;
+  /** What the command reads on standard input (default: nothing). */
+  stdin?: string;
 }
 
 /**
@@ -42,10 +44,10 @@ export interface RunOptions {
  * Pass `{ cwd, logLevel: null }` to run the arguments exactly as given.
  */
 export async function runCli(cwd: string | RunOptions, ...args: string[]): Promise<Outcome> {
-  const { cwd: dir, logLevel = 'silent' } = typeof cwd === 'string' ? { cwd } : cwd;
+  const { cwd: dir, logLevel = 'silent', stdin = '' } = typeof cwd === 'string' ? { cwd } : cwd;
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(['node', 'sluice', ...(logLevel === null ? [] : ['--log-level', logLevel]), ...args], { cwd: dir, stdout, stderr });
+  const code = await main(['node', 'sluice', ...(logLevel === null ? [] : ['--log-level', logLevel]), ...args], { cwd: dir, stdout, stderr, stdin: Readable.from([stdin]) });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -4,7 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime, withKeyring } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretStore, withKeyring } from '../runtime-setup.ts';
+import { SECRETS_KEY_ID } from '../../secrets/store/builtin-store.ts';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -128,7 +129,8 @@ function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (co
         let subjectKeys = 0;
         const keyIds = keyId !== undefined ? [keyId] : [...new Set((await keyring.list()).map((v) => v.keyId))];
         for (const id of keyIds) if ((await keyring.list(id)).some((v) => v.state === 'primary')) subjectKeys += await rewrapSubjectKeys(runtime.store, keyring, id);
-        println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten); ${subjectKeys} subject key(s) rewrapped`);
+        const secrets = keyIds.includes(SECRETS_KEY_ID) && (await runtime.store.listSecrets()).length > 0 ? await openSecretStore(runtime, keyring).reseal() : 0;
+        println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten); ${subjectKeys} subject key(s) rewrapped; ${secrets} stored secret(s) resealed`);
       });
       setExit(EXIT.OK);
     });
@@ -152,9 +154,16 @@ function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (co
           return path === undefined || existsSync(path);
         });
         const subjectKeys = await runtime.store.countSubjectKeys(keyId, version);
-        if ((dependents.length > 0 || subjectKeys > 0) && !options.force) {
+        const storedSecrets = await runtime.store.countSecrets(keyId, version);
+        if ((dependents.length > 0 || subjectKeys > 0 || storedSecrets > 0) && !options.force) {
           const shown = dependents.slice(0, 5).map((o) => `  ${o.location}`);
-          const what = [dependents.length > 0 ? `${dependents.length} object(s)` : '', subjectKeys > 0 ? `${subjectKeys} subject key(s) of the encrypt step` : ''].filter(Boolean).join(' and ');
+          const what = [
+            dependents.length > 0 ? `${dependents.length} object(s)` : '',
+            subjectKeys > 0 ? `${subjectKeys} subject key(s) of the encrypt step` : '',
+            storedSecrets > 0 ? `${storedSecrets} stored secret(s)` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ');
           throw new SluiceError('SLUICE_KEY_IN_USE', `key '${keyId}' version ${version} still seals ${what}; run 'sluice keys rewrap ${keyId}' first (objects), or pass --force to make them unreadable`, {
             details: [...shown, ...(dependents.length > 5 ? [`  … and ${dependents.length - 5} more`] : [])],
           });
