@@ -20,7 +20,7 @@ async function readPiped(stdin: CliContext['stdin']): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk);
     size += buffer.length;
     if (size > MAX_STDIN_BYTES) throw new SluiceError('SLUICE_USAGE', `standard input holds more than ${MAX_STDIN_BYTES} bytes: a secret is a credential, not a document`);
     chunks.push(buffer);
