@@ -10,6 +10,7 @@ export const RULES = {
   'SLC105': { name: 'sink-empty', summary: 'no field reaches a sink' },
   'SLC201': { name: 'key-rotation-overdue', summary: 'a key has not been rotated within its rotation period' },
   'SLC106': { name: 'step-misconfigured', summary: 'a step cannot work as configured (e.g. per-subject encryption without a subject field)' },
+  'SLC301': { name: 'literal-secret', summary: 'a credential is written in the spec in clear text instead of a secret reference' },
 } as const;
 
 export type RuleId = keyof typeof RULES;

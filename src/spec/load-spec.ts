@@ -23,6 +23,8 @@ export interface LoadedSpec {
   file: string;
   /** sha256 of the file text. */
   hash: string;
+  /** The file text, as read. */
+  text: string;
   result: ValidationResult;
   /** Maps spec paths to places in the file. */
   locator: Locator;
@@ -79,10 +81,10 @@ export async function loadSpec(path: string, registry: ComponentRegistry, cwd = 
     const parsed = parseYamlSpec(text, path);
     locator = parsed.locator;
     for (const issue of parsed.issues) issues.push({ location: issue.location ?? { file: path }, path: formatPath(issue.path), message: issue.message });
-    if (issues.length > 0) return { file, hash, locator, result: { issues: [], partial: { steps: [] } }, issues };
+    if (issues.length > 0) return { file, hash, text, locator, result: { issues: [], partial: { steps: [] } }, issues };
     document = parsed.data;
   }
   const result = validateSpec(document, registry, locator, dirname(file));
   for (const issue of result.issues) issues.push({ location: locator.locate(issue.path), path: formatPath(issue.path), message: issue.message });
-  return { file, hash, locator, result, issues };
+  return { file, hash, text, locator, result, issues };
 }

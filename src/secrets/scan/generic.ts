@@ -5,7 +5,7 @@ import type { SecretMatch } from './secret-match.ts';
 import { measure, randomness } from './entropy.ts';
 import type { KeyVerdict } from './key-name.ts';
 import { classifyKey, judgeKey } from './key-name.ts';
-import { isPlaceholderValue } from './placeholder.ts';
+import { isPlaceholderValue, wrapsPlaceholder } from './placeholder.ts';
 import { isBasicCredential } from './rules/url-credentials.ts';
 
 export const GENERIC_RULE = 'generic-secret';
@@ -176,7 +176,7 @@ export function judgeValue(v: string, key: KeyVerdict, service: boolean, quoted:
   if (!quoted && /^[{[(<$%]/.test(v)) return 0;
   const stats = measure(v);
   const k = stats.classes;
-  if (isPlaceholderValue(v, stats) || v.includes('://') || PATH_LIKE.test(v) || VERSION_OR_DATE.test(v)) return 0;
+  if (isPlaceholderValue(v, stats) || v.includes('://') || PATH_LIKE.test(v) || VERSION_OR_DATE.test(v) || wrapsPlaceholder(v)) return 0;
   // Unquoted, a dotted path or a camelCase name is code: `this.#options.token`, `OAuth2Client`.
   if (!quoted && (isCodeReference(v) || (k.lower && k.upper && /^[A-Za-z_$][\w$]*$/.test(v) && lowercaseRunShare(v) >= 0.4))) return 0;
   // Secrets are printable ASCII; quotes, brackets and non-ASCII text inside mean code or prose.

@@ -3,6 +3,7 @@
 // (`changeme`, `example`, `your_token_here`) and alphabet listings.
 import type { ValueStats } from './entropy.ts';
 import { measure } from './entropy.ts';
+import { isSecretReference } from './references.ts';
 
 /** Words that mark a documentation or test value, wherever they appear in it. */
 const PLACEHOLDER_WORDS = /changeme|change_me|change-me|changeit|example|placeholder|your[_-]?(?:own[_-]?)?(?:api|access|secret|token|key|pass|client|app)|yourtoken|yourkey|_here\b|[-_]here$|insert[_-]|replace[_-]?me|redacted|dummy|sample|not[_-]?a[_-]?real|lorem|ipsum|\bfoo\b|foobar/i;
@@ -54,6 +55,19 @@ const PLACEHOLDER = new RegExp([PLACEHOLDER_VALUES.source, TEMPLATE.source, PLAC
 /** A free-form value (the right-hand side of `password = ...`) that is a placeholder, not a secret. */
 export function isPlaceholderValue(value: string, stats: ValueStats = measure(value)): boolean {
   return stats.walkShare >= 0.5 || looksMasked(value, stats) || PLACEHOLDER.test(value) || isCountingBytes(value);
+}
+
+/**
+ * Base64 that wraps a placeholder, a template or a secret reference (`Y2hhbmdlbWU=` is `changeme`), as Kubernetes
+ * Secret data and encoded config values hold them. Only printable text is judged: random bytes are what keys
+ * look like, and random base64 seldom decodes to printable text. Decoded structures are not judged whole.
+ */
+export function wrapsPlaceholder(value: string): boolean {
+  if (value.length < 8 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  const decoded = Buffer.from(value, 'base64').toString('latin1').replace(/\r?\n$/, '');
+  // One value, not a structure: `{"auths":{"https://example…"}}` (a Docker config) is judged by what it holds.
+  if (decoded === '' || !/^[\x21-\x7e]+$/.test(decoded) || /["']/.test(decoded)) return false;
+  return (decoded.length <= 64 && isPlaceholderValue(decoded)) || isSecretReference(decoded);
 }
 
 /** Words that, inside a prefixed token, mark it as documentation (`sha256~XXXX_PUT_YOUR_TOKEN_HERE`). */

@@ -19,6 +19,7 @@ import { PRIVATE_KEY_RULE, PUTTY_KEY_RULE, scanPemPrivateKeys, scanPuttyKeys } f
 import type { CurlLineState } from './rules/url-credentials.ts';
 import { CURL_USER_RULE, URL_PASSWORD_RULE, curlUserAt, newCurlLineState, urlPasswordAt } from './rules/url-credentials.ts';
 import { KUBERNETES_SECRET_RULE, scanKubernetesSecrets } from './rules/kubernetes.ts';
+import { dropReferences } from './references.ts';
 
 /** Every prefixed-token rule, in the order they are tried at a position (more specific first). */
 export const TOKEN_RULES: readonly TokenRule[] = [...AI_RULES, ...VCS_CI_RULES, ...CLOUD_RULES, ...PAYMENT_RULES, ...CHAT_RULES, ...SAAS_RULES, ...JWT_RULES];
@@ -263,7 +264,7 @@ function resolveOverlaps(matches: SecretMatch[]): SecretMatch[] {
 
 /**
  * Finds secrets in `text`: each match is the span of the secret value, with the rule that found it and a
- * confidence. Pure; linear in the length of the text.
+ * confidence. Nothing inside a well-formed secret reference is a match. Pure; linear in the length of the text.
  */
 export function scanSecrets(text: string): SecretMatch[] {
   const out: SecretMatch[] = [];
@@ -282,5 +283,7 @@ export function scanSecrets(text: string): SecretMatch[] {
     if (state.putty >= 0) scanPuttyKeys(text, out, state.putty);
     if (state.kubernetes) scanKubernetesSecrets(text, out);
   }
-  return out.length > 1 ? resolveOverlaps(out) : out;
+  const resolved = out.length > 1 ? resolveOverlaps(out) : out;
+  // `token: vault://secret/crm#token`, `aws-sm://prod/crm#key`: where a secret lives, not one.
+  return resolved.length === 0 ? resolved : dropReferences(text, resolved);
 }

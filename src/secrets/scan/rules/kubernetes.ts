@@ -1,7 +1,7 @@
 // Kubernetes Secret manifests: in a YAML document whose `kind` is `Secret`, every value under `data:` is a
 // base64-encoded secret and every value under `stringData:` a plain one (Kubernetes API, Secret v1 core).
 import type { SecretMatch } from '../secret-match.ts';
-import { isPlaceholderValue, looksTemplated } from '../placeholder.ts';
+import { isPlaceholderValue, looksTemplated, wrapsPlaceholder } from '../placeholder.ts';
 
 export const KUBERNETES_SECRET_RULE = 'kubernetes-secret';
 
@@ -62,7 +62,7 @@ function scanDataBlock(doc: string, offset: number, pos: number, indent: number,
       value = value.slice(1, -1);
       valueStart++;
     }
-    const accepted = base64 ? BASE64_VALUE.test(value) : value.length >= 8 && !isPlaceholderValue(value);
+    const accepted = base64 ? BASE64_VALUE.test(value) && !wrapsPlaceholder(value) : value.length >= 8 && !isPlaceholderValue(value);
     if (accepted && !looksTemplated(value)) {
       out.push({ rule: KUBERNETES_SECRET_RULE, start: offset + valueStart, end: offset + valueStart + value.length, confidence: base64 ? 0.85 : 0.75 });
     }
