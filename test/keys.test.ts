@@ -127,7 +127,7 @@ test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys i
     delete process.env.SLUICE_PKCS11_PIN;
     const noPin = await runCli(dir, 'cat', 'out/support');
     assert.equal(noPin.code, 1);
-    assert.match(noPin.stderr, /SLUICE_KEY_PROVIDER: set SLUICE_PKCS11_PIN/);
+    assert.match(noPin.stderr, /SLUICE_SECRET_NOT_FOUND: env:\/\/SLUICE_PKCS11_PIN: the environment variable SLUICE_PKCS11_PIN is not set/);
   } finally {
     delete process.env.SLUICE_PKCS11_PIN;
   }

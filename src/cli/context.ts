@@ -1,5 +1,6 @@
 // What every command gets: where it runs, its output streams, the settings, the registry.
 import type { ComponentRegistry } from '../spec/registry.ts';
+import { redactions } from '../secrets/redaction.ts';
 
 export interface CliContext {
   cwd: string;
@@ -14,6 +15,7 @@ export interface CliContext {
   global: { stateDir?: string; logFile?: string; logLevel?: string };
 }
 
+/** Writes a line of human output, scrubbed of every registered secret (errors quote what remotes said). */
 export function println(stream: NodeJS.WritableStream, text = ''): void {
-  stream.write(text + '\n');
+  stream.write(redactions.scrub(text) + '\n');
 }

@@ -17,14 +17,17 @@ import { registerDetect } from './commands/detect.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerSecrets } from './commands/secrets.ts';
 
-/** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
-export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr' | 'stdin'>> = {}): Promise<number> {
+/**
+ * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
+ * process's folder and streams, and the component registry (for embedding, and tests with test doubles).
+ */
+export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'registry'>> = {}): Promise<number> {
   const context: CliContext = {
     cwd: io.cwd ?? process.cwd(),
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
     stdin: io.stdin ?? process.stdin,
-    registry: builtinRegistry(),
+    registry: io.registry ?? builtinRegistry(),
     global: {},
     ...(argv[1] !== undefined ? { script: argv[1] } : {}),
   };

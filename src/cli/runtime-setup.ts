@@ -19,12 +19,23 @@ import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { BuiltinSecretStore } from '../secrets/store/builtin-store.ts';
 import { localActor, stateOwnerReadPolicy } from '../auth/local-principal.ts';
+import { SecretResolver } from '../secrets/resolve/secret-resolver.ts';
+import type { SecretResolverOptions } from '../secrets/resolve/secret-resolver.ts';
+import type { SecretProvider } from '../secrets/resolve/secret-provider.ts';
+import { EnvSecretProvider } from '../secrets/resolve/env-provider.ts';
+import { FileSecretProvider } from '../secrets/resolve/file-provider.ts';
+import { BuiltinSecretProvider } from '../secrets/resolve/builtin-provider.ts';
+import { VaultKvSecretProvider } from '../secrets/resolve/vault-kv-provider.ts';
+import { AwsSecretsManagerProvider } from '../secrets/resolve/aws-sm-provider.ts';
+import { parseDuration } from '../spec/duration.ts';
 
 export interface Runtime {
   stateDir: string;
   settings: Settings;
   logger: Logger;
   store: StateStore;
+  /** Resolves the credentials that open providers (an HSM PIN, a Vault token): env:// and file:// only. */
+  bootstrapSecrets: SecretResolver;
 }
 
 /** The state folder: --state-dir, else stateDir of the settings. */
@@ -39,7 +50,8 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
   const store = new SqliteStateStore(join(stateDir, 'state.db'));
-  return { stateDir, settings: { ...settings, stateDir }, logger, store };
+  const bootstrapSecrets = new SecretResolver({ providers: [new EnvSecretProvider(), new FileSecretProvider()], ...resolverLimits(settings, logger) });
+  return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets };
 }
 
 /** The configured key provider. With `create`, a missing root key is created (local file, or in the token). */
@@ -47,16 +59,14 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
   const keys = runtime.settings.keys;
   if (keys.provider === 'pkcs11') {
     if (!keys.pkcs11) throw new SluiceError('SLUICE_SETTINGS_INVALID', "keys.provider is pkcs11, but keys.pkcs11 (library, token, keyLabel) is missing in sluice.settings.yaml");
-    const pin = process.env.SLUICE_PKCS11_PIN;
-    if (!pin) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set SLUICE_PKCS11_PIN to the token user PIN (it is never stored)');
-    return Pkcs11KeyProvider.open({ library: keys.pkcs11.library, tokenLabel: keys.pkcs11.token, keyLabel: keys.pkcs11.keyLabel, pin, createKey: create });
+    const pin = await runtime.bootstrapSecrets.resolve(keys.pkcs11.pin);
+    return Pkcs11KeyProvider.open({ library: keys.pkcs11.library, tokenLabel: keys.pkcs11.token, keyLabel: keys.pkcs11.keyLabel, pin: pin.reveal(), createKey: create });
   }
   if (keys.provider === 'vault-transit') {
     if (!keys.vault) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'keys.provider is vault-transit, but keys.vault (address, mount, key) is missing in sluice.settings.yaml');
-    const token = process.env.VAULT_TOKEN;
-    if (!token) throw new SluiceError('SLUICE_KEY_PROVIDER', 'set VAULT_TOKEN to a Vault token allowed to use the Transit key (it is never stored)');
+    const token = await runtime.bootstrapSecrets.resolve(keys.vault.token);
     const ca = keys.vault.caFile !== undefined ? await readFile(resolve(context.cwd, keys.vault.caFile)) : undefined;
-    return new VaultTransitKeyProvider({ address: keys.vault.address, mount: keys.vault.mount, keyName: keys.vault.key, token, ...(ca ? { ca } : {}) });
+    return new VaultTransitKeyProvider({ address: keys.vault.address, mount: keys.vault.mount, keyName: keys.vault.key, token: token.reveal(), ...(ca ? { ca } : {}) });
   }
   if (keys.provider === 'aws-kms') {
     if (!keys.awsKms) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'keys.provider is aws-kms, but keys.awsKms (keyId, region) is missing in sluice.settings.yaml');
@@ -109,4 +119,37 @@ export function openSecretStore(runtime: Runtime, keyring: Keyring, requestId?: 
     readPolicy: stateOwnerReadPolicy(runtime.stateDir),
     ...(requestId !== undefined ? { requestId } : {}),
   });
+}
+
+/** TTL, timeout and the short-value warning of a resolver, from the settings. */
+function resolverLimits(settings: Settings, logger: Logger): Pick<SecretResolverOptions, 'ttlMs' | 'timeoutMs' | 'onShortValue'> {
+  return {
+    ttlMs: parseDuration(settings.secrets.ttl) ?? 300_000,
+    timeoutMs: parseDuration(settings.secrets.timeout) ?? 10_000,
+    onShortValue: (reference) => logger.warn({ reference }, 'a secret shorter than 6 characters cannot be scrubbed from output; use a longer one'),
+  };
+}
+
+/**
+ * The resolver a run uses: env://, file://, sluice:// (the built-in store, when a keyring is open) and, when
+ * the settings configure them, vault:// and aws-sm://. Values are resolved only when a component asks.
+ */
+export async function openSecretResolver(runtime: Runtime, context: CliContext, keyring: Keyring | undefined, requestId?: string): Promise<SecretResolver> {
+  const { secrets } = runtime.settings;
+  const providers: SecretProvider[] = [new EnvSecretProvider(), new FileSecretProvider()];
+  if (keyring) providers.push(new BuiltinSecretProvider(openSecretStore(runtime, keyring, requestId)));
+  if (secrets.vault) {
+    const vault = secrets.vault;
+    const ca = vault.caFile !== undefined ? await readFile(resolve(context.cwd, vault.caFile)) : undefined;
+    const bootstrap = runtime.bootstrapSecrets;
+    const auth = vault.approle
+      ? { approle: { roleId: vault.approle.roleId, mount: vault.approle.mount, secretId: async () => (await bootstrap.resolve(vault.approle!.secretId)).reveal() } }
+      : { token: async () => (await bootstrap.resolve(vault.token!)).reveal() };
+    providers.push(new VaultKvSecretProvider({ address: vault.address, auth, ...(ca ? { ca } : {}) }));
+  }
+  if (secrets.awsSm) {
+    const ca = secrets.awsSm.caFile !== undefined ? await readFile(resolve(context.cwd, secrets.awsSm.caFile)) : undefined;
+    providers.push(new AwsSecretsManagerProvider({ region: secrets.awsSm.region, ...(secrets.awsSm.endpoint !== undefined ? { endpoint: secrets.awsSm.endpoint } : {}), ...(ca ? { ca } : {}) }));
+  }
+  return new SecretResolver({ providers, ...resolverLimits(runtime.settings, runtime.logger) });
 }

@@ -7,6 +7,11 @@ import { parseYamlSpec } from '../spec/yaml-document.ts';
 import { formatLocation, formatPath } from '../spec/location.ts';
 import { knownKeysAt } from '../spec/schema-walk.ts';
 import { didYouMean } from '../spec/did-you-mean.ts';
+import { secretReference } from '../spec/secret-reference-schema.ts';
+import { durationSchema } from '../spec/duration.ts';
+
+/** Where the credentials that open providers come from: the environment or a mounted file, never a store they open. */
+const BOOTSTRAP_SCHEMES = ['env', 'file'] as const;
 
 export const SETTINGS_FILE = 'sluice.settings.yaml';
 
@@ -31,18 +36,20 @@ export const settingsSchema = z
             library: z.string().default('/usr/lib/softhsm/libsofthsm2.so').describe('The PKCS#11 module.'),
             token: z.string().describe('The token label.'),
             keyLabel: z.string().default('sluice-root').describe('The label of the root key in the token.'),
+            pin: secretReference(BOOTSTRAP_SCHEMES).default('env://SLUICE_PKCS11_PIN').describe('Where the token user PIN comes from (env:// or file://).'),
           })
           .optional()
-          .describe('The HSM token holding the root key; its user PIN comes from SLUICE_PKCS11_PIN.'),
+          .describe('The HSM token holding the root key.'),
         vault: z
           .strictObject({
             address: z.string().url().describe('https://vault.example:8200 (HTTPS only).'),
             mount: z.string().default('transit').describe('The Transit engine mount.'),
             key: z.string().default('sluice').describe('The Transit key name.'),
             caFile: z.string().optional().describe("A PEM file with the CA of Vault's certificate, if it is private."),
+            token: secretReference(BOOTSTRAP_SCHEMES).default('env://VAULT_TOKEN').describe('Where the Vault token comes from (env:// or file://).'),
           })
           .optional()
-          .describe('HashiCorp Vault Transit holding the root key; the token comes from VAULT_TOKEN.'),
+          .describe('HashiCorp Vault Transit holding the root key.'),
         awsKms: z
           .strictObject({
             keyId: z.string().min(1).describe('The KMS key id or ARN.'),
@@ -56,6 +63,38 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('Encryption keys.'),
+    secrets: z
+      .strictObject({
+        ttl: durationSchema.default('5m').describe('How long a resolved value is reused before it is read again (a shorter lease wins).'),
+        timeout: durationSchema.default('10s').describe('How long resolving one reference may take before it fails.'),
+        vault: z
+          .strictObject({
+            address: z.string().url().describe('https://vault.example:8200 (HTTPS only).'),
+            caFile: z.string().optional().describe("A PEM file with the CA of Vault's certificate, if it is private."),
+            token: secretReference(BOOTSTRAP_SCHEMES).optional().describe('Token auth: where the Vault token comes from (env:// or file://).'),
+            approle: z
+              .strictObject({
+                roleId: z.string().min(1).describe('The AppRole role id (not secret).'),
+                secretId: secretReference(BOOTSTRAP_SCHEMES).describe('Where the AppRole secret id comes from (env:// or file://).'),
+                mount: z.string().default('approle').describe('The AppRole auth mount.'),
+              })
+              .optional()
+              .describe('AppRole auth: logs in, renews its token before the lease ends, logs in again after.'),
+          })
+          .refine((vault) => (vault.token === undefined) !== (vault.approle === undefined), { message: 'give exactly one of token and approle' })
+          .optional()
+          .describe('HashiCorp Vault (KV v2) for vault://mount/path#key references.'),
+        awsSm: z
+          .strictObject({
+            region: z.string().min(1).describe('The AWS region.'),
+            endpoint: z.string().url().optional().describe('Another HTTPS endpoint (a VPC endpoint).'),
+            caFile: z.string().optional().describe("A PEM file with the CA of the endpoint's certificate, if it is private."),
+          })
+          .optional()
+          .describe("AWS Secrets Manager for aws-sm://name#key references; credentials come from the AWS SDK's default chain."),
+      })
+      .prefault({})
+      .describe('Where secret references are resolved, and for how long values are kept.'),
   })
   .describe('Local settings of the sluice command.');
 
@@ -101,6 +140,7 @@ export async function loadSettings(cwd: string): Promise<Settings> {
   const stateDir = resolve(cwd, settings.stateDir);
   return {
     stateDir,
+    secrets: settings.secrets,
     keys: { ...settings.keys, file: resolve(cwd, settings.keys.file ?? join(stateDir, 'master.key')) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
   };

@@ -2,11 +2,12 @@
 // committing a checkpoint after each batch so that a rerun after a crash resumes after the last committed one.
 import type { Logger } from 'pino';
 import { isSluiceError, SluiceError } from '../errors.ts';
+import { redactions } from '../secrets/redaction.ts';
 import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals, StoredObject } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
-import type { CreateContext } from '../spec/component.ts';
+import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { Sink, SinkEncryption } from '../connectors/sink.ts';
 import type { SourceBatch } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
@@ -40,6 +41,8 @@ export interface RunRequest {
   progress?: ProgressReporter;
   /** Aborting stops the run after the batch in flight is committed. */
   signal?: AbortSignal;
+  /** Resolves the secret references of the spec's components, when they ask (just in time). */
+  secrets?: SecretSource;
 }
 
 export interface RunResult {
@@ -180,7 +183,12 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());
   const baseActiveMs = totals.activeMs;
   let batchNo = claimed.checkpoint?.batch ?? 0;
-  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}) };
+  const context: CreateContext = {
+    baseDir: spec.baseDir,
+    pipeline: spec.pipeline,
+    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
+    ...(request.secrets !== undefined ? { secrets: request.secrets } : {}),
+  };
   const sinks: Sink[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId, request.encryption);
   let closeReader: (() => Promise<void>) | undefined;
@@ -265,7 +273,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     await inFlight?.catch(() => undefined);
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);
-    const message = error instanceof Error ? error.message : String(error);
+    // Kept in the state store and shown by `sluice runs`: scrubbed, as a driver's message may quote a credential.
+    const message = redactions.scrub(error instanceof Error ? error.message : String(error));
     await store.finishRun(runId, { status: 'failed', finishedAt: new Date().toISOString(), totals, error: message });
     logger.error({ runId, code: (error as SluiceError).code, err: message, lastCommittedBatch: totals.batches }, 'run failed');
     throw error;

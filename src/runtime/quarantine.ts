@@ -5,6 +5,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { expiredRunIds } from './run-id.ts';
 import { ioFailure } from '../errors.ts';
+import { redactions } from '../secrets/redaction.ts';
 import { sealEnvelope } from '../crypto/envelope/envelope.ts';
 import type { StoredObject } from '../store/state-store.ts';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +53,8 @@ export class Quarantine {
     if (entries.length === 0) return undefined;
     let text = '';
     for (const entry of entries) text += JSON.stringify(entry) + '\n';
+    // Reasons quote errors, and errors may quote what a remote echoed back: no registered secret goes to rest.
+    text = redactions.scrub(text);
     const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl.sluice`);
     const context = { pipeline: this.#pipeline, run: this.#runId, dataset: 'quarantine', classification: 'restricted', batch: String(batch), format: 'jsonl' };
     const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, this.#encryption.keys, this.#encryption.keyId);

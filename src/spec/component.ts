@@ -6,8 +6,16 @@ import type { Sink, SinkSettings } from '../connectors/sink.ts';
 import type { StepInstance } from '../runtime/step.ts';
 import type { StepPlanContext } from '../plan/step-plan-context.ts';
 import type { SpecPath } from './location.ts';
+import type { Secret } from '../secrets/secret.ts';
 
 export type ComponentKind = 'source' | 'step' | 'sink';
+
+/** Resolves a secret reference of a component's options to its value, when the component needs it. */
+export interface SecretSource {
+  resolve(reference: string): Promise<Secret>;
+  /** Forgets a cached value (after a remote refused it), so the next resolve reads it again. */
+  invalidate(reference: string): void;
+}
 
 /** What a component's `create` gets besides its options. */
 export interface CreateContext {
@@ -17,6 +25,8 @@ export interface CreateContext {
   pipeline: string;
   /** The contract's subject field, if it names one. */
   subject?: string;
+  /** Resolves the secret references among the options (declared with secretReference()), just in time. */
+  secrets?: SecretSource;
 }
 
 interface ComponentBase<Name extends string, Schema extends z.ZodType> {

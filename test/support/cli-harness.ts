@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.ts';
+import type { ComponentRegistry } from '../../src/spec/registry.ts';
 import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider, loadLocalRootKey } from '../../src/crypto/providers/local-provider.ts';
@@ -37,6 +38,8 @@ export interface RunOptions {
   logLevel?: string | null;
   /** What the command reads on standard input (default: nothing). */
   stdin?: string;
+  /** The components (default: the built-in ones). */
+  registry?: ComponentRegistry;
 }
 
 /**
@@ -44,10 +47,10 @@ export interface RunOptions {
  * Pass `{ cwd, logLevel: null }` to run the arguments exactly as given.
  */
 export async function runCli(cwd: string | RunOptions, ...args: string[]): Promise<Outcome> {
-  const { cwd: dir, logLevel = 'silent', stdin = '' } = typeof cwd === 'string' ? { cwd } : cwd;
+  const { cwd: dir, logLevel = 'silent', stdin = '', registry } = typeof cwd === 'string' ? { cwd } : cwd;
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(['node', 'sluice', ...(logLevel === null ? [] : ['--log-level', logLevel]), ...args], { cwd: dir, stdout, stderr, stdin: Readable.from([stdin]) });
+  const code = await main(['node', 'sluice', ...(logLevel === null ? [] : ['--log-level', logLevel]), ...args], { cwd: dir, stdout, stderr, stdin: Readable.from([stdin]), ...(registry ? { registry } : {}) });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

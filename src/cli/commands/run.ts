@@ -10,7 +10,7 @@ import { SluiceError } from '../../errors.ts';
 import { runPipeline } from '../../runtime/executor.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
-import { openKeyring, openRuntime } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretResolver } from '../runtime-setup.ts';
 import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -66,6 +66,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      const secrets = await openSecretResolver(runtime, context, keyring);
       try {
         const result = await runPipeline({
           plan,
@@ -77,6 +78,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
           logger: runtime.logger,
           progress: progressFor(options.progress as ProgressMode, context.stderr),
           signal: controller.signal,
+          secrets,
         });
         if (result.abandoned) println(context.stdout, `note: interrupted run ${result.abandoned.runId} was abandoned: ${result.abandoned.reason}`);
         println(context.stdout, formatSummary(result.run, result));
@@ -87,6 +89,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await secrets.close();
         keyring.close();
         await runtime.store.close();
       }
