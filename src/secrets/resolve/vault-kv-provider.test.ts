@@ -168,9 +168,12 @@ test('vault kv (test double): a missing key and a value that is not a string are
   await assert.rejects(read(p, 'vault://secret/app/db#tags'), failsWith('SLUICE_SECRET_NOT_FOUND', 'vault://secret/app/db#tags', ...values));
 });
 
-test("vault kv (test double): a '..' segment is refused before any request", async () => {
+test("vault kv (test double): a '..' segment is refused before any request, by the parser and by the provider (path traversal)", async () => {
   const vault = await vaultDouble();
-  await assert.rejects(read(provider(vault), 'vault://secret/../sys/app#password'), (e) => isSluiceError(e, 'SLUICE_SECRET_REFERENCE'));
+  assert.throws(() => parseSecretReference('vault://secret/../sys/app#password'), (e) => isSluiceError(e, 'SLUICE_SECRET_REFERENCE'));
+  // A reference built by hand, past the parser, is refused as well.
+  const forged = { scheme: 'vault' as const, text: 'vault://secret/../sys/app#password', mount: 'secret', path: '../sys/app', key: 'password' };
+  await assert.rejects(provider(vault).resolve(forged, new AbortController().signal), (e) => isSluiceError(e, 'SLUICE_SECRET_REFERENCE'));
   assert.equal(vault.calls.length, 0);
 });
 
