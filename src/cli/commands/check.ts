@@ -17,18 +17,19 @@ import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
 import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
 import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
+import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
 import { SluiceError } from '../../errors.ts';
 import { scanFiles } from '../../secrets/scan/scan-files.ts';
 import { secretScanSarif } from '../../secrets/scan/sarif.ts';
 import { formatSecretScan } from '../format-secrets.ts';
 
-/** Keyring findings (overdue rotation), when this folder has a state store; check never creates one. */
+/** Keyring and secret store findings (overdue rotation), when this folder has a state store; check never creates one. */
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
   const file = join(stateDirOf(context, await loadSettings(context.cwd)), 'state.db');
   if (!existsSync(file)) return [];
   const store = new SqliteStateStore(file);
   try {
-    return rotationFindings(await store.listKeyVersions(), SETTINGS_FILE);
+    return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), file)];
   } finally {
     await store.close();
   }
