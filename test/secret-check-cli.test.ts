@@ -1,10 +1,12 @@
 // `sluice check --secrets PATH` end to end: a folder holding credentials of several kinds beside placeholders,
 // references, documentation keys, public keys and a lockfile; exactly the credentials are reported, by file, line
-// and rule, as text, JSON and SARIF, and no output holds a planted value. A spec with a credential fails check and
-// run. Credentials are built at run time from a seeded generator.
+// and rule, as text, JSON and SARIF, and no output holds a planted value. Findings are accepted by `sluice:allow`,
+// by the fingerprints and globs of `.sluiceignore` (or `--ignore-file`) and by `--exclude`; accepted findings are
+// counted, marked as suppressed in SARIF, and never fail the check. A spec with a credential fails check and run.
+// Credentials are built at run time from a seeded generator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { assertNoStack, customersSpec, runCli } from './support/cli-harness.ts';
@@ -116,7 +118,7 @@ function assertNothingPlanted(out: Outcome): void {
   }
 }
 
-test('check --secrets: text reports exactly the literal credentials, one line each with file:line:column, rule and fix', async () => {
+test('check --secrets: text reports exactly the literal credentials, one line each with file:line:column, rule, fix and fingerprint', async () => {
   const dir = folder(FILES);
   const out = await runCli(dir, 'check', '--secrets', '.');
   assert.equal(out.code, 1, out.stderr);
@@ -124,7 +126,7 @@ test('check --secrets: text reports exactly the literal credentials, one line ea
   assertNothingPlanted(out);
   const lines = out.stdout.trimEnd().split('\n');
   const findings = lines.slice(0, -1).map((line) => {
-    const m = /^(\S+):(\d+):(\d+) {2}(\S+) {2}(.+) {2}fix: (.+)$/.exec(line);
+    const m = /^(\S+):(\d+):(\d+) {2}(\S+) {2}(.+) {2}fix: (.+) {2}\[fingerprint [0-9a-f]{16}:\d+\]$/.exec(line);
     assert.ok(m, `not a finding line: ${line}`);
     assert.equal(m[6], 'replace it with a secret reference (env://, file://, vault://, aws-sm:// or sluice://)');
     return [m[1], Number(m[2]), Number(m[3]), m[4]];
@@ -209,6 +211,115 @@ test('check --secrets: a link out of the folder is named, not passed silently', 
   assert.equal(out.code, 1);
   assert.match(out.stdout, /^linked\.env: not scanned: a symbolic link leading out of the folder$/m);
   assert.match(out.stdout, /1 secret found in 1 file \(1 file scanned; skipped: 1 a symbolic link leading out of the folder\)/);
+});
+
+/** The finding lines of a text report, as `file:line rule` and the fingerprint each one ends with. */
+function findingLines(stdout: string): { place: string; fingerprint: string }[] {
+  return [...stdout.matchAll(/^(\S+):(\d+):\d+ {2}(\S+) {2}.* {2}\[fingerprint ([0-9a-f]{16}:\d+)\]$/gm)].map((m) => ({ place: `${m[1]}:${m[2]} ${m[3]}`, fingerprint: m[4]! }));
+}
+
+test('check --secrets: fingerprints copied from the text output, globs and sluice:allow accept findings; the summary counts them, and all accepted exits 0', async () => {
+  const dir = folder({ ...FILES, 'config.yaml': FILES['config.yaml']!.replace(/^( {2}url: .*)$/m, '$1  # sluice:allow (the CI database, reset nightly)') });
+  const first = await runCli(dir, 'check', '--secrets', '.');
+  assert.equal(first.code, 1);
+  assertNothingPlanted(first);
+  const lines = findingLines(first.stdout);
+  assert.deepEqual(lines.map((l) => l.place), ['.env:2 aws-access-key-id', '.env:6 jwt', 'k8s/secret.yaml:8 kubernetes-secret', 'keys/service.pem:1 private-key']);
+  assert.match(first.stdout, /^4 secrets found in 3 files, 1 suppressed by sluice:allow \(8 files scanned\)$/m);
+
+  const aws = lines[0]!.fingerprint;
+  writeFileSync(join(dir, '.sluiceignore'), `# accepted after review\n${aws}  # a revoked key, kept for the incident report\nk8s/**\nkeys/\n`);
+  const second = await runCli(dir, 'check', '--secrets', '.');
+  assert.equal(second.code, 1, 'the JWT is still open');
+  assertNothingPlanted(second);
+  assert.deepEqual(findingLines(second.stdout).map((l) => l.place), ['.env:6 jwt']);
+  assert.match(second.stdout, /^1 secret found in 1 file, 1 suppressed by \.sluiceignore, 1 by sluice:allow \(5 files scanned, 1 folder and 1 file excluded\)$/m);
+
+  writeFileSync(join(dir, '.sluiceignore'), `${readFileSync(join(dir, '.sluiceignore'), 'utf8')}${lines[1]!.fingerprint}\n`);
+  const clean = await runCli(dir, 'check', '--secrets', '.');
+  assert.equal(clean.code, 0, clean.stdout);
+  assertNothingPlanted(clean);
+  assert.equal(clean.stdout, 'no secrets found, 2 suppressed by .sluiceignore, 1 by sluice:allow (5 files scanned, 1 folder and 1 file excluded)\n');
+
+  const json = await runCli(dir, 'check', '--secrets', '.', '--format', 'json');
+  assert.equal(json.code, 0);
+  assertNothingPlanted(json);
+  const report = JSON.parse(json.stdout) as { ignoreFile: string; findings: unknown[]; suppressed: { file: string; fingerprint: string; suppression: { kind: string; justification?: string } }[]; excluded: { file: string; folder: boolean; by: string }[]; stale: unknown[] };
+  assert.equal(report.ignoreFile, '.sluiceignore');
+  assert.deepEqual(report.findings, []);
+  assert.deepEqual(report.suppressed.map((f) => [f.file, f.suppression.kind, f.suppression.justification]), [
+    ['.env', 'external', 'a revoked key, kept for the incident report'],
+    ['.env', 'external', undefined],
+    ['config.yaml', 'inSource', undefined],
+  ]);
+  assert.equal(report.suppressed[0]!.fingerprint, aws);
+  assert.deepEqual(report.excluded.map((e) => [e.file, e.folder, e.by]), [['k8s/secret.yaml', false, '.sluiceignore'], ['keys', true, '.sluiceignore']]);
+  assert.deepEqual(report.stale, []);
+});
+
+test('check --secrets: SARIF marks accepted results with suppressions (inSource or external) and exits 0 when all are accepted', async () => {
+  const dir = folder({ '.env': `AWS_ACCESS_KEY_ID=${AWS_KEY} # sluice:allow\n`, 'config.yaml': FILES['config.yaml']! });
+  const [url] = findingLines((await runCli(dir, 'check', '--secrets', '.')).stdout);
+  assert.ok(url);
+  writeFileSync(join(dir, '.sluiceignore'), `${url.fingerprint}  # the CI database\n`);
+  const out = await runCli(dir, 'check', '--secrets', '.', '--format', 'sarif');
+  assert.equal(out.code, 0, out.stderr);
+  assertNothingPlanted(out);
+  const [run] = (JSON.parse(out.stdout) as SarifLog).runs;
+  assert.deepEqual(
+    run.results.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.ruleId, r.suppressions?.map((s) => [s.kind, s.status, s.justification, s.location.physicalLocation.artifactLocation.uri, s.location.physicalLocation.region?.startLine])]),
+    [
+      ['.env', 'aws-access-key-id', [['inSource', 'accepted', undefined, '.env', 1]]],
+      ['config.yaml', 'url-password', [['external', 'accepted', 'the CI database', '.sluiceignore', 1]]],
+    ],
+  );
+});
+
+test('check --secrets: --ignore-file replaces .sluiceignore, --exclude is repeatable, and a stale entry is a note, not a failure', async () => {
+  const dir = folder({ ...FILES, '.sluiceignore': 'this-file-is-not-read/**\n', 'ci/secrets.ignore': '# accepted\nold-fixtures/**\n0123456789abcdef:1  # fixed long ago\n' });
+  const out = await runCli(dir, 'check', '--secrets', '.', '--ignore-file', 'ci/secrets.ignore', '--exclude', '.env', '--exclude', 'k8s', '--exclude', 'keys/**', '--exclude', 'config.yaml');
+  assert.equal(out.code, 0, out.stdout);
+  assertNothingPlanted(out);
+  assert.equal(
+    out.stdout,
+    [
+      "ci/secrets.ignore:2: note: stale entry 'old-fixtures/**': this glob matched no path; remove it",
+      "ci/secrets.ignore:3: note: stale entry '0123456789abcdef:1': no finding has this fingerprint; remove it",
+      'no secrets found (4 files scanned, 1 folder and 5 files excluded)',
+      '',
+    ].join('\n'),
+  );
+  const sarif = JSON.parse((await runCli(dir, 'check', '--secrets', '.', '--ignore-file', 'ci/secrets.ignore', '--format', 'sarif')).stdout) as SarifLog;
+  const notes = sarif.runs[0].invocations[0].toolExecutionNotifications.filter((n) => n.message.text.includes('stale'));
+  assert.deepEqual(notes.map((n) => [n.level, n.locations[0]?.physicalLocation.artifactLocation.uri, n.locations[0]?.physicalLocation.region]), [
+    ['note', 'ci/secrets.ignore', { startLine: 2 }],
+    ['note', 'ci/secrets.ignore', { startLine: 3 }],
+  ]);
+});
+
+test('check --secrets: an unusable ignore file or glob, a missing --ignore-file, or the options without --secrets are usage errors', async () => {
+  const dir = folder({ '.env': `AWS_ACCESS_KEY_ID=${AWS_KEY}\n`, '.sluiceignore': `ok/**\n!keep.env\nsrc/../x  # ${AWS_KEY}\n` });
+  const bad = await runCli(dir, 'check', '--secrets', '.');
+  assert.equal(bad.code, 2, bad.stdout);
+  assertNoStack(bad.stderr);
+  assertNothingPlanted(bad);
+  assert.match(bad.stderr, /SLUICE_USAGE.*\.sluiceignore has 2 lines that cannot be used/);
+  assert.match(bad.stderr, /^ {2}\.sluiceignore:2: '!keep\.env' cannot be used: negation/m);
+  assert.match(bad.stderr, /^ {2}\.sluiceignore:3: 'src\/\.\.\/x' cannot be used: a `\.\.` segment/m);
+
+  const clean = folder({ 'a.txt': 'nothing\n' });
+  for (const args of [
+    ['--secrets', '.', '--ignore-file', 'no-such.ignore'],
+    ['--secrets', '.', '--exclude', '!a.txt'],
+    ['--secrets', '.', '--exclude', '[z-a]'],
+    ['--exclude', 'a.txt'],
+    ['--ignore-file', 'a.txt'],
+  ]) {
+    const out = await runCli(clean, 'check', ...args);
+    assert.equal(out.code, 2, `${args.join(' ')}: ${out.stderr}`);
+    assertNoStack(out.stderr);
+    assert.match(out.stderr, /SLUICE_USAGE/, args.join(' '));
+  }
 });
 
 test('check SPEC: a credential written in the spec is an SLC301 error with its place; run refuses the spec', async () => {

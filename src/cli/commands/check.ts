@@ -1,5 +1,6 @@
 // `sluice check`: validates the spec and plans it; prints every finding with its place, flow and fix. With
-// `--secrets PATH` it scans a folder for literal credentials instead, as text, JSON or SARIF.
+// `--secrets PATH` it scans a folder for literal credentials instead, as text, JSON or SARIF, leaving out what
+// the folder's `.sluiceignore` (or `--ignore-file`), `--exclude` globs and `sluice:allow` markers accept.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from '../context.ts';
@@ -11,7 +12,7 @@ import { hasErrors } from '../../plan/findings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
 import { existsSync, statSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { stateDirOf } from '../runtime-setup.ts';
 import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
@@ -20,6 +21,10 @@ import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
 import { SluiceError } from '../../errors.ts';
 import { scanFiles } from '../../secrets/scan/scan-files.ts';
+import { GlobError, pathGlob } from '../../secrets/scan/glob.ts';
+import type { PathGlob } from '../../secrets/scan/glob.ts';
+import { IGNORE_FILE, readIgnoreFile } from '../../secrets/scan/ignore-file.ts';
+import type { IgnoreFile } from '../../secrets/scan/ignore-file.ts';
 import { secretScanSarif } from '../../secrets/scan/sarif.ts';
 import { formatSecretScan } from '../format-secrets.ts';
 
@@ -42,19 +47,54 @@ interface CheckOptions {
   lineage?: boolean;
   secrets?: string;
   format?: Format;
+  ignoreFile?: string;
+  exclude?: string[];
 }
 
-/** `check --secrets PATH`: scans a folder or file for literal credentials; exit 1 when any is found. */
-async function checkSecrets(path: string, format: Format, context: CliContext, setExit: (code: number) => void): Promise<void> {
+/** Every `--exclude` glob, or a SLUICE_USAGE error naming each one that cannot be used. */
+function excludeGlobs(globs: readonly string[]): PathGlob[] {
+  const problems: string[] = [];
+  const out: PathGlob[] = [];
+  for (const glob of globs) {
+    try {
+      out.push(pathGlob(glob));
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error;
+      problems.push(`--exclude '${glob}': ${error.message}`);
+    }
+  }
+  if (problems.length > 0) throw new SluiceError('SLUICE_USAGE', `${problems.length === 1 ? 'an --exclude glob' : 'some --exclude globs'} cannot be used`, { details: problems });
+  return out;
+}
+
+/** `--ignore-file FILE` (which must exist), else `.sluiceignore` in the scanned folder when there is one. */
+async function ignoreFileFor(given: string | undefined, folder: string, shownFolder: string, cwd: string): Promise<IgnoreFile | undefined> {
+  if (given !== undefined) {
+    const path = resolve(cwd, given);
+    if (!existsSync(path)) throw new SluiceError('SLUICE_USAGE', `--ignore-file: ${given} does not exist; name the file of accepted fingerprints and globs`);
+    return readIgnoreFile(path, given);
+  }
+  const path = join(folder, IGNORE_FILE);
+  return existsSync(path) ? readIgnoreFile(path, posix.join(shownFolder, IGNORE_FILE)) : undefined;
+}
+
+/**
+ * `check --secrets PATH`: scans a folder or file for literal credentials; exit 1 when any is found that was not
+ * accepted. A stale ignore-file entry is told, never a failure.
+ */
+async function checkSecrets(path: string, format: Format, options: CheckOptions, context: CliContext, setExit: (code: number) => void): Promise<void> {
   const absolute = resolve(context.cwd, path);
   if (!existsSync(absolute)) throw new SluiceError('SLUICE_USAGE', `--secrets: ${path} does not exist; name a folder or a file to scan`);
-  const scan = await scanFiles(absolute);
+  const isFolder = statSync(absolute).isDirectory();
+  const shownRoot = isFolder ? path : posix.dirname(path.split('\\').join('/'));
+  const exclude = excludeGlobs(options.exclude ?? []);
+  const ignore = await ignoreFileFor(options.ignoreFile, isFolder ? absolute : dirname(absolute), shownRoot, context.cwd);
+  const scan = await scanFiles(absolute, { exclude, ...(ignore === undefined ? {} : { ignore }) });
   if (format === 'sarif') println(context.stdout, JSON.stringify(secretScanSarif(scan), null, 2));
-  else if (format === 'json') println(context.stdout, JSON.stringify({ path, scanned: scan.scanned, findings: scan.findings, skipped: scan.skipped }, null, 2));
-  else {
-    const shownRoot = statSync(absolute).isDirectory() ? path : posix.dirname(path.split('\\').join('/'));
-    println(context.stdout, formatSecretScan(scan, shownRoot));
-  }
+  else if (format === 'json') {
+    const { scanned, findings, suppressed, excluded, stale, skipped } = scan;
+    println(context.stdout, JSON.stringify({ path, ...(ignore === undefined ? {} : { ignoreFile: ignore.name }), scanned, findings, suppressed, excluded, stale, skipped }, null, 2));
+  } else println(context.stdout, formatSecretScan(scan, shownRoot));
   setExit(scan.findings.length > 0 ? EXIT.FAILED : EXIT.OK);
 }
 
@@ -65,16 +105,19 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
     .argument('[spec]', `the pipeline spec (YAML or TypeScript; default: ${DEFAULT_SPEC})`)
     .option('--json', 'print the findings (and, with --lineage, the lineage) as JSON')
     .option('--lineage', 'also show, for every field of every sink, its source fields, the steps it passes and how it arrives')
-    .option('--secrets <path>', 'scan this folder (recursively) or file for literal credentials: cloud keys, service tokens, private keys, JWTs, passwords in URLs, Kubernetes Secret data')
+    .option('--secrets <path>', 'scan this folder (recursively) or file for literal credentials: cloud keys, service tokens, private keys, JWTs, passwords in URLs, Kubernetes Secret data; `sluice:allow` on a line (or `sluice:allow-next-line` above it) accepts its findings')
     .addOption(new Option('--format <format>', 'output format: text, json, or sarif (SARIF 2.1.0, with --secrets)').choices(['text', 'json', 'sarif']))
+    .option('--ignore-file <file>', `with --secrets: the file of accepted finding fingerprints and path globs not to scan (default: ${IGNORE_FILE} in the scanned folder)`)
+    .option('--exclude <glob>', 'with --secrets: do not scan paths this glob matches, relative to the scanned folder (repeatable)', (glob: string, previous: string[] = []) => [...previous, glob])
     .action(async (specArgument: string | undefined, options: CheckOptions) => {
       const format: Format = options.format ?? (options.json ? 'json' : 'text');
       if (options.secrets !== undefined) {
         if (specArgument !== undefined) throw new SluiceError('SLUICE_USAGE', `check takes a spec or --secrets PATH, not both (got '${specArgument}' and --secrets ${options.secrets})`);
         if (options.lineage) throw new SluiceError('SLUICE_USAGE', '--lineage shows a spec\'s plan; it does not go with --secrets');
-        await checkSecrets(options.secrets, format, context, setExit);
+        await checkSecrets(options.secrets, format, options, context, setExit);
         return;
       }
+      if (options.ignoreFile !== undefined || options.exclude !== undefined) throw new SluiceError('SLUICE_USAGE', '--ignore-file and --exclude go with --secrets PATH');
       if (format === 'sarif') throw new SluiceError('SLUICE_USAGE', '--format sarif is for --secrets PATH; a spec check prints text or json');
       const specPath = specArgument ?? DEFAULT_SPEC;
       const { plan } = await loadPlan(specPath, context.registry, context.cwd);

@@ -1,6 +1,6 @@
 // The SARIF log of a secret scan: every property GitHub code scanning marks required is present and non-empty,
 // locations are relative to SRCROOT with the right region, rules and results agree, skipped files are told,
-// the log is deterministic and holds no secret.
+// the log is deterministic and holds no secret; accepted findings carry their SARIF suppressions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { scanFiles } from './scan-files.ts';
 import type { FolderScan } from './scan-files.ts';
 import { relativeUri, secretScanSarif, SARIF_SCHEMA, SRCROOT } from './sarif.ts';
 import { SECRET_RULES } from './rule-catalogue.ts';
+import { parseIgnoreFile } from './ignore-file.ts';
 import { ALNUM, BASE32, fakeGenerator } from './fake-tokens.ts';
 
 const fake = fakeGenerator(31337);
@@ -105,4 +106,40 @@ test('sarif: deterministic, and free of the secrets it reports', async () => {
 test('sarif: relative URIs encode each path segment and keep the slashes', () => {
   assert.equal(relativeUri('a/b c/d#e%f.env'), 'a/b%20c/d%23e%25f.env');
   assert.equal(relativeUri('.env'), '.env');
+});
+
+test('sarif: accepted findings are results with their suppression, where it is written and why; stale entries are notes', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-sarif-'));
+  const other = 'AKIA' + fake(BASE32, 12) + '7' + fake(BASE32, 3);
+  writeFileSync(join(root, 'a.env'), `AWS_ACCESS_KEY_ID=${key} # sluice:allow\n# sluice:allow-next-line\nAWS_ACCESS_KEY_ID=${other}\n`);
+  writeFileSync(join(root, 'b.env'), `\nAWS_ACCESS_KEY_ID=${other}\nDB=postgres://app:${password}@db/app\n`);
+  const [open] = (await scanFiles(join(root, 'b.env'))).findings;
+  assert.ok(open);
+  const ignoreText = `# reviewed\n${open.fingerprint}  # the CI key, revoked\nold/**\n`;
+  writeFileSync(join(root, '.sluiceignore'), ignoreText);
+  const scan = await scanFiles(root, { ignore: parseIgnoreFile(ignoreText, '.sluiceignore', join(root, '.sluiceignore')) });
+  const { results, invocations } = secretScanSarif(scan).runs[0];
+  const summary = results.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.locations[0].physicalLocation.region?.startLine, r.ruleId, r.suppressions]);
+  assert.deepEqual(summary, [
+    ['a.env', 1, 'aws-access-key-id', [{ kind: 'inSource', status: 'accepted', location: { physicalLocation: { artifactLocation: { uri: 'a.env', uriBaseId: SRCROOT }, region: { startLine: 1 } } } }]],
+    ['a.env', 3, 'aws-access-key-id', [{ kind: 'inSource', status: 'accepted', location: { physicalLocation: { artifactLocation: { uri: 'a.env', uriBaseId: SRCROOT }, region: { startLine: 2 } } } }]],
+    ['b.env', 2, 'aws-access-key-id', [{ kind: 'external', status: 'accepted', justification: 'the CI key, revoked', location: { physicalLocation: { artifactLocation: { uri: '.sluiceignore', uriBaseId: SRCROOT }, region: { startLine: 2 } } } }]],
+    ['b.env', 3, 'url-password', undefined],
+  ]);
+  assert.ok(!('suppressions' in results[3]!), 'a result not accepted has no suppressions property at all');
+  const stale = invocations[0].toolExecutionNotifications.filter((n) => /stale/.test(n.message.text));
+  assert.deepEqual(stale.map((n) => [n.level, n.locations[0]?.physicalLocation.artifactLocation.uri, n.locations[0]?.physicalLocation.region]), [['note', '.sluiceignore', { startLine: 3 }]]);
+  assert.match(stale[0]!.message.text, /'old\/\*\*'.*matched no path/);
+  const json = JSON.stringify(secretScanSarif(scan));
+  for (const secret of [key, other, password]) assert.ok(!json.includes(secret));
+});
+
+test('sarif: an ignore file outside the scanned folder is named by its absolute URI', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-sarif-'));
+  const elsewhere = join(mkdtempSync(join(tmpdir(), 'sluice-sarif-ignore-')), 'secrets.ignore');
+  writeFileSync(join(root, '.env'), `AWS_ACCESS_KEY_ID=${key}\n`);
+  const [finding] = (await scanFiles(root)).findings;
+  const scan = await scanFiles(root, { ignore: parseIgnoreFile(finding!.fingerprint, 'secrets.ignore', elsewhere) });
+  const [result] = secretScanSarif(scan).runs[0].results;
+  assert.deepEqual(result?.suppressions?.[0]?.location.physicalLocation.artifactLocation, { uri: pathToFileURL(elsewhere).href });
 });

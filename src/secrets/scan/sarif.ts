@@ -2,10 +2,12 @@
 // ("SARIF support for code scanning"): $schema, version, runs; tool.driver.name and rules with id,
 // shortDescription, fullDescription and help; results with message, locations and partialFingerprints; and a
 // region with startLine, startColumn, endLine and endColumn. Paths are relative to the scanned folder, named by
-// the SRCROOT base id, so the results show inline in the repository that folder is.
+// the SRCROOT base id, so the results show inline in the repository that folder is. Accepted findings are results
+// too, with their suppressions (§3.35): where the acceptance is written, and the reason given for it.
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { FolderScan, SkipReason } from './scan-files.ts';
+import type { FolderScan, SecretFinding, SkipReason, Suppression } from './scan-files.ts';
 import { SECRET_FIX, SECRET_RULES } from './rule-catalogue.ts';
 import type { SecretRuleInfo } from './rule-catalogue.ts';
 
@@ -36,6 +38,19 @@ interface SarifLocation {
   physicalLocation: { artifactLocation: SarifArtifactLocation; region?: SarifRegion };
 }
 
+/** A location by line only: where an acceptance is written, or an ignore-file entry. */
+interface SarifLineLocation {
+  physicalLocation: { artifactLocation: SarifArtifactLocation; region?: { startLine: number } };
+}
+
+/** SARIF 2.1.0 §3.35: the result was accepted, in the file itself (`inSource`) or outside it (`external`). */
+export interface SarifSuppression {
+  kind: 'inSource' | 'external';
+  status: 'accepted';
+  justification?: string;
+  location: SarifLineLocation;
+}
+
 export interface SarifRule {
   id: string;
   name: string;
@@ -53,12 +68,13 @@ export interface SarifResult {
   message: SarifMessage;
   locations: [SarifLocation];
   partialFingerprints: { primaryLocationLineHash: string };
+  suppressions?: SarifSuppression[];
 }
 
 interface SarifNotification {
   level: 'note' | 'warning';
   message: SarifMessage;
-  locations: SarifLocation[];
+  locations: SarifLineLocation[];
 }
 
 export interface SarifLog {
@@ -112,18 +128,31 @@ const SKIP_TEXT: Record<SkipReason, string> = {
   unreadable: 'not scanned: the file could not be read',
 };
 
+/** Code-unit order: the same on every machine and locale. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The scan as a SARIF log. Deterministic for a given scan and folder. */
 export function secretScanSarif(scan: FolderScan, options: { version?: string } = {}): SarifLog {
   const rules = SECRET_RULES.map(descriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const artifact = (file: string): SarifArtifactLocation => ({ uri: relativeUri(file), uriBaseId: SRCROOT });
-  const results: SarifResult[] = scan.findings.map((f) => ({
+  // The ignore file by SRCROOT when it lies in the scanned folder (so a viewer opens it in the repository), else absolute.
+  const ignoreRel = scan.ignoreFile === undefined ? undefined : relative(scan.root, scan.ignoreFile.path).split('\\').join('/');
+  const ignoreArtifact = (): SarifArtifactLocation =>
+    ignoreRel === undefined || ignoreRel.startsWith('../') || isAbsolute(ignoreRel) ? { uri: pathToFileURL(scan.ignoreFile?.path ?? scan.root).href } : artifact(ignoreRel);
+  const suppression = (f: SecretFinding, s: Suppression): SarifSuppression =>
+    s.kind === 'inSource'
+      ? { kind: 'inSource', status: 'accepted', location: { physicalLocation: { artifactLocation: artifact(f.file), region: { startLine: s.marker === 'sluice:allow' ? f.line : f.line - 1 } } } }
+      : { kind: 'external', status: 'accepted', ...(s.justification === undefined ? {} : { justification: s.justification }), location: { physicalLocation: { artifactLocation: ignoreArtifact(), region: { startLine: s.line } } } };
+  const all: SecretFinding[] = [...scan.findings, ...scan.suppressed].sort((a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column || compare(a.ruleId, b.ruleId));
+  const results: SarifResult[] = all.map((f) => ({
     ruleId: f.ruleId,
     ruleIndex: index.get(f.ruleId) ?? -1,
     level: 'error',
     message: { text: `${f.message}. Fix: ${f.fix}.` },
     locations: [{ physicalLocation: { artifactLocation: artifact(f.file), region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } }],
     partialFingerprints: { primaryLocationLineHash: f.fingerprint },
+    ...(f.suppression === undefined ? {} : { suppressions: [suppression(f, f.suppression)] }),
   }));
   // Binary files are many and expected; the others may hide a credential, so they are told as warnings.
   const notifications: SarifNotification[] = scan.skipped.map((s) => ({
@@ -131,6 +160,11 @@ export function secretScanSarif(scan: FolderScan, options: { version?: string } 
     message: { text: SKIP_TEXT[s.reason] },
     locations: [{ physicalLocation: { artifactLocation: artifact(s.file) } }],
   }));
+  // An ignore-file entry that matched nothing is a note: the file should lose it, but nothing is wrong.
+  for (const s of scan.stale) {
+    const what = s.kind === 'fingerprint' ? 'no finding has this fingerprint' : 'this glob matched no path';
+    notifications.push({ level: 'note', message: { text: `stale entry '${s.entry}' in ${s.ignoreFile}: ${what}; remove it` }, locations: [{ physicalLocation: { artifactLocation: ignoreArtifact(), region: { startLine: s.line } } }] });
+  }
   // SARIF 2.1.0, run.originalUriBaseIds: a base URI is absolute and ends with a slash.
   const rootUri = pathToFileURL(scan.root).href.replace(/\/?$/, '/');
   return {

@@ -1,6 +1,8 @@
 // Scans a folder (or one file) for literal credentials: every text file is read once and given to the secret
 // scanner, and each match becomes a finding with its file (relative to the scanned root, `/`-separated), line
-// and column, rule and fix. A finding never carries the value, nor a plain hash of it.
+// and column, rule and fix. A finding never carries the value, nor a plain hash of it. What a team has accepted
+// is set apart, not dropped: findings under an inline marker or named by fingerprint in the ignore file are
+// suppressed, and paths named by a glob are not read.
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -10,6 +12,10 @@ import type { SecretFamily, SecretMatch } from './secret-match.ts';
 import { scanSecrets } from './scan.ts';
 import { lineStarts, lineText, positionAt } from './line-index.ts';
 import { SECRET_FIX, secretMessage, secretRule } from './rule-catalogue.ts';
+import { allowMarker } from './allow-marker.ts';
+import type { AllowMarker } from './allow-marker.ts';
+import type { PathGlob } from './glob.ts';
+import type { GlobEntry, IgnoreEntry, IgnoreFile } from './ignore-file.ts';
 
 /** Files larger than this are not read (reported as skipped): data dumps and build outputs, not config. */
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -50,6 +56,37 @@ export interface SecretFinding {
    * finding's line with every secret on it cut out, then `:n` for the n-th such finding in the file.
    */
   fingerprint: string;
+  /** Set when the finding was accepted; such a finding is in FolderScan.suppressed, not in findings. */
+  suppression?: Suppression;
+}
+
+/**
+ * Why a finding was accepted (SARIF 2.1.0 §3.35.3, suppression.kind): a marker in the file itself, or an entry
+ * of the ignore file, with the comment beside it as the justification.
+ */
+export type Suppression =
+  | { kind: 'inSource'; marker: AllowMarker }
+  | { kind: 'external'; ignoreFile: string; line: number; justification?: string };
+
+export interface SuppressedFinding extends SecretFinding {
+  suppression: Suppression;
+}
+
+/** A file or folder not read because a glob names it (a folder is not entered at all). */
+export interface ExcludedPath {
+  file: string;
+  folder: boolean;
+  glob: string;
+  /** `--exclude`, or the ignore file's name. */
+  by: string;
+}
+
+/** An ignore-file entry that matched nothing in this scan: the finding was fixed or the path is gone. */
+export interface StaleEntry {
+  ignoreFile: string;
+  line: number;
+  entry: string;
+  kind: IgnoreEntry['kind'];
 }
 
 export type SkipReason = 'binary' | 'too-large' | 'outside-root' | 'unreadable';
@@ -64,12 +101,22 @@ export interface FolderScan {
   root: string;
   /** How many files were read and scanned. */
   scanned: number;
+  /** The findings not accepted: any one of them fails the check. */
   findings: SecretFinding[];
+  suppressed: SuppressedFinding[];
+  excluded: ExcludedPath[];
+  stale: StaleEntry[];
   skipped: SkippedFile[];
+  /** The ignore file used, if any. */
+  ignoreFile?: { name: string; path: string };
 }
 
 export interface ScanFilesOptions {
   maxFileBytes?: number;
+  /** Paths not to read (`--exclude`). */
+  exclude?: readonly PathGlob[];
+  /** Accepted fingerprints and paths not to read. */
+  ignore?: IgnoreFile;
 }
 
 /** The digests lockfiles pin packages with: SRI (npm, yarn, pnpm, bun), Go's h1:, prefixed and bare hex. */
@@ -108,13 +155,14 @@ function lineContext(text: string, starts: readonly number[], line: number, matc
 
 /**
  * Finds the literal credentials in one file's text. `file` is how findings name it; in a lockfile, matches inside
- * package digests are dropped.
+ * package digests are dropped. A finding under a `sluice:allow` marker carries it as its suppression.
  */
 export function scanText(text: string, file: string, options: { lockfile?: boolean } = {}): SecretFinding[] {
   let matches = scanSecrets(text);
   if (options.lockfile === true) matches = matches.filter((m) => !withinDigest(text, m));
   if (matches.length === 0) return [];
   const starts = lineStarts(text);
+  const markers = text.includes('sluice:allow');
   const contexts = new Map<number, string>();
   const ordinals = new Map<string, number>();
   return matches.map((m) => {
@@ -129,6 +177,7 @@ export function scanText(text: string, file: string, options: { lockfile?: boole
     const hash = createHash('sha256').update(`${m.rule}\0${file}\0${context}`).digest('hex').slice(0, 16);
     const n = (ordinals.get(hash) ?? 0) + 1;
     ordinals.set(hash, n);
+    const marker = markers ? allowMarker(text, starts, start.line) : undefined;
     return {
       file,
       line: start.line,
@@ -141,22 +190,47 @@ export function scanText(text: string, file: string, options: { lockfile?: boole
       fix: SECRET_FIX,
       confidence: Math.round(m.confidence * 100) / 100,
       fingerprint: `${hash}:${n}`,
+      ...(marker === undefined ? {} : { suppression: { kind: 'inSource', marker } satisfies Suppression }),
     };
   });
+}
+
+/** A glob that excludes paths, where it came from, and its ignore-file entry (to tell whether it matched). */
+interface Exclusion {
+  glob: PathGlob;
+  by: string;
+  entry?: GlobEntry;
 }
 
 interface Walk {
   root: string;
   maxFileBytes: number;
+  exclusions: Exclusion[];
   scanned: number;
   findings: SecretFinding[];
+  excluded: ExcludedPath[];
   skipped: SkippedFile[];
+  /** The ignore-file entries that matched something. */
+  used: Set<IgnoreEntry>;
+}
+
+/** Whether a glob names this path; every glob that does counts as used, not only the first. */
+function excludes(rel: string, folder: boolean, walk: Walk): boolean {
+  let first: Exclusion | undefined;
+  for (const exclusion of walk.exclusions) {
+    if (!exclusion.glob.matches(rel, folder)) continue;
+    first ??= exclusion;
+    if (exclusion.entry !== undefined) walk.used.add(exclusion.entry);
+  }
+  if (first !== undefined) walk.excluded.push({ file: rel, folder, glob: first.glob.glob, by: first.by });
+  return first !== undefined;
 }
 
 /** UTF-8, with a byte-order mark dropped (so columns match what editors show); invalid bytes become U+FFFD. */
 const decoder = new TextDecoder('utf-8');
 
 async function scanFile(path: string, rel: string, walk: Walk): Promise<void> {
+  if (excludes(rel, false, walk)) return;
   let bytes: Buffer;
   try {
     if ((await stat(path)).size > walk.maxFileBytes) {
@@ -214,7 +288,7 @@ async function walkFolder(dir: string, rel: string, walk: Walk): Promise<void> {
     const entryRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
     if (entry.isSymbolicLink()) await onSymlink(path, entryRel, walk);
     else if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) await walkFolder(path, entryRel, walk);
+      if (!SKIPPED_FOLDERS.has(entry.name) && !excludes(entryRel, true, walk)) await walkFolder(path, entryRel, walk);
     } else if (entry.isFile()) await scanFile(path, entryRel, walk);
     // FIFOs, sockets and devices are not files to read (opening a FIFO would block).
   }
@@ -230,8 +304,32 @@ function byPlace(a: SecretFinding, b: SecretFinding): number {
 }
 
 /**
+ * Sets apart the findings accepted inline or by a fingerprint of the ignore file (an inline marker wins, so a
+ * fingerprint it makes redundant is reported stale), and lists the ignore-file entries that matched nothing.
+ */
+function accept(all: readonly SecretFinding[], walk: Walk, ignore: IgnoreFile | undefined): Pick<FolderScan, 'findings' | 'suppressed' | 'stale'> {
+  const fingerprints = new Map<string, IgnoreEntry>();
+  for (const entry of ignore?.entries ?? []) if (entry.kind === 'fingerprint') fingerprints.set(entry.text, entry);
+  const findings: SecretFinding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const finding of all) {
+    const entry = fingerprints.get(finding.fingerprint);
+    if (finding.suppression !== undefined) suppressed.push({ ...finding, suppression: finding.suppression });
+    else if (entry !== undefined && ignore !== undefined) {
+      walk.used.add(entry);
+      const suppression: Suppression = { kind: 'external', ignoreFile: ignore.name, line: entry.line, ...(entry.justification === undefined ? {} : { justification: entry.justification }) };
+      suppressed.push({ ...finding, suppression });
+    } else findings.push(finding);
+  }
+  if (ignore === undefined) return { findings, suppressed, stale: [] };
+  const stale = ignore.entries.filter((e) => !walk.used.has(e)).map((e) => ({ ignoreFile: ignore.name, line: e.line, entry: e.text, kind: e.kind }));
+  return { findings, suppressed, stale };
+}
+
+/**
  * Scans `path` (a folder, walked recursively, or one file) for literal credentials. Findings come sorted by file,
- * line and column. Throws SLUICE_IO_FAILED when `path` itself cannot be read.
+ * line and column. Globs (`exclude`, and those of the ignore file) are matched against paths relative to the
+ * scanned folder. Throws SLUICE_IO_FAILED when `path` itself cannot be read.
  */
 export async function scanFiles(path: string, options: ScanFilesOptions = {}): Promise<FolderScan> {
   const absolute = resolve(path);
@@ -243,10 +341,21 @@ export async function scanFiles(path: string, options: ScanFilesOptions = {}): P
   } catch (error) {
     throw ioFailure('SLUICE_IO_FAILED', `cannot scan ${path}`, error);
   }
-  const walk: Walk = { root, maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, scanned: 0, findings: [], skipped: [] };
+  const { ignore } = options;
+  const exclusions: Exclusion[] = (options.exclude ?? []).map((glob) => ({ glob, by: '--exclude' }));
+  if (ignore !== undefined) for (const entry of ignore.entries) if (entry.kind === 'glob') exclusions.push({ glob: entry.glob, by: ignore.name, entry });
+  const walk: Walk = { root, maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, exclusions, scanned: 0, findings: [], excluded: [], skipped: [], used: new Set() };
   if (isFolder) await walkFolder(root, '', walk);
   else await scanFile(absolute, basename(absolute), walk);
   walk.findings.sort(byPlace);
   walk.skipped.sort((a, b) => compare(a.file, b.file));
-  return { root, scanned: walk.scanned, findings: walk.findings, skipped: walk.skipped };
+  walk.excluded.sort((a, b) => compare(a.file, b.file));
+  return {
+    root,
+    scanned: walk.scanned,
+    ...accept(walk.findings, walk, ignore),
+    excluded: walk.excluded,
+    skipped: walk.skipped,
+    ...(ignore === undefined ? {} : { ignoreFile: { name: ignore.name, path: ignore.path } }),
+  };
 }
