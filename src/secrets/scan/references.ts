@@ -32,8 +32,29 @@ export function isSecretReference(text: string): boolean {
 
 /** Whether [start, end) lies inside a well-formed secret reference written in `text`. */
 export function withinReference(text: string, start: number, end: number): boolean {
-  const separator = text.lastIndexOf('://', end - 3);
-  if (separator < 0 || separator < start - MAX_REFERENCE) return false;
+  return withinReferenceAt(text, start, end, separatorsOf(text));
+}
+
+/** Every position of '://' in `text`, ascending: found once per text, then searched per match. */
+function separatorsOf(text: string): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 1)) found.push(at);
+  return found;
+}
+
+function withinReferenceAt(text: string, start: number, end: number, separators: readonly number[]): boolean {
+  // The last '://' that starts at or before end - 3, by binary search: a reference holding [start, end) has
+  // its separator there, no further back than MAX_REFERENCE.
+  let low = 0;
+  let high = separators.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (separators[mid]! <= end - 3) low = mid + 1;
+    else high = mid;
+  }
+  if (low === 0) return false;
+  const separator = separators[low - 1]!;
+  if (separator < start - MAX_REFERENCE) return false;
   let schemeStart = separator;
   while (schemeStart > 0 && separator - schemeStart < MAX_SCHEME && isSchemeChar(text.charCodeAt(schemeStart - 1))) schemeStart--;
   if (schemeStart > start || !SCHEMES.has(text.slice(schemeStart, separator))) return false;
@@ -46,6 +67,7 @@ export function withinReference(text: string, start: number, end: number): boole
 
 /** The matches that do not lie inside a secret reference. */
 export function dropReferences(text: string, matches: SecretMatch[]): SecretMatch[] {
-  if (!text.includes('://')) return matches;
-  return matches.filter((m) => !withinReference(text, m.start, m.end));
+  if (matches.length === 0 || !text.includes('://')) return matches;
+  const separators = separatorsOf(text);
+  return matches.filter((m) => !withinReferenceAt(text, m.start, m.end, separators));
 }
