@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   SLUICE_SECRET_DENIED: 'the secret provider, the file mode or a permission check refused access to a secret',
   SLUICE_SECRET_UNAVAILABLE: 'a secret provider did not answer in time, is sealed or down, or its lease expired',
   SLUICE_SECRET_LITERAL: 'a credential is written in plain text where a secret reference belongs',
+  SLUICE_AUDIT_VERIFY_FAILED: 'an audit log, checkpoint or proof did not verify',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

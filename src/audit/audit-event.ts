@@ -1,7 +1,5 @@
-// The audit events Sluice records, as one typed catalogue. The audit issue extends it (authentication, data
-// access, runs, configuration, grants) and adds tamper evidence; the fields and the rule stay: an event names
-// who did what to which resource with what outcome, and never holds a secret value, key material or
-// restricted plaintext.
+// The audit events Sluice records, as one typed catalogue: who did what to which resource, with what outcome.
+// An event never holds a secret value, key material or restricted plaintext: only names, codes and counts.
 
 /** Who acted, and how they proved it. */
 export interface AuditActor {
@@ -11,10 +9,37 @@ export interface AuditActor {
 }
 
 export const AUDIT_ACTIONS = {
+  // Authentication (the control plane): every attempt, with the method in the actor.
+  'auth.success': 'a principal authenticated',
+  'auth.failure': 'an authentication attempt failed (details.reason says why, never with the credential)',
+  // Data access.
+  'data.read': 'objects were decrypted and read (sluice cat): details.objects, details.records, details.dataset',
+  'data.detokenize': 'tokens were turned back into values: details.count, details.key, details.domain',
+  // Pipeline runs.
+  'run.start': 'a pipeline run started or resumed',
+  'run.finish': 'a run finished: details.recordsIn, details.recordsOut, details.quarantined',
+  'run.fail': 'a run failed: details.code',
+  // Configuration: keys, settings, specs, role bindings.
+  'key.create': 'a keyring key was created',
+  'key.rotate': 'a keyring key got a new primary version',
+  'key.rewrap': 'objects, subject keys and stored secrets were moved to primary key versions',
+  'key.destroy': 'a key version was destroyed',
+  'config.change': 'settings, a spec or a role binding changed (details.what)',
+  // Secrets.
   'secret.read': 'a value of the built-in secret store was read (get, or resolved for a run)',
   'secret.create': 'a secret was added to the built-in store',
   'secret.rotate': 'a secret of the built-in store was given a new value',
   'secret.delete': 'a secret was removed from the built-in store',
+  // Access grants (the control plane).
+  'grant.request': 'just-in-time access was requested',
+  'grant.approve': 'just-in-time access was approved',
+  'grant.deny': 'just-in-time access was refused',
+  // Privacy.
+  'subject.erase': "a data subject's keys were destroyed (crypto-shredding): details.keys",
+  // The audit log itself.
+  'audit.verify': 'the audit log was verified: outcome and details.firstBadSeq',
+  'audit.checkpoint': 'a signed checkpoint was made or exported: details.treeSize',
+  'audit.alert': 'anomaly detection raised an alert: details.kind, details.score',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
@@ -33,20 +58,11 @@ export interface AuditEvent {
   source?: string;
   /** Why it failed or was denied: a code, never a value. */
   reason?: string;
+  /** Counts and names that qualify the act (records, dataset, key version): never values, keys or plaintext. */
+  details?: Record<string, string | number | boolean>;
 }
 
 /** A recorded event with its place in the log. */
 export interface RecordedAuditEvent extends AuditEvent {
   seq: number;
-}
-
-/**
- * Where events go: the state store (SQLite embedded, PostgreSQL in cluster mode). Appending is part of the act
- * it records: if the event cannot be written, the caller fails the act (fail closed).
- */
-export interface AuditStore {
-  /** Appends an event and returns its sequence number. */
-  appendAuditEvent(event: AuditEvent): Promise<number>;
-  /** Events in order of sequence, optionally of one action, the newest `limit`. */
-  listAuditEvents(options?: { action?: AuditAction; limit?: number }): Promise<RecordedAuditEvent[]>;
 }

@@ -3,10 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { VaultTransitKeyProvider } from '../crypto/providers/vault-transit-provider.ts';
-import { AwsKmsKeyProvider } from '../crypto/providers/aws-kms-provider.ts';
 import { Keyring } from '../crypto/keyring/keyring.ts';
 import { createLocalRootKey, loadLocalRootKey, LocalKeyProvider } from '../crypto/providers/local-provider.ts';
-import { Pkcs11KeyProvider } from '../crypto/providers/pkcs11-provider.ts';
 import type { KeyProvider } from '../crypto/providers/key-provider.ts';
 import { SluiceError } from '../errors.ts';
 import { println } from './context.ts';
@@ -26,8 +24,9 @@ import { EnvSecretProvider } from '../secrets/resolve/env-provider.ts';
 import { FileSecretProvider } from '../secrets/resolve/file-provider.ts';
 import { BuiltinSecretProvider } from '../secrets/resolve/builtin-provider.ts';
 import { VaultKvSecretProvider } from '../secrets/resolve/vault-kv-provider.ts';
-import { AwsSecretsManagerProvider } from '../secrets/resolve/aws-sm-provider.ts';
 import { parseDuration } from '../spec/duration.ts';
+import { AuditLog } from '../audit/audit-log.ts';
+import { auditSigningKey } from '../audit/signing-key.ts';
 
 export interface Runtime {
   stateDir: string;
@@ -36,6 +35,20 @@ export interface Runtime {
   store: StateStore;
   /** Resolves the credentials that open providers (an HSM PIN, a Vault token): env:// and file:// only. */
   bootstrapSecrets: SecretResolver;
+  /** The audit log; it signs checkpoints once a keyring is open. */
+  audit: AuditLog;
+}
+
+/** The name of this state folder's audit log in its checkpoints. */
+export const AUDIT_ORIGIN = 'sluice/audit';
+
+/** Flushes the audit log (signing a last checkpoint if it can) and closes the state store. */
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.audit.close();
+  } finally {
+    await runtime.store.close();
+  }
 }
 
 /** The state folder: --state-dir, else stateDir of the settings. */
@@ -51,7 +64,7 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
   const store = new SqliteStateStore(join(stateDir, 'state.db'));
   const bootstrapSecrets = new SecretResolver({ providers: [new EnvSecretProvider(), new FileSecretProvider()], ...resolverLimits(settings, logger) });
-  return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets };
+  return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets, audit: new AuditLog(store) };
 }
 
 /** The configured key provider. With `create`, a missing root key is created (local file, or in the token). */
@@ -60,6 +73,8 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
   if (keys.provider === 'pkcs11') {
     if (!keys.pkcs11) throw new SluiceError('SLUICE_SETTINGS_INVALID', "keys.provider is pkcs11, but keys.pkcs11 (library, token, keyLabel) is missing in sluice.settings.yaml");
     const pin = await runtime.bootstrapSecrets.resolve(keys.pkcs11.pin);
+    // Loaded only when configured: the PKCS#11 and AWS SDK modules take most of a second to load.
+    const { Pkcs11KeyProvider } = await import('../crypto/providers/pkcs11-provider.ts');
     return Pkcs11KeyProvider.open({ library: keys.pkcs11.library, tokenLabel: keys.pkcs11.token, keyLabel: keys.pkcs11.keyLabel, pin: pin.reveal(), createKey: create });
   }
   if (keys.provider === 'vault-transit') {
@@ -71,6 +86,7 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
   if (keys.provider === 'aws-kms') {
     if (!keys.awsKms) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'keys.provider is aws-kms, but keys.awsKms (keyId, region) is missing in sluice.settings.yaml');
     const ca = keys.awsKms.caFile !== undefined ? await readFile(resolve(context.cwd, keys.awsKms.caFile)) : undefined;
+    const { AwsKmsKeyProvider } = await import('../crypto/providers/aws-kms-provider.ts');
     return new AwsKmsKeyProvider({ keyId: keys.awsKms.keyId, region: keys.awsKms.region, ...(keys.awsKms.endpoint !== undefined ? { endpoint: keys.awsKms.endpoint } : {}), ...(ca ? { ca } : {}) });
   }
   const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
@@ -92,7 +108,9 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
  * user is told plainly what a local key is and is not fit for).
  */
 export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
-  return new Keyring(runtime.store, await openProvider(runtime, context, options.createRootKey));
+  const keyring = new Keyring(runtime.store, await openProvider(runtime, context, options.createRootKey));
+  runtime.audit.setSigner({ origin: AUDIT_ORIGIN, privateKey: (await auditSigningKey(keyring)).privateKey });
+  return keyring;
 }
 
 /** Runs `work` with the runtime and an open keyring (no root key is created), closing both afterwards. */
@@ -106,7 +124,7 @@ export async function withKeyring(context: CliContext, work: (keyring: Keyring, 
       keyring.close();
     }
   } finally {
-    await runtime.store.close();
+    await closeRuntime(runtime);
   }
 }
 
@@ -115,6 +133,7 @@ export function openSecretStore(runtime: Runtime, keyring: Keyring, requestId?: 
   return new BuiltinSecretStore({
     store: runtime.store,
     keys: keyring,
+    audit: runtime.audit,
     actor: localActor(),
     readPolicy: stateOwnerReadPolicy(runtime.stateDir),
     ...(requestId !== undefined ? { requestId } : {}),
@@ -149,6 +168,7 @@ export async function openSecretResolver(runtime: Runtime, context: CliContext, 
   }
   if (secrets.awsSm) {
     const ca = secrets.awsSm.caFile !== undefined ? await readFile(resolve(context.cwd, secrets.awsSm.caFile)) : undefined;
+    const { AwsSecretsManagerProvider } = await import('../secrets/resolve/aws-sm-provider.ts');
     providers.push(new AwsSecretsManagerProvider({ region: secrets.awsSm.region, ...(secrets.awsSm.endpoint !== undefined ? { endpoint: secrets.awsSm.endpoint } : {}), ...(ca ? { ca } : {}) }));
   }
   return new SecretResolver({ providers, ...resolverLimits(runtime.settings, runtime.logger) });

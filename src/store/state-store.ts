@@ -4,7 +4,7 @@ import type { SourcePosition } from '../connectors/source.ts';
 import type { KeyStore } from '../crypto/keyring/key-store.ts';
 import type { SubjectKeyStore } from '../crypto/subjects/subject-key-store.ts';
 import type { SecretRecordStore } from '../secrets/store/secret-record-store.ts';
-import type { AuditStore } from '../audit/audit-event.ts';
+import type { AuditStore } from '../audit/audit-store.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 

@@ -146,15 +146,34 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.equal(await store.countSecrets('secrets', 2), 0);
     });
 
-    test('audit events append in sequence and list in order, by action and the newest n', async () => {
-      const actor = { principal: 'os:test(0)', method: 'os-user' as const };
-      const first = await store.appendAuditEvent({ time: '2026-02-01T00:00:00.000Z', actor, action: 'secret.create', resource: 'secret:a', outcome: 'success' });
-      const second = await store.appendAuditEvent({ time: '2026-02-01T00:00:01.000Z', actor, action: 'secret.read', resource: 'secret:a', outcome: 'denied', reason: 'SLUICE_SECRET_DENIED' });
-      await store.appendAuditEvent({ time: '2026-02-01T00:00:02.000Z', actor, action: 'secret.read', resource: 'secret:b', outcome: 'success' });
-      assert.ok(second > first);
-      assert.deepEqual((await store.listAuditEvents()).map((e) => e.resource), ['secret:a', 'secret:a', 'secret:b']);
-      assert.deepEqual((await store.listAuditEvents({ action: 'secret.read', limit: 1 })).map((e) => [e.resource, e.outcome]), [['secret:b', 'success']]);
-      assert.equal((await store.listAuditEvents({ action: 'secret.read' }))[0]?.reason, 'SLUICE_SECRET_DENIED');
+    test('audit rows append only at the head they were built on (two writers never interleave), with their nodes', async () => {
+      assert.deepEqual(await store.auditHead(), { size: 0, chain: Buffer.alloc(32) });
+      const row = (seq: number, action: 'secret.read' | 'secret.create', principal: string, time: string) => ({
+        seq,
+        time,
+        action,
+        principal,
+        resource: `secret:${seq}`,
+        outcome: 'success' as const,
+        event: JSON.stringify({ seq, time, action }),
+        leaf: Buffer.alloc(32, seq),
+        chain: Buffer.alloc(32, 100 + seq),
+      });
+      assert.equal(await store.appendAuditRows(0, [row(1, 'secret.create', 'os:a(1)', '2026-02-01T00:00:00.000Z'), row(2, 'secret.read', 'os:b(2)', '2026-02-01T00:00:01.000Z')], [{ level: 8, index: 0, hash: Buffer.alloc(32, 7) }]), true);
+      assert.equal(await store.appendAuditRows(0, [row(1, 'secret.read', 'os:c(3)', '2026-02-01T00:00:02.000Z')], []), false, 'a stale head is refused');
+      assert.equal(await store.appendAuditRows(2, [row(3, 'secret.read', 'os:a(1)', '2026-02-01T00:00:03.000Z')], []), true);
+      assert.deepEqual(await store.auditHead(), { size: 3, chain: Buffer.alloc(32, 103) });
+      assert.deepEqual((await store.readAuditRows(2, 10)).map((r) => r.seq), [2, 3]);
+      assert.ok((await store.readAuditRows(1, 1))[0]?.leaf.equals(Buffer.alloc(32, 1)));
+      assert.ok((await store.getAuditNode(8, 0))?.equals(Buffer.alloc(32, 7)));
+      assert.equal(await store.getAuditNode(8, 1), undefined);
+      assert.deepEqual((await store.queryAuditEvents({ action: 'secret.read' })).map((e) => e.seq), [2, 3]);
+      assert.deepEqual((await store.queryAuditEvents({ principal: 'os:a(1)', afterSeq: 1 })).map((e) => e.seq), [3]);
+      assert.deepEqual((await store.queryAuditEvents({ from: '2026-02-01T00:00:01.000Z', to: '2026-02-01T00:00:02.000Z' })).map((e) => e.seq), [2]);
+      assert.deepEqual((await store.queryAuditEvents({ limit: 2 })).map((e) => e.seq), [1, 2]);
+      await store.putAuditCheckpoint({ treeSize: 3, root: Buffer.alloc(32, 9), time: '2026-02-01T00:00:04.000Z', note: 'note' });
+      await store.putAuditCheckpoint({ treeSize: 2, root: Buffer.alloc(32, 8), time: '2026-02-01T00:00:02.000Z', note: 'note2' });
+      assert.deepEqual((await store.listAuditCheckpoints()).map((c) => c.treeSize), [2, 3]);
     });
   });
 }

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime, openSecretStore, withKeyring } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretStore, withKeyring, closeRuntime } from '../runtime-setup.ts';
 import { SECRETS_KEY_ID } from '../../secrets/store/builtin-store.ts';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { SluiceError } from '../../errors.ts';
@@ -48,7 +48,7 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
           println(context.stdout, `created the local root key ${file} (mode 0600). Back it up: without it nothing Sluice wrote can be read. It is fine for development; in production the root key belongs in an HSM or a KMS.`);
         }
       } finally {
-        await runtime.store.close();
+        await closeRuntime(runtime);
       }
       setExit(EXIT.OK);
     });

@@ -10,7 +10,7 @@ import { SluiceError } from '../../errors.ts';
 import { runPipeline } from '../../runtime/executor.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
-import { openKeyring, openRuntime, openSecretResolver } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretResolver, closeRuntime } from '../runtime-setup.ts';
 import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -44,7 +44,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       for (const sink of plan.spec.sinks) {
         const target = sink.component.target?.(sink.options, plan.spec.baseDir);
         if (target !== undefined && targetsOverlap(target, runtime.stateDir)) {
-          await runtime.store.close();
+          await closeRuntime(runtime);
           throw new SluiceError('SLUICE_SETTINGS_INVALID', `the state folder ${runtime.stateDir} (which holds the quarantine) and sink '${sink.name}' (${target}) overlap; move one of them`);
         }
       }
@@ -53,7 +53,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         keyring = await openKeyring(runtime, context, { createRootKey: true });
         await keyring.ensure(runtime.settings.keys.keyId);
       } catch (error) {
-        await runtime.store.close();
+        await closeRuntime(runtime);
         throw error;
       }
       const controller = new AbortController();
@@ -91,7 +91,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         process.off('SIGTERM', onSignal);
         await secrets.close();
         keyring.close();
-        await runtime.store.close();
+        await closeRuntime(runtime);
       }
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openRuntime } from '../runtime-setup.ts';
+import { openRuntime, closeRuntime } from '../runtime-setup.ts';
 import { formatSummary, throughput } from '../format-summary.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -41,7 +41,7 @@ export function registerRuns(program: Command, context: CliContext, setExit: (co
         }
         setExit(EXIT.OK);
       } finally {
-        await runtime.store.close();
+        await closeRuntime(runtime);
       }
     });
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openRuntime, openKeyring, openSecretStore } from '../runtime-setup.ts';
+import { openRuntime, openKeyring, openSecretStore, closeRuntime } from '../runtime-setup.ts';
 import type { Runtime } from '../runtime-setup.ts';
 import type { BuiltinSecretStore, SecretMetadata } from '../../secrets/store/builtin-store.ts';
 import { readSecretValue } from '../read-secret-value.ts';
@@ -32,7 +32,7 @@ async function withSecretStore(context: CliContext, create: boolean, work: (secr
       keyring.close();
     }
   } finally {
-    await runtime.store.close();
+    await closeRuntime(runtime);
   }
 }
 

@@ -14,6 +14,7 @@ import { BuiltinSecretStore, SECRETS_KEY_ID, isOverdue } from './builtin-store.t
 import type { ReadPolicy } from './builtin-store.ts';
 import { isSluiceError } from '../../errors.ts';
 import { stateOwnerReadPolicy } from '../../auth/local-principal.ts';
+import { AuditLog } from '../../audit/audit-log.ts';
 
 const VALUE = 'planted-store-secret-4e9d1';
 const actor = { principal: 'os:test(1000)', method: 'os-user' as const };
@@ -22,7 +23,7 @@ const allow: ReadPolicy = () => undefined;
 function open(file = ':memory:', readPolicy: ReadPolicy = allow, now?: () => Date) {
   const store = new SqliteStateStore(file);
   const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
-  return { store, keyring, secrets: new BuiltinSecretStore({ store, keys: keyring, actor, readPolicy, ...(now ? { now } : {}) }) };
+  return { store, keyring, secrets: new BuiltinSecretStore({ store, keys: keyring, audit: new AuditLog(store), actor, readPolicy, ...(now ? { now } : {}) }) };
 }
 
 test('set, get, rotate, list and rm round-trip; every act is audited with the actor, never the value', async () => {
@@ -39,7 +40,7 @@ test('set, get, rotate, list and rm round-trip; every act is audited with the ac
   assert.ok(!JSON.stringify(await secrets.list()).includes(VALUE));
   await secrets.remove('crm/api-token');
   await assert.rejects(secrets.get('crm/api-token'), (e) => isSluiceError(e, 'SLUICE_SECRET_NOT_FOUND'));
-  const events = await store.listAuditEvents();
+  const events = await store.queryAuditEvents({});
   assert.deepEqual(events.map((e) => `${e.action}:${e.outcome}`), ['secret.create:success', 'secret.read:success', 'secret.rotate:success', 'secret.read:success', 'secret.delete:success', 'secret.read:failure']);
   assert.ok(events.every((e) => e.actor.principal === 'os:test(1000)' && e.resource === 'secret:crm/api-token'));
   assert.ok(!JSON.stringify(events).includes(VALUE));
@@ -65,7 +66,7 @@ test('a tampered byte of a sealed value fails to decrypt, and the failed read is
   sealed[sealed.length - 20]! ^= 1;
   assert.equal(await store.resealSecret('db/password', 1, record.keyVersion, sealed), true);
   await assert.rejects(secrets.get('db/password'), (e) => isSluiceError(e, 'SLUICE_DECRYPT_FAILED'));
-  assert.deepEqual((await store.listAuditEvents({ action: 'secret.read' })).map((e) => [e.outcome, e.reason]), [['failure', 'SLUICE_DECRYPT_FAILED']]);
+  assert.deepEqual((await store.queryAuditEvents({ action: 'secret.read' })).map((e) => [e.outcome, e.reason]), [['failure', 'SLUICE_DECRYPT_FAILED']]);
 });
 
 test('a sealed value copied under another name, or replayed at another version, does not open (splice attack)', async () => {
@@ -88,7 +89,7 @@ test('a reader the policy refuses gets SLUICE_SECRET_DENIED, and the denial is a
     const { store, secrets } = open(':memory:', policy);
     await secrets.set('x/token', VALUE);
     await assert.rejects(secrets.get('x/token'), (e) => isSluiceError(e, 'SLUICE_SECRET_DENIED') && /4242/.test(e.message) && !e.message.includes(VALUE));
-    assert.deepEqual((await store.listAuditEvents({ action: 'secret.read' })).map((e) => e.outcome), ['denied']);
+    assert.deepEqual((await store.queryAuditEvents({ action: 'secret.read' })).map((e) => e.outcome), ['denied']);
     assert.equal(stateOwnerReadPolicy(dir, process.getuid!())(actor, 'x'), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -99,11 +100,11 @@ test('a read whose audit event cannot be written fails and hands out no value (f
   const { store, keyring } = open();
   // The same store, except that the audit log cannot be written.
   const failing = new Proxy(store, {
-    get: (target, key) => (key === 'appendAuditEvent' ? () => Promise.reject(new Error('disk full')) : (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)),
+    get: (target, key) => (key === 'appendAuditRows' ? () => Promise.reject(new Error('disk full')) : (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)),
   });
-  const writer = new BuiltinSecretStore({ store, keys: keyring, actor, readPolicy: allow });
+  const writer = new BuiltinSecretStore({ store, keys: keyring, audit: new AuditLog(store), actor, readPolicy: allow });
   await writer.set('y/token', VALUE);
-  const reader = new BuiltinSecretStore({ store: failing, keys: keyring, actor, readPolicy: allow });
+  const reader = new BuiltinSecretStore({ store, keys: keyring, audit: new AuditLog(failing), actor, readPolicy: allow });
   await assert.rejects(reader.get('y/token'), (e) => isSluiceError(e, 'SLUICE_STATE_STORE') && /audit log/.test(e.message));
 });
 

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../errors.ts';
 import { GCM_NONCE_BYTES, openGcm, sealGcm } from '../../crypto/aes-gcm.ts';
 import type { KeySource } from '../../crypto/envelope/envelope.ts';
-import type { AuditAction, AuditActor, AuditStore } from '../../audit/audit-event.ts';
+import type { AuditAction, AuditActor } from '../../audit/audit-event.ts';
+import type { AuditRecorder } from '../../audit/audit-log.ts';
 import { STORE_NAME } from '../reference.ts';
 import { Secret } from '../secret.ts';
 import type { SecretRecord, SecretRecordStore } from './secret-record-store.ts';
@@ -23,8 +24,10 @@ export type ReadPolicy = (actor: AuditActor, name: string) => string | undefined
 export type SecretMetadata = Omit<SecretRecord, 'sealed'> & { overdue: boolean };
 
 export interface BuiltinSecretStoreOptions {
-  store: SecretRecordStore & AuditStore;
+  store: SecretRecordStore;
   keys: KeySource;
+  /** Where reads and changes are recorded; a read that cannot be recorded fails. */
+  audit: AuditRecorder;
   actor: AuditActor;
   readPolicy: ReadPolicy;
   /** The run or request reads belong to, for the audit log. */
@@ -188,7 +191,7 @@ export class BuiltinSecretStore {
 
   async #audit(action: AuditAction, name: string, outcome: 'success' | 'failure' | 'denied', reason?: string): Promise<void> {
     try {
-      await this.#options.store.appendAuditEvent({
+      await this.#options.audit.append({
         time: this.#now().toISOString(),
         actor: this.#options.actor,
         action,

@@ -75,14 +75,36 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      max_age_days INTEGER
    );
    CREATE INDEX secrets_by_key ON secrets (key_id, key_version);`,
-  // The audit log, append-only. The audit issue adds the hash chain and checkpoints over these rows.
+  // The audit log, append-only: each event's exact bytes, its RFC 9162 leaf hash and the hash chain through it;
+  // the stored subtree roots of the Merkle tree over the leaves; the signed checkpoints.
   `CREATE TABLE audit_events (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     seq INTEGER PRIMARY KEY,
      time TEXT NOT NULL,
      action TEXT NOT NULL,
-     event TEXT NOT NULL
+     principal TEXT NOT NULL,
+     resource TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     event TEXT NOT NULL,
+     leaf BLOB NOT NULL,
+     chain BLOB NOT NULL
    );
    CREATE INDEX audit_events_by_action ON audit_events (action, seq);
+   CREATE INDEX audit_events_by_principal ON audit_events (principal, seq);
+   CREATE INDEX audit_events_by_time ON audit_events (time, seq);
    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
-   CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
+   CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+   CREATE TABLE audit_nodes (
+     level INTEGER NOT NULL,
+     idx INTEGER NOT NULL,
+     hash BLOB NOT NULL,
+     PRIMARY KEY (level, idx)
+   ) WITHOUT ROWID;
+   CREATE TABLE audit_checkpoints (
+     tree_size INTEGER PRIMARY KEY,
+     root BLOB NOT NULL,
+     time TEXT NOT NULL,
+     note TEXT NOT NULL
+   );
+   CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+   CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;`,
 ];

@@ -36,7 +36,7 @@ test('sqlite store: refuses to open a schema newer than it knows (downgrade atte
 test('sqlite store: audit events cannot be updated or deleted through SQL (tamper attempt)', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-store-')), 'state.db');
   const store = new SqliteStateStore(file);
-  await store.appendAuditEvent({ time: '2026-01-01T00:00:00.000Z', actor: { principal: 'os:a(1)', method: 'os-user' }, action: 'secret.read', resource: 'secret:x', outcome: 'denied' });
+  await store.appendAuditRows(0, [{ seq: 1, time: '2026-01-01T00:00:00.000Z', action: 'secret.read', principal: 'os:a(1)', resource: 'secret:x', outcome: 'denied', event: '{}', leaf: Buffer.alloc(32), chain: Buffer.alloc(32) }], []);
   await store.close();
   const db = new Database(file);
   assert.throws(() => db.prepare("UPDATE audit_events SET event = '{}'").run(), /append-only/);

@@ -9,7 +9,8 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
-import type { AuditAction, AuditEvent, RecordedAuditEvent } from '../../audit/audit-event.ts';
+import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
+import type { AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
 
 /** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
 function readTotals(json: string): RunTotals {
@@ -360,19 +361,60 @@ export class SqliteStateStore implements StateStore {
     return changed;
   }
 
-  async appendAuditEvent(event: AuditEvent): Promise<number> {
-    const result = this.#db.prepare('INSERT INTO audit_events (time, action, event) VALUES (?, ?, ?)').run(event.time, event.action, JSON.stringify(event));
-    return Number(result.lastInsertRowid);
+  async auditHead(): Promise<{ size: number; chain: Buffer }> {
+    const row = this.#db.prepare('SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; chain: Buffer } | undefined;
+    return row ? { size: row.seq, chain: row.chain } : { size: 0, chain: Buffer.alloc(32) };
   }
 
-  async listAuditEvents(options: { action?: AuditAction; limit?: number } = {}): Promise<RecordedAuditEvent[]> {
-    const limit = options.limit ?? -1;
-    const rows = (
-      options.action === undefined
-        ? this.#db.prepare('SELECT seq, event FROM (SELECT seq, event FROM audit_events ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(limit)
-        : this.#db.prepare('SELECT seq, event FROM (SELECT seq, event FROM audit_events WHERE action = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(options.action, limit)
-    ) as { seq: number; event: string }[];
-    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), seq: row.seq }));
+  async appendAuditRows(expectedSize: number, rows: readonly AuditRow[], nodes: readonly AuditNode[]): Promise<boolean> {
+    const insert = this.#db.prepare('INSERT INTO audit_events (seq, time, action, principal, resource, outcome, event, leaf, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertNode = this.#db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
+    const head = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS size FROM audit_events');
+    // IMMEDIATE: the write lock is taken before the head is read, so two processes cannot both append at it.
+    return this.#db
+      .transaction(() => {
+        if ((head.get() as { size: number }).size !== expectedSize) return false;
+        for (const r of rows) insert.run(r.seq, r.time, r.action, r.principal, r.resource, r.outcome, r.event, r.leaf, r.chain);
+        for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
+        return true;
+      })
+      .immediate();
+  }
+
+  async readAuditRows(fromSeq: number, limit: number): Promise<AuditRow[]> {
+    return this.#db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as AuditRow[];
+  }
+
+  async getAuditNode(level: number, index: number): Promise<Buffer | undefined> {
+    return (this.#db.prepare('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').get(level, index) as { hash: Buffer } | undefined)?.hash;
+  }
+
+  async putAuditCheckpoint(checkpoint: AuditCheckpointRow): Promise<void> {
+    this.#db.prepare('INSERT OR IGNORE INTO audit_checkpoints (tree_size, root, time, note) VALUES (?, ?, ?, ?)').run(checkpoint.treeSize, checkpoint.root, checkpoint.time, checkpoint.note);
+  }
+
+  async listAuditCheckpoints(): Promise<AuditCheckpointRow[]> {
+    return (this.#db.prepare('SELECT tree_size, root, time, note FROM audit_checkpoints ORDER BY tree_size').all() as { tree_size: number; root: Buffer; time: string; note: string }[]).map((r) => ({
+      treeSize: r.tree_size,
+      root: r.root,
+      time: r.time,
+      note: r.note,
+    }));
+  }
+
+  async queryAuditEvents(query: AuditQuery): Promise<RecordedAuditEvent[]> {
+    const where: string[] = ['seq > ?'];
+    const values: (string | number)[] = [query.afterSeq ?? 0];
+    const filters: [keyof AuditQuery, string][] = [['action', 'action = ?'], ['principal', 'principal = ?'], ['resource', 'resource = ?'], ['outcome', 'outcome = ?'], ['from', 'time >= ?'], ['to', 'time <= ?']];
+    for (const [key, clause] of filters) {
+      const value = query[key];
+      if (value !== undefined) {
+        where.push(clause);
+        values.push(value);
+      }
+    }
+    const rows = this.#db.prepare(`SELECT event FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...values, query.limit ?? -1) as { event: string }[];
+    return rows.map((r) => JSON.parse(r.event) as RecordedAuditEvent);
   }
 
   /** Copies the WAL into the database and truncates it, so an overwritten key is not left in the log file. */
