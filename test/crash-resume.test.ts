@@ -10,6 +10,7 @@ import { decryptLines, customersSpec, spawnCli } from './support/cli-harness.ts'
 import { writeCustomers } from './support/generate-customers.ts';
 import { seeded } from '../src/seeded-random.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
+import Database from 'better-sqlite3';
 
 const RECORDS = Number(process.env.SLUICE_CRASH_RECORDS ?? 1_000_000);
 const KILLS = 4;
@@ -20,6 +21,28 @@ function runSluice(dir: string): ReturnType<typeof spawnCli> {
     if (code !== 0 && code !== null) console.error(stderr);
   });
   return run;
+}
+
+/**
+ * Resolves once the child holds the run (its pid on a running run in the state store) or has exited: a kill before
+ * that would land in startup, not mid-run, and startup time depends on how loaded the machine is.
+ */
+async function runStarted(dir: string, pid: number | undefined, done: Promise<unknown>): Promise<void> {
+  let exited = false;
+  void done.then(() => (exited = true));
+  while (!exited) {
+    try {
+      const db = new Database(join(dir, '.sluice', 'state.db'), { readonly: true, fileMustExist: true });
+      try {
+        if (db.prepare("SELECT 1 FROM runs WHERE status = 'running' AND pid = ?").get(pid)) return;
+      } finally {
+        db.close();
+      }
+    } catch {
+      // Not created yet, or busy: look again.
+    }
+    await sleep(25);
+  }
 }
 
 async function countIds(dir: string): Promise<{ total: number; unique: number; partial: string[] }> {
@@ -53,8 +76,9 @@ test(`SIGKILL at ${KILLS} random points of a ${RECORDS}-record run: after reruns
   let finished = false;
   for (let kill = 0; kill < KILLS && !finished; kill++) {
     const { child, done } = runSluice(dir);
-    // Startup takes about half a second; kill somewhere in the next seconds of work.
-    await Promise.race([sleep(700 + Math.floor(random() * 2000)), done]);
+    // Kill somewhere in the first seconds of work, once the run is really under way.
+    await runStarted(dir, child.pid, done);
+    await Promise.race([sleep(Math.floor(random() * 2000)), done]);
     finished = child.exitCode !== null;
     if (!finished) child.kill('SIGKILL');
     const { code } = await done;
