@@ -16,6 +16,7 @@ import { registerErase } from './commands/erase.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerSecrets } from './commands/secrets.ts';
+import { registerAudit } from './commands/audit.ts';
 
 /**
  * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
@@ -68,6 +69,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerDetect(program, context, setExit);
   registerScan(program, context, setExit);
   registerSecrets(program, context, setExit);
+  registerAudit(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

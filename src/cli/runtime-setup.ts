@@ -26,6 +26,7 @@ import { BuiltinSecretProvider } from '../secrets/resolve/builtin-provider.ts';
 import { VaultKvSecretProvider } from '../secrets/resolve/vault-kv-provider.ts';
 import { parseDuration } from '../spec/duration.ts';
 import { AuditLog } from '../audit/audit-log.ts';
+import type { AuditEvent } from '../audit/audit-event.ts';
 import { auditSigningKey } from '../audit/signing-key.ts';
 
 export interface Runtime {
@@ -172,4 +173,12 @@ export async function openSecretResolver(runtime: Runtime, context: CliContext, 
     providers.push(new AwsSecretsManagerProvider({ region: secrets.awsSm.region, ...(secrets.awsSm.endpoint !== undefined ? { endpoint: secrets.awsSm.endpoint } : {}), ...(ca ? { ca } : {}) }));
   }
   return new SecretResolver({ providers, ...resolverLimits(runtime.settings, runtime.logger) });
+}
+
+/**
+ * Records an act of the local user in the audit log and waits until it is durable: a command that cannot record
+ * what it does fails (fail closed).
+ */
+export async function recordEvent(runtime: Runtime, event: Pick<AuditEvent, 'action' | 'resource' | 'outcome'> & Partial<Pick<AuditEvent, 'requestId' | 'reason' | 'details'>>): Promise<void> {
+  await runtime.audit.append({ time: new Date().toISOString(), actor: localActor(), source: 'local', ...event });
 }

@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { CliContext } from '../context.ts';
-import { withKeyring } from '../runtime-setup.ts';
+import { recordEvent, withKeyring } from '../runtime-setup.ts';
 import { openObject } from '../../crypto/envelope/envelope.ts';
 import { ioFailure, isSluiceError, SluiceError } from '../../errors.ts';
 import { ENCRYPTED_PREFIX, openSubjectValue } from '../../crypto/subjects/subject-keys.ts';
@@ -85,6 +85,13 @@ export function registerCat(program: Command, context: CliContext, setExit: (cod
         const objects: string[] = [];
         for (const path of paths) objects.push(...(await objectsUnder(resolve(context.cwd, path))));
         if (objects.length === 0) throw new SluiceError('SLUICE_USAGE', `no Sluice objects (*${OBJECT_SUFFIX}) under ${paths.join(', ')}`);
+        // Recorded before any plaintext is released: a read that cannot be audited does not happen.
+        await recordEvent(runtime, {
+          action: 'data.read',
+          resource: `objects:${paths.map((p) => relative(context.cwd, resolve(context.cwd, p)) || '.').join(',')}`,
+          outcome: 'success',
+          details: { objects: objects.length, decryptFields: options.decryptFields === true },
+        });
         // Decrypted output, one verified chunk (or line) at a time.
         const decrypted = async function* (): AsyncGenerator<Buffer> {
           for (const object of objects) {

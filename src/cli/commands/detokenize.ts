@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { withKeyring } from '../runtime-setup.ts';
+import { recordEvent } from '../runtime-setup.ts';
 import { detokenize } from '../../crypto/tokens.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -18,6 +19,7 @@ export function registerDetokenize(program: Command, context: CliContext, setExi
       await withKeyring(context, async (keyring, runtime) => {
         // Logged before any value is revealed, so a call that fails half way is on record too.
         runtime.logger.info({ action: 'detokenize', key: options.key, domain: options.domain, count: tokens.length, user: process.env.USER ?? null }, 'detokenizing tokens');
+        await recordEvent(runtime, { action: 'data.detokenize', resource: `key:${options.key}`, outcome: 'success', details: { count: tokens.length, domain: options.domain } });
         for (const token of tokens) println(context.stdout, await detokenize(token, keyring, options.key, options.domain));
       });
       setExit(EXIT.OK);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { withKeyring } from '../runtime-setup.ts';
+import { recordEvent } from '../runtime-setup.ts';
 import { eraseSubject } from '../../crypto/subjects/subject-keys.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -18,6 +19,7 @@ export function registerErase(program: Command, context: CliContext, setExit: (c
         const receipt = await eraseSubject(options.subject, runtime.store, keyring, options.key);
         // The receipt and the log hold keyed references, never the subject id.
         runtime.logger.info({ action: 'erase', ...receipt }, 'data subject erased');
+        await recordEvent(runtime, { action: 'subject.erase', resource: `key:${options.key}`, outcome: 'success', details: { keys: receipt.keysDestroyed } });
         println(context.stdout, JSON.stringify(receipt, null, 2));
         if (receipt.keysDestroyed === 0) println(context.stderr, 'note: no key existed for this subject under this key; a tombstone now refuses their future records');
       });

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime, openSecretStore, withKeyring, closeRuntime } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretStore, withKeyring, closeRuntime, recordEvent } from '../runtime-setup.ts';
 import { SECRETS_KEY_ID } from '../../secrets/store/builtin-store.ts';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { SluiceError } from '../../errors.ts';
@@ -61,8 +61,9 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .action(async (keyId: string, options: { rotationDays?: string }) => {
       const days = options.rotationDays === undefined ? undefined : Number(options.rotationDays);
       if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new SluiceError('SLUICE_USAGE', `--rotation-days takes a whole number of days above 0, not '${options.rotationDays}'`);
-      await withKeyring(context, async (keyring) => {
+      await withKeyring(context, async (keyring, runtime) => {
         await keyring.create(keyId, days === undefined ? {} : { rotationDays: days });
+        await recordEvent(runtime, { action: 'key.create', resource: `key:${keyId}`, outcome: 'success', details: { version: 1 } });
         println(context.stdout, `created key '${keyId}' version 1 (primary)`);
       });
       setExit(EXIT.OK);
@@ -88,8 +89,9 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .description('Make a new primary version; older versions keep decrypting what they sealed')
     .argument('<key-id>')
     .action(async (keyId: string) => {
-      await withKeyring(context, async (keyring) => {
+      await withKeyring(context, async (keyring, runtime) => {
         const version = await keyring.rotate(keyId);
+        await recordEvent(runtime, { action: 'key.rotate', resource: `key:${keyId}`, outcome: 'success', details: { version } });
         println(context.stdout, `key '${keyId}' version ${version} is now primary; older versions decrypt only`);
       });
       setExit(EXIT.OK);
@@ -130,6 +132,7 @@ function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (co
         const keyIds = keyId !== undefined ? [keyId] : [...new Set((await keyring.list()).map((v) => v.keyId))];
         for (const id of keyIds) if ((await keyring.list(id)).some((v) => v.state === 'primary')) subjectKeys += await rewrapSubjectKeys(runtime.store, keyring, id);
         const secrets = keyIds.includes(SECRETS_KEY_ID) && (await runtime.store.listSecrets()).length > 0 ? await openSecretStore(runtime, keyring).reseal() : 0;
+        await recordEvent(runtime, { action: 'key.rewrap', resource: `key:${keyId ?? '*'}`, outcome: 'success', details: { objects: moved, subjectKeys, secrets } });
         println(context.stdout, `rewrapped ${moved} object(s); ${current} already under their primary version; ${missing.length} no longer exist (forgotten); ${subjectKeys} subject key(s) rewrapped; ${secrets} stored secret(s) resealed`);
       });
       setExit(EXIT.OK);
@@ -177,6 +180,7 @@ function registerKeyMaintenance(keys: Command, context: CliContext, setExit: (co
           println(context.stderr, `note: no indexed object or subject key depends on '${keyId}' version ${version}; tokens made with it (if it is a token key) can no longer be detokenized`);
         }
         await runtime.store.destroyKeyVersion(keyId, version);
+        await recordEvent(runtime, { action: 'key.destroy', resource: `key:${keyId}`, outcome: 'success', details: { version, objects: dependents.length } });
         println(context.stdout, `destroyed key '${keyId}' version ${version}${dependents.length > 0 ? `; ${dependents.length} object(s) sealed under it can no longer be read` : ''}`);
       });
       setExit(EXIT.OK);

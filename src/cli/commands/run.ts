@@ -10,7 +10,7 @@ import { SluiceError } from '../../errors.ts';
 import { runPipeline } from '../../runtime/executor.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
-import { openKeyring, openRuntime, openSecretResolver, closeRuntime } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretResolver, closeRuntime, recordEvent } from '../runtime-setup.ts';
 import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -67,8 +67,12 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const secrets = await openSecretResolver(runtime, context, keyring);
+      const pipeline = `pipeline:${plan.spec.pipeline}`;
       try {
-        const result = await runPipeline({
+        await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash } });
+        let result;
+        try {
+          result = await runPipeline({
           plan,
           store: runtime.store,
           stateDir: runtime.stateDir,
@@ -80,6 +84,14 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
           signal: controller.signal,
           secrets,
         });
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          await recordEvent(runtime, { action: 'run.fail', resource: pipeline, outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}) });
+          throw error;
+        }
+        const { totals } = result.run;
+        const recordsOut = Object.values(totals.recordsOut).reduce((a, b) => a + b, 0);
+        await recordEvent(runtime, { action: 'run.finish', resource: pipeline, outcome: 'success', requestId: result.run.id, details: { recordsIn: totals.recordsIn, recordsOut, quarantined: totals.quarantined } });
         if (result.abandoned) println(context.stdout, `note: interrupted run ${result.abandoned.runId} was abandoned: ${result.abandoned.reason}`);
         println(context.stdout, formatSummary(result.run, result));
         if (result.run.totals.quarantined > 0) {
