@@ -75,8 +75,8 @@ test('rotate, rewrap and destroy on the quickstart: objects follow the primary v
   const destroyed = await runCli(dir, 'keys', 'destroy', 'default', '1');
   assert.equal(destroyed.code, 0, destroyed.stderr);
   assert.equal((await runCli(dir, 'cat', 'out')).code, 0, 'nothing depended on version 1 any more');
-  const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { version: number; state: string }[];
-  assert.deepEqual(listed.map((v) => [v.version, v.state]), [[1, 'destroyed'], [2, 'primary']]);
+  const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { key: string; version: number; state: string }[];
+  assert.deepEqual(listed.filter((v) => v.key === 'default').map((v) => [v.version, v.state]), [[1, 'destroyed'], [2, 'primary']]);
 
   const primary = await runCli(dir, 'keys', 'destroy', 'default', '2');
   assert.equal(primary.code, 2);
@@ -119,8 +119,8 @@ test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys i
     assert.equal(run.code, 0, run.stderr);
     assert.ok(!existsSync(join(dir, '.sluice', 'master.key')), 'no local root key was created');
     assert.equal((await runCli(dir, 'cat', 'out/analytics')).stdout.trim().split('\n').length, 998);
-    const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { provider: string }[];
-    assert.deepEqual(listed.map((v) => v.provider), ['pkcs11']);
+    const listed = JSON.parse((await runCli(dir, 'keys', 'list', '--json')).stdout) as { key: string; provider: string }[];
+    assert.deepEqual(listed.map((v) => [v.key, v.provider]), [['audit', 'pkcs11'], ['default', 'pkcs11']], 'the default key and the audit signing key, both under the token');
     assert.equal((await runCli(dir, 'keys', 'rotate', 'default')).code, 0);
     assert.match((await runCli(dir, 'keys', 'rewrap')).stdout, /rewrapped 3 object\(s\)/);
     assert.equal((await runCli(dir, 'cat', 'out/support')).code, 0);
