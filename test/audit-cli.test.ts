@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { assertNoStack, runCli } from './support/cli-harness.ts';
+import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
+import { AuditLog } from '../src/audit/audit-log.ts';
 
 const PLANTED = 'planted-audit-secret-6f3e9a1c';
 const VERIFIER = join(import.meta.dirname, '..', 'tools', 'audit-verify.mjs');
@@ -79,6 +81,35 @@ test('audit query: a malformed or reversed time range, an unknown action and a b
       assert.match(outcome.stderr, /SLUICE_USAGE/);
       assertNoStack(outcome.stderr);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('audit alerts: a burst of failed logins from one address is raised once, recorded once (credential stuffing)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-audit-alerts-'));
+  try {
+    assert.equal((await runCli({ cwd: dir, stdin: PLANTED }, 'secrets', 'set', 'x/token')).code, 0);
+    assert.equal((await runCli(dir, 'audit', 'alerts')).code, 0);
+    const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+    const log = new AuditLog(store);
+    const start = Date.parse('2026-11-30T03:00:00Z');
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        log.append({ time: new Date(start + i * 5000).toISOString(), actor: { principal: `oidc:https://idp.example#user${i}`, method: 'oidc' }, action: 'auth.failure', resource: 'api', outcome: 'failure', source: '203.0.113.9', reason: 'SLUICE_AUTH_FAILED' }),
+      ),
+    );
+    await log.close();
+    await store.close();
+    const alerts = await runCli(dir, 'audit', 'alerts');
+    assert.equal(alerts.code, 1);
+    assert.match(alerts.stdout, /auth-failure-burst  203\.0\.113\.9  10 failed authentications/);
+    assert.equal((await runCli(dir, 'audit', 'alerts', '--record')).code, 1);
+    const recorded = (await runCli(dir, 'audit', 'query', '--action', 'audit.alert')).stdout.trim().split('\n');
+    assert.equal(recorded.length, alerts.stdout.trim().split('\n').length, 'each alert recorded once');
+    await runCli(dir, 'audit', 'alerts', '--record');
+    assert.equal((await runCli(dir, 'audit', 'query', '--action', 'audit.alert')).stdout.trim().split('\n').length, recorded.length, 'not recorded twice');
+    assert.equal((await runCli(dir, 'audit', 'verify')).code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,6 +17,8 @@ import type { AuditAction, AuditEvent } from '../../audit/audit-event.ts';
 import type { AuditQuery } from '../../audit/audit-store.ts';
 import type { CheckpointKey } from '../../audit/merkle/checkpoint.ts';
 import { localActor } from '../../auth/local-principal.ts';
+import { replayAlerts } from '../../audit/replay-alerts.ts';
+import { alertAuditEvent } from '../../audit/anomaly/alert-audit-event.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -135,6 +137,38 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
         println(context.stdout, JSON.stringify(proof, null, 2));
       });
       setExit(EXIT.OK);
+    });
+
+  audit
+    .command('alerts')
+    .description('Run anomaly detection over the log (volume spikes, failed-login bursts, unusual hours, dataset sweeps); exit 1 when it raises any')
+    .option('--record', 'record alerts not yet recorded as audit.alert events (and log them)')
+    .option('--json', 'as JSON')
+    .action(async (options: { record?: boolean; json?: boolean }) => {
+      let count = 0;
+      const run = async (runtime: Runtime) => {
+        const { alerts, unrecorded, events } = await replayAlerts(runtime.store);
+        count = alerts.length;
+        if (options.record) {
+          for (const alert of unrecorded) {
+            await runtime.audit.append(alertAuditEvent(alert, localActor()));
+            runtime.logger.warn({ alert }, 'audit anomaly');
+          }
+        }
+        if (options.json) println(context.stdout, JSON.stringify({ events, alerts, recorded: options.record ? unrecorded.length : 0 }, null, 2));
+        else if (alerts.length === 0) println(context.stdout, `no anomalies in ${events} events`);
+        else for (const alert of alerts) println(context.stdout, `${alert.time}  ${alert.kind}  ${alert.principal ?? alert.source ?? ''}  ${alert.message}`);
+      };
+      if (options.record) await withAudit(context, (runtime) => run(runtime));
+      else {
+        const runtime = await openRuntime(context);
+        try {
+          await run(runtime);
+        } finally {
+          await closeRuntime(runtime);
+        }
+      }
+      setExit(count > 0 ? EXIT.FAILED : EXIT.OK);
     });
 
   audit
