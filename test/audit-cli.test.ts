@@ -52,7 +52,7 @@ test('audit: acts are recorded, the log verifies, proofs check offline, tamperin
     const proof = await runCli(dir, 'audit', 'prove', '4', '--size', String(size));
     assert.equal(proof.code, 0, proof.stderr);
     writeFileSync(join(dir, 'proof.json'), proof.stdout);
-    const offline = spawnSync(process.execPath, [VERIFIER, 'inclusion', '--proof', 'proof.json', '--checkpoint', 'trusted.checkpoint', '--public-key', 'audit.pub'], { cwd: dir, encoding: 'utf8' });
+    const offline = spawnSync(process.execPath, [VERIFIER, '--key', 'audit.pub', '--checkpoint', 'trusted.checkpoint', 'proof.json'], { cwd: dir, encoding: 'utf8' });
     assert.equal(offline.status, 0, offline.stderr + offline.stdout);
     const consistency = await runCli(dir, 'audit', 'prove', '--consistency', '3', '--size', String(size));
     assert.equal(consistency.code, 0, consistency.stderr);
