@@ -205,3 +205,19 @@ test('when the audit log cannot be written, every append in the batch is refused
   assert.ok(results.every((r) => r.status === 'rejected' && isSluiceError(r.reason, 'SLUICE_STATE_STORE')));
   await store.close();
 });
+
+test('a corrupted database row (a leaf of the wrong size, a chain that is text) is reported by sequence number, not a crash', async () => {
+  await withFile(async (file) => {
+    await logOf(file, 120);
+    tamper(file, (db) => {
+      db.prepare("UPDATE audit_events SET leaf = x'00' WHERE seq = 17").run();
+      db.prepare("UPDATE audit_events SET chain = 'not a hash' WHERE seq = 18").run();
+    });
+    const store = new SqliteStateStore(file);
+    const verification = await verifyAuditLog(store, trusted);
+    assert.equal(verification.ok, false);
+    assert.equal(verification.firstBadSeq, 17);
+    assert.match(verification.problems.join('\n'), /event 17: its leaf hash is damaged[\s\S]*event 18: the hash chain breaks/);
+    await store.close();
+  });
+});

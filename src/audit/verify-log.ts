@@ -24,6 +24,8 @@ export interface AuditVerification {
 
 const PAGE = 10_000;
 
+const isHash = (value: unknown): value is Buffer => Buffer.isBuffer(value) && value.length === 32;
+
 /**
  * Reads the whole log once. `trusted` are the public keys checkpoints must be signed with; `exported` are
  * checkpoint notes kept outside the writer's reach (`sluice audit checkpoint --export`).
@@ -75,13 +77,16 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
         bad(seq, row.seq > seq ? `missing: the log jumps from ${seq - 1} to ${row.seq} (events were deleted)` : `out of order (found ${row.seq})`);
         return { ok: false, size, firstBadSeq: seq, problems, checkpointsVerified };
       }
-      const leaf = leafHash(Buffer.from(row.event, 'utf8'));
-      if (seqOfCanonical(row.event) !== seq) bad(seq, 'its text names another sequence number (moved or inserted)');
-      if (!leaf.equals(row.leaf)) bad(seq, 'its text does not match its leaf hash (modified)');
-      chain = chainHash(chain, row.leaf);
-      if (!chain.equals(row.chain)) {
+      // A corrupted row (a leaf or chain of another size or type, an event that is not text) is a finding, not a crash.
+      const text = typeof row.event === 'string' ? row.event : String(row.event);
+      const leaf = leafHash(Buffer.from(text, 'utf8'));
+      const storedLeaf = isHash(row.leaf) ? row.leaf : undefined;
+      if (seqOfCanonical(text) !== seq) bad(seq, 'its text names another sequence number (moved or inserted)');
+      if (!storedLeaf?.equals(leaf)) bad(seq, storedLeaf ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
+      chain = chainHash(chain, storedLeaf ?? leaf);
+      if (!isHash(row.chain) || !chain.equals(row.chain)) {
         bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
-        chain = Buffer.from(row.chain);
+        if (isHash(row.chain)) chain = Buffer.from(row.chain);
       }
       // The tree is built from the leaves recomputed from the text: a rewritten leaf column cannot hide a change.
       accumulator.append(leaf);
