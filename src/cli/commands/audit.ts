@@ -21,6 +21,7 @@ import { replayAlerts } from '../../audit/replay-alerts.ts';
 import { alertAuditEvent } from '../../audit/anomaly/alert-audit-event.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { registerAuditExport } from './audit-export.ts';
 
 async function withAudit(context: CliContext, work: (runtime: Runtime, keyring: Keyring) => Promise<void>): Promise<void> {
   const runtime = await openRuntime(context);
@@ -208,4 +209,6 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
       }
       setExit(EXIT.OK);
     });
+
+  registerAuditExport(audit, context, setExit);
 }
