@@ -17,6 +17,7 @@ const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'detection', load: async () => (await import('./suites/detection.ts')).detectionSuite },
   { name: 'secret-scanning', load: async () => (await import('./suites/secret-scanning.ts')).secretScanningSuite },
   { name: 'protective-steps', load: async () => (await import('./suites/protective-steps.ts')).protectiveStepsSuite },
+  { name: 'audit', load: async () => (await import('./suites/audit.ts')).auditSuite },
 ];
 
 const args = process.argv.slice(2);
