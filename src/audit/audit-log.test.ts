@@ -113,7 +113,7 @@ const TAMPERS: [string, number, (db: Database.Database) => void][] = [
     (db) => {
       db.prepare('UPDATE audit_events SET seq = seq + 1000000 WHERE seq > 50').run();
       db.prepare('UPDATE audit_events SET seq = seq - 1000000 + 1 WHERE seq > 1000000').run();
-      db.prepare("INSERT INTO audit_events SELECT 51, time, action, principal, resource, outcome, replace(event, '\"seq\":50', '\"seq\":51'), leaf, chain FROM audit_events WHERE seq = 50").run();
+      db.prepare("INSERT INTO audit_events SELECT 51, time, action, principal, resource, outcome, replace(event, '\"seq\":50', '\"seq\":51'), hashes FROM audit_events WHERE seq = 50").run();
     },
   ],
   [
@@ -122,9 +122,9 @@ const TAMPERS: [string, number, (db: Database.Database) => void][] = [
     (db) => {
       const ten = db.prepare('SELECT * FROM audit_events WHERE seq = 10').get() as Record<string, unknown>;
       const eleven = db.prepare('SELECT * FROM audit_events WHERE seq = 11').get() as Record<string, unknown>;
-      const set = db.prepare('UPDATE audit_events SET event = ?, leaf = ?, chain = ? WHERE seq = ?');
-      set.run(eleven.event, eleven.leaf, eleven.chain, 10);
-      set.run(ten.event, ten.leaf, ten.chain, 11);
+      const set = db.prepare('UPDATE audit_events SET event = ?, hashes = ? WHERE seq = ?');
+      set.run(eleven.event, eleven.hashes, 10);
+      set.run(ten.event, ten.hashes, 11);
     },
   ],
 ];
@@ -149,12 +149,12 @@ test('a rewrite that recomputes every leaf and chain hash after a change is caug
     tamper(file, (db) => {
       const rows = db.prepare('SELECT seq, event FROM audit_events ORDER BY seq').all() as { seq: number; event: string }[];
       let chain: Buffer = Buffer.alloc(32);
-      const set = db.prepare('UPDATE audit_events SET event = ?, leaf = ?, chain = ? WHERE seq = ?');
+      const set = db.prepare('UPDATE audit_events SET event = ?, hashes = ? WHERE seq = ?');
       for (const row of rows) {
         const text = row.seq === 150 ? row.event.replace('"outcome":"success"', '"outcome":"denied"') : row.event;
         const leaf = leafHash(Buffer.from(text));
         chain = chainHash(chain, leaf);
-        set.run(text, leaf, chain, row.seq);
+        set.run(text, Buffer.concat([leaf, chain]), row.seq);
       }
     });
     const store = new SqliteStateStore(file);
@@ -206,18 +206,19 @@ test('when the audit log cannot be written, every append in the batch is refused
   await store.close();
 });
 
-test('a corrupted database row (a leaf of the wrong size, a chain that is text) is reported by sequence number, not a crash', async () => {
+test('a corrupted database row (hashes of the wrong size, or text) is reported by sequence number, not a crash', async () => {
   await withFile(async (file) => {
     await logOf(file, 120);
     tamper(file, (db) => {
-      db.prepare("UPDATE audit_events SET leaf = x'00' WHERE seq = 17").run();
-      db.prepare("UPDATE audit_events SET chain = 'not a hash' WHERE seq = 18").run();
+      db.prepare("UPDATE audit_events SET hashes = x'00' WHERE seq = 17").run();
+      db.prepare("UPDATE audit_events SET hashes = 'not a hash' WHERE seq = 18").run();
     });
     const store = new SqliteStateStore(file);
     const verification = await verifyAuditLog(store, trusted);
     assert.equal(verification.ok, false);
     assert.equal(verification.firstBadSeq, 17);
-    assert.match(verification.problems.join('\n'), /event 17: its leaf hash is damaged[\s\S]*event 18: the hash chain breaks/);
+    assert.match(verification.problems.join('\n'), /event 17: its leaf hash is damaged[\s\S]*event 18: its leaf hash is damaged[\s\S]*event 18: the hash chain breaks/);
+    assert.ok(!verification.problems.some((p) => p.startsWith('event 19')), 'the chain resumes after the damaged rows');
     await store.close();
   });
 });

@@ -17,6 +17,9 @@ export interface AuditRow {
   chain: Buffer;
 }
 
+/** [seq, event text, leaf hash ‖ chain hash (64 bytes)] as stored (a damaged row may hold other types). */
+export type AuditChainTuple = [seq: number, event: unknown, hashes: unknown];
+
 /** A stored Merkle subtree root: the node at `level` (leaves are level 0) and `index` within it. */
 export interface AuditNode {
   level: number;
@@ -55,6 +58,11 @@ export interface AuditStore {
   appendAuditRows(expectedSize: number, rows: readonly AuditRow[], nodes: readonly AuditNode[]): Promise<boolean>;
   /** Rows with seq ≥ fromSeq, ascending, at most `limit`. */
   readAuditRows(fromSeq: number, limit: number): Promise<AuditRow[]>;
+  /**
+   * What verification reads, as [seq, event, leaf ‖ chain] tuples with seq ≥ fromSeq, ascending, at most `limit`:
+   * three values and no objects, since reading is most of the cost of verifying a large log.
+   */
+  readAuditChain(fromSeq: number, limit: number): Promise<AuditChainTuple[]>;
   getAuditNode(level: number, index: number): Promise<Buffer | undefined>;
   putAuditCheckpoint(checkpoint: AuditCheckpointRow): Promise<void>;
   /** Checkpoints, by tree size ascending. */

@@ -70,23 +70,26 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
   let chain: Buffer = Buffer.alloc(32);
   let size = 0;
   for (let from = 1; ; from += PAGE) {
-    const rows = await store.readAuditRows(from, PAGE);
-    for (const row of rows) {
+    const rows = await store.readAuditChain(from, PAGE);
+    for (const [rowSeq, event, hashes] of rows) {
+      const intact = Buffer.isBuffer(hashes) && hashes.length === 64;
+      const rowLeaf = intact ? hashes.subarray(0, 32) : undefined;
+      const rowChain = intact ? hashes.subarray(32) : undefined;
       const seq = size + 1;
-      if (row.seq !== seq) {
-        bad(seq, row.seq > seq ? `missing: the log jumps from ${seq - 1} to ${row.seq} (events were deleted)` : `out of order (found ${row.seq})`);
+      if (rowSeq !== seq) {
+        bad(seq, rowSeq > seq ? `missing: the log jumps from ${seq - 1} to ${rowSeq} (events were deleted)` : `out of order (found ${rowSeq})`);
         return { ok: false, size, firstBadSeq: seq, problems, checkpointsVerified };
       }
       // A corrupted row (a leaf or chain of another size or type, an event that is not text) is a finding, not a crash.
-      const text = typeof row.event === 'string' ? row.event : String(row.event);
+      const text = typeof event === 'string' ? event : String(event);
       const leaf = leafHash(Buffer.from(text, 'utf8'));
-      const storedLeaf = isHash(row.leaf) ? row.leaf : undefined;
+      const storedLeaf = isHash(rowLeaf) ? rowLeaf : undefined;
       if (seqOfCanonical(text) !== seq) bad(seq, 'its text names another sequence number (moved or inserted)');
       if (!storedLeaf?.equals(leaf)) bad(seq, storedLeaf ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
       chain = chainHash(chain, storedLeaf ?? leaf);
-      if (!isHash(row.chain) || !chain.equals(row.chain)) {
+      if (!isHash(rowChain) || !chain.equals(rowChain)) {
         bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
-        if (isHash(row.chain)) chain = Buffer.from(row.chain);
+        if (isHash(rowChain)) chain = Buffer.from(rowChain);
       }
       // The tree is built from the leaves recomputed from the text: a rewritten leaf column cannot hide a change.
       accumulator.append(leaf);

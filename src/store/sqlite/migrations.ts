@@ -75,8 +75,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      max_age_days INTEGER
    );
    CREATE INDEX secrets_by_key ON secrets (key_id, key_version);`,
-  // The audit log, append-only: each event's exact bytes, its RFC 9162 leaf hash and the hash chain through it;
-  // the stored subtree roots of the Merkle tree over the leaves; the signed checkpoints.
+  // The audit log, append-only: each event's exact bytes, its RFC 9162 leaf hash and the hash chain through it
+  // (one 64-byte column, leaf ‖ chain: one value to read per row, which is most of what verification costs);
+  // the stored subtree roots of the Merkle tree over the leaves; the signed checkpoints. One index (by action):
+  // each index costs appends about a third of their speed; time follows seq, and queries by principal scan.
   `CREATE TABLE audit_events (
      seq INTEGER PRIMARY KEY,
      time TEXT NOT NULL,
@@ -85,12 +87,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      resource TEXT NOT NULL,
      outcome TEXT NOT NULL,
      event TEXT NOT NULL,
-     leaf BLOB NOT NULL,
-     chain BLOB NOT NULL
+     hashes BLOB NOT NULL
    );
    CREATE INDEX audit_events_by_action ON audit_events (action, seq);
-   CREATE INDEX audit_events_by_principal ON audit_events (principal, seq);
-   CREATE INDEX audit_events_by_time ON audit_events (time, seq);
    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
    CREATE TABLE audit_nodes (

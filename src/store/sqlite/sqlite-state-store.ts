@@ -10,7 +10,7 @@ import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
 import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
-import type { AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
+import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
 
 /** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
 function readTotals(json: string): RunTotals {
@@ -362,19 +362,19 @@ export class SqliteStateStore implements StateStore {
   }
 
   async auditHead(): Promise<{ size: number; chain: Buffer }> {
-    const row = this.#db.prepare('SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; chain: Buffer } | undefined;
-    return row ? { size: row.seq, chain: row.chain } : { size: 0, chain: Buffer.alloc(32) };
+    const row = this.#db.prepare('SELECT seq, hashes FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hashes: Buffer } | undefined;
+    return row ? { size: row.seq, chain: row.hashes.subarray(32) } : { size: 0, chain: Buffer.alloc(32) };
   }
 
   async appendAuditRows(expectedSize: number, rows: readonly AuditRow[], nodes: readonly AuditNode[]): Promise<boolean> {
-    const insert = this.#db.prepare('INSERT INTO audit_events (seq, time, action, principal, resource, outcome, event, leaf, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.#db.prepare('INSERT INTO audit_events (seq, time, action, principal, resource, outcome, event, hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const insertNode = this.#db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
     const head = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS size FROM audit_events');
     // IMMEDIATE: the write lock is taken before the head is read, so two processes cannot both append at it.
     return this.#db
       .transaction(() => {
         if ((head.get() as { size: number }).size !== expectedSize) return false;
-        for (const r of rows) insert.run(r.seq, r.time, r.action, r.principal, r.resource, r.outcome, r.event, r.leaf, r.chain);
+        for (const r of rows) insert.run(r.seq, r.time, r.action, r.principal, r.resource, r.outcome, r.event, Buffer.concat([r.leaf, r.chain]));
         for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
         return true;
       })
@@ -382,7 +382,26 @@ export class SqliteStateStore implements StateStore {
   }
 
   async readAuditRows(fromSeq: number, limit: number): Promise<AuditRow[]> {
-    return this.#db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as AuditRow[];
+    const rows = this.#db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as (Omit<AuditRow, 'leaf' | 'chain'> & { hashes: Buffer })[];
+    return rows.map(({ hashes, ...row }) => ({ ...row, leaf: hashes.subarray(0, 32), chain: hashes.subarray(32) }));
+  }
+
+  async readAuditChain(fromSeq: number, limit: number): Promise<AuditChainTuple[]> {
+    return this.#db.prepare('SELECT seq, event, hashes FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').raw(true).all(fromSeq, limit) as AuditChainTuple[];
+  }
+
+  /** The last seq whose time is before `time`, by binary search over seq (times are nearly monotonic in seq). */
+  #lastSeqBefore(time: string): number {
+    const timeAt = this.#db.prepare('SELECT time FROM audit_events WHERE seq = ?').pluck();
+    let low = 0;
+    let high = (this.#db.prepare('SELECT COALESCE(MAX(seq), 0) FROM audit_events').pluck().get() as number) + 1;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if ((timeAt.get(mid) as string | undefined ?? '') < time) low = mid;
+      else high = mid;
+    }
+    // Clocks step back a little between processes: start a margin earlier; the time filter stays exact.
+    return Math.max(0, low - 1000);
   }
 
   async getAuditNode(level: number, index: number): Promise<Buffer | undefined> {
@@ -406,6 +425,9 @@ export class SqliteStateStore implements StateStore {
     const where: string[] = ['seq > ?'];
     const values: (string | number)[] = [query.afterSeq ?? 0];
     const filters: [keyof AuditQuery, string][] = [['action', 'action = ?'], ['principal', 'principal = ?'], ['resource', 'resource = ?'], ['outcome', 'outcome = ?'], ['from', 'time >= ?'], ['to', 'time <= ?']];
+    // Time follows sequence (events are appended as they happen): a time bound becomes a sequence bound found by
+    // binary search on the primary key, instead of an index every append would pay for.
+    if (query.from !== undefined) values[0] = Math.max(values[0] as number, this.#lastSeqBefore(query.from));
     for (const [key, clause] of filters) {
       const value = query[key];
       if (value !== undefined) {
