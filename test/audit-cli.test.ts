@@ -31,7 +31,7 @@ test('audit: acts are recorded, the log verifies, proofs check offline, tamperin
     const events = query.stdout.trim().split('\n').map((line) => JSON.parse(line) as { seq: number; action: string; outcome: string; actor: { principal: string } });
     assert.deepEqual(
       events.map((e) => e.action),
-      ['run.start', 'run.finish', 'secret.create', 'secret.read', 'key.rotate', 'data.read'],
+      ['config.change', 'run.start', 'run.finish', 'secret.create', 'secret.read', 'key.rotate', 'data.read'],
     );
     assert.ok(events.every((e, i) => e.seq === i + 1 && e.actor.principal.startsWith('os:')));
     assert.ok(!query.stdout.includes(PLANTED), 'no secret value in the audit log');
@@ -39,7 +39,7 @@ test('audit: acts are recorded, the log verifies, proofs check offline, tamperin
 
     const verified = await runCli(dir, 'audit', 'verify');
     assert.equal(verified.code, 0, verified.stdout);
-    assert.match(verified.stdout, /audit log ok: 6 events, \d+ checkpoint\(s\) matched/);
+    assert.match(verified.stdout, /audit log ok: 7 events, \d+ checkpoint\(s\) matched/);
 
     const exported = await runCli(dir, 'audit', 'checkpoint', '--export', 'trusted.checkpoint');
     assert.equal(exported.code, 0, exported.stderr);
@@ -47,9 +47,9 @@ test('audit: acts are recorded, the log verifies, proofs check offline, tamperin
     writeFileSync(join(dir, 'audit.pub'), publicKey.stdout);
     assert.match(publicKey.stdout, /BEGIN PUBLIC KEY/);
     const size = Number(readFileSync(join(dir, 'trusted.checkpoint'), 'utf8').split('\n')[1]);
-    assert.ok(size >= 7, 'the verify event is in the log too');
+    assert.ok(size >= 8, 'the verify event is in the log too');
 
-    const proof = await runCli(dir, 'audit', 'prove', '4', '--size', String(size));
+    const proof = await runCli(dir, 'audit', 'prove', '5', '--size', String(size));
     assert.equal(proof.code, 0, proof.stderr);
     writeFileSync(join(dir, 'proof.json'), proof.stdout);
     const offline = spawnSync(process.execPath, [VERIFIER, '--key', 'audit.pub', '--checkpoint', 'trusted.checkpoint', 'proof.json'], { cwd: dir, encoding: 'utf8' });
@@ -58,14 +58,14 @@ test('audit: acts are recorded, the log verifies, proofs check offline, tamperin
     assert.equal(consistency.code, 0, consistency.stderr);
     assert.match(consistency.stdout, /sluice-audit-consistency-proof\/v1/);
 
-    // The attack: someone with the database file drops the triggers and rewrites event 4 (the secret read).
+    // The attack: someone with the database file drops the triggers and rewrites event 5 (the secret read).
     const db = new Database(join(dir, '.sluice', 'state.db'));
     db.exec('DROP TRIGGER audit_events_no_update');
-    db.prepare("UPDATE audit_events SET event = replace(event, '\"outcome\":\"success\"', '\"outcome\":\"denied\"') WHERE seq = 4").run();
+    db.prepare("UPDATE audit_events SET event = replace(event, '\"outcome\":\"success\"', '\"outcome\":\"denied\"') WHERE seq = 5").run();
     db.close();
     const tampered = await runCli(dir, 'audit', 'verify', '--checkpoint', 'trusted.checkpoint');
     assert.equal(tampered.code, 1);
-    assert.match(tampered.stdout, /first bad event 4/);
+    assert.match(tampered.stdout, /first bad event 5/);
     assertNoStack(tampered.stderr);
   } finally {
     rmSync(parent, { recursive: true, force: true });
@@ -112,5 +112,23 @@ test('audit alerts: a burst of failed logins from one address is raised once, re
     assert.equal((await runCli(dir, 'audit', 'verify')).code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('audit: a run with a spec the pipeline has not run with before records a config.change, a rerun does not', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'sluice-audit-spec-'));
+  try {
+    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    const dir = join(parent, 'demo');
+    assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+    assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+    const spec = join(dir, 'pipeline.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8') + '\n# a comment is a change of the spec text\n');
+    assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
+    const changes = (await runCli(dir, 'audit', 'query', '--action', 'config.change')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { details: { specHash: string; previousSpecHash?: string } });
+    assert.equal(changes.length, 2);
+    assert.equal(changes[1]!.details.previousSpecHash, changes[0]!.details.specHash);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
   }
 });

@@ -69,6 +69,11 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       const secrets = await openSecretResolver(runtime, context, keyring);
       const pipeline = `pipeline:${plan.spec.pipeline}`;
       try {
+        // A spec the pipeline has not run with before is a configuration change: recorded with its hash.
+        const previous = (await runtime.store.listRuns({ pipeline: plan.spec.pipeline, limit: 1 }))[0];
+        if (previous?.specHash !== loaded.hash) {
+          await recordEvent(runtime, { action: 'config.change', resource: pipeline, outcome: 'success', details: { what: 'spec', specHash: loaded.hash, ...(previous ? { previousSpecHash: previous.specHash } : {}) } });
+        }
         await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash } });
         let result;
         try {
