@@ -79,7 +79,9 @@ interface Pending {
 export class AuditLog implements AuditRecorder {
   readonly #store: AuditStore;
   readonly #options: AuditLogOptions;
-  #signer: CheckpointSigner | undefined;
+  #signer: (() => Promise<CheckpointSigner>) | undefined;
+  /** Whether the signing key is at hand: a lazy one is derived during the first append, while its keyring is open. */
+  #signerReady = false;
   #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #lastCheckpoint: { size: number; at: number } | undefined;
@@ -91,9 +93,22 @@ export class AuditLog implements AuditRecorder {
     this.#options = options;
   }
 
-  /** From now on, checkpoints are signed with this key (set once the keyring is open). */
-  setSigner(signer: CheckpointSigner): void {
-    this.#signer = signer;
+  /**
+   * From now on, checkpoints are signed with this key (set once the keyring is open). A function is called only
+   * when the first checkpoint is signed, so commands that record nothing never derive the key (with a remote key
+   * provider, deriving it costs a round trip).
+   */
+  setSigner(signer: CheckpointSigner | (() => Promise<CheckpointSigner>)): void {
+    let derived: Promise<CheckpointSigner> | undefined;
+    this.#signerReady = typeof signer !== 'function';
+    this.#signer =
+      typeof signer === 'function'
+        ? () =>
+            (derived ??= signer().then((ready) => {
+              this.#signerReady = true;
+              return ready;
+            }))
+        : () => Promise.resolve(signer);
   }
 
   append(event: AuditEvent): Promise<number> {
@@ -132,7 +147,8 @@ export class AuditLog implements AuditRecorder {
     const accumulator = this.#tree?.size === head.size ? MerkleAccumulator.restore(this.#tree.state) : await restoreAccumulator(this.#store, head.size);
     const time = this.#now().toISOString();
     const rootHash = accumulator.root();
-    const note = signCheckpoint({ origin: this.#signer.origin, treeSize: head.size, rootHash, time }, this.#signer.privateKey);
+    const signer = await this.#signer();
+    const note = signCheckpoint({ origin: signer.origin, treeSize: head.size, rootHash, time }, signer.privateKey);
     const row = { treeSize: head.size, root: rootHash, time, note };
     await this.#store.putAuditCheckpoint(row);
     this.#lastCheckpoint = { size: head.size, at: Date.now() };
@@ -143,8 +159,10 @@ export class AuditLog implements AuditRecorder {
   async close(): Promise<void> {
     await this.flush();
     const head = await this.#store.auditHead();
-    if (this.#signer && head.size > 0 && head.size !== this.#lastCheckpoint?.size) {
-      const stored = (await this.#store.listAuditCheckpoints()).at(-1);
+    // A lazy key not derived yet means this writer appended nothing, and its keyring may be closed by now: the next
+    // writer that appends covers what others left unsigned.
+    if (this.#signer && this.#signerReady && head.size > 0 && head.size !== this.#lastCheckpoint?.size) {
+      const stored = await this.#store.latestAuditCheckpoint();
       if (stored?.treeSize !== head.size) await this.checkpoint();
     }
   }
@@ -154,6 +172,9 @@ export class AuditLog implements AuditRecorder {
   }
 
   async #write(batch: Pending[]): Promise<void> {
+    // Derive a lazy signing key now, before the appends resolve: their callers still hold the keyring open. A
+    // failure shows when a checkpoint is signed; it does not fail the events.
+    await this.#signer?.().catch(() => undefined);
     try {
       let size = 0;
       // Another process may append between our read of the head and our transaction: then read it again.
@@ -192,7 +213,7 @@ export class AuditLog implements AuditRecorder {
   async #maybeCheckpoint(): Promise<void> {
     if (!this.#signer) return;
     const head = await this.#store.auditHead();
-    this.#lastCheckpoint ??= { size: (await this.#store.listAuditCheckpoints()).at(-1)?.treeSize ?? 0, at: Date.now() };
+    this.#lastCheckpoint ??= { size: (await this.#store.latestAuditCheckpoint())?.treeSize ?? 0, at: Date.now() };
     const due = head.size - this.#lastCheckpoint.size >= (this.#options.checkpointEvery ?? 1000) || (head.size > this.#lastCheckpoint.size && Date.now() - this.#lastCheckpoint.at >= (this.#options.checkpointIntervalMs ?? 60_000));
     // A checkpoint that fails does not fail the events already written: the next one covers them.
     if (due) await this.#sign().catch(() => undefined);

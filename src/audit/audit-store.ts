@@ -67,5 +67,7 @@ export interface AuditStore {
   putAuditCheckpoint(checkpoint: AuditCheckpointRow): Promise<void>;
   /** Checkpoints, by tree size ascending. */
   listAuditCheckpoints(): Promise<AuditCheckpointRow[]>;
+  /** The checkpoint of the largest tree size (what every command's close compares with: one row, not all). */
+  latestAuditCheckpoint(): Promise<AuditCheckpointRow | undefined>;
   queryAuditEvents(query: AuditQuery): Promise<RecordedAuditEvent[]>;
 }

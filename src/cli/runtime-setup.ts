@@ -110,7 +110,7 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
  */
 export async function openKeyring(runtime: Runtime, context: CliContext, options: { createRootKey: boolean }): Promise<Keyring> {
   const keyring = new Keyring(runtime.store, await openProvider(runtime, context, options.createRootKey));
-  runtime.audit.setSigner({ origin: AUDIT_ORIGIN, privateKey: (await auditSigningKey(keyring)).privateKey });
+  runtime.audit.setSigner(async () => ({ origin: AUDIT_ORIGIN, privateKey: (await auditSigningKey(keyring)).privateKey }));
   return keyring;
 }
 

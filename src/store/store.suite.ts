@@ -174,6 +174,7 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       await store.putAuditCheckpoint({ treeSize: 3, root: Buffer.alloc(32, 9), time: '2026-02-01T00:00:04.000Z', note: 'note' });
       await store.putAuditCheckpoint({ treeSize: 2, root: Buffer.alloc(32, 8), time: '2026-02-01T00:00:02.000Z', note: 'note2' });
       assert.deepEqual((await store.listAuditCheckpoints()).map((c) => c.treeSize), [2, 3]);
+      assert.equal((await store.latestAuditCheckpoint())?.note, 'note');
     });
   });
 }

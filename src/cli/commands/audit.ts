@@ -125,7 +125,7 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
     .option('--consistency <older-size>', 'prove that the tree of this many events is a prefix of the tree of --size')
     .action(async (seqText: string | undefined, options: { size?: string; consistency?: string }) => {
       await withAudit(context, async (runtime) => {
-        const latest = (await runtime.store.listAuditCheckpoints()).at(-1);
+        const latest = await runtime.store.latestAuditCheckpoint();
         const size = options.size !== undefined ? intArg(options.size, '--size') : latest?.treeSize;
         if (size === undefined) throw new SluiceError('SLUICE_USAGE', "there is no checkpoint yet: run 'sluice audit checkpoint' or pass --size");
         const proof =

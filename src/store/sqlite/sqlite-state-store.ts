@@ -104,6 +104,17 @@ function toSecret(row: SecretRow): SecretRecord {
   };
 }
 
+interface CheckpointRow {
+  tree_size: number;
+  root: Buffer;
+  time: string;
+  note: string;
+}
+
+function toCheckpoint(row: CheckpointRow): AuditCheckpointRow {
+  return { treeSize: row.tree_size, root: row.root, time: row.time, note: row.note };
+}
+
 export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
 
@@ -413,12 +424,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listAuditCheckpoints(): Promise<AuditCheckpointRow[]> {
-    return (this.#db.prepare('SELECT tree_size, root, time, note FROM audit_checkpoints ORDER BY tree_size').all() as { tree_size: number; root: Buffer; time: string; note: string }[]).map((r) => ({
-      treeSize: r.tree_size,
-      root: r.root,
-      time: r.time,
-      note: r.note,
-    }));
+    return (this.#db.prepare('SELECT tree_size, root, time, note FROM audit_checkpoints ORDER BY tree_size').all() as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  async latestAuditCheckpoint(): Promise<AuditCheckpointRow | undefined> {
+    const row = this.#db.prepare('SELECT tree_size, root, time, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1').get() as CheckpointRow | undefined;
+    return row ? toCheckpoint(row) : undefined;
   }
 
   async queryAuditEvents(query: AuditQuery): Promise<RecordedAuditEvent[]> {
