@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   SLUICE_SECRET_DENIED: 'the secret provider, the file mode or a permission check refused access to a secret',
   SLUICE_SECRET_UNAVAILABLE: 'a secret provider did not answer in time, is sealed or down, or its lease expired',
   SLUICE_SECRET_LITERAL: 'a credential is written in plain text where a secret reference belongs',
+  SLUICE_SOURCE_FAILED: 'a source system refused, answered with something that is not data, or could not be reached',
+  SLUICE_EGRESS_DENIED: 'a connection was refused before it was made: the host is off the allowlist or resolves to a private, loopback or link-local address',
   SLUICE_AUDIT_VERIFY_FAILED: 'an audit log, checkpoint or proof did not verify',
 } as const;
 

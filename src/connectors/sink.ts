@@ -1,6 +1,9 @@
-// The one boundary every sink writes through: Sink.write() projects each record onto the fields the plan lets
-// reach the sink, serializes the batch, seals it as an envelope object, and only then calls the connector's
-// _write() with ciphertext. A connector never sees a plaintext record, so none can write one at rest.
+// The boundaries sinks write through. An object sink (files, S3) extends Sink: Sink.write() projects each record
+// onto the fields the plan lets reach the sink, serializes the batch, seals it as an envelope object, and only
+// then calls the connector's _write() with ciphertext, so no object sink can write plaintext at rest. A record
+// sink (a database table, a stream) extends RecordSink: it hands records to a system whose readers need fields,
+// so the planner caps its clearance below restricted (SLC107): restricted fields reach it tokenized, encrypted
+// or not at all, and RecordSink.write() passes on only the projected fields the plan allows.
 import type { Classification } from '../spec/classification.ts';
 import type { DataRecord } from '../runtime/record.ts';
 import { ioFailure, SluiceError } from '../errors.ts';
@@ -58,36 +61,56 @@ function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord
   if (text !== '') yield Buffer.from(text, 'utf8');
 }
 
-export abstract class Sink {
+/** The public surface the runtime uses, common to object and record sinks. */
+export interface SinkInstance {
   readonly settings: SinkSettings;
-  readonly #fieldSet: ReadonlySet<string>;
-  #run: SinkRunInfo | undefined;
-  #encryption: SinkEncryption | undefined;
+  open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void>;
+  /** Writes one batch (idempotently: the same batch number again replaces it); says where an object went, if any. */
+  write(batch: number, records: readonly DataRecord[]): Promise<StoredObject | undefined>;
+  close(): Promise<void>;
+  discard(runId: string): Promise<boolean>;
+  prune(before: Date, keepRunId: string): Promise<string[]>;
+  describe(): string;
+}
 
-  constructor(settings: SinkSettings) {
-    // The boundary holds only if connectors fill in the protected methods and never replace the public ones.
-    for (const method of ['open', 'write', 'close', 'prune', 'discard'] as const) {
-      if (new.target.prototype[method] !== Sink.prototype[method]) {
-        throw new Error(`${new.target.name} overrides Sink.${method}(); connectors implement _${method}() instead`);
-      }
-    }
-    this.settings = settings;
-    this.#fieldSet = new Set(settings.fields);
-  }
-
-  /** The record with only the fields the plan lets reach this sink; the record itself when it has no other. */
-  #project(record: DataRecord): DataRecord {
+/** A function that keeps only the fields the plan lets reach a sink; returns the record itself when it has no other. */
+function projector(fields: readonly string[]): (record: DataRecord) => DataRecord {
+  const fieldSet = new Set(fields);
+  return (record) => {
     let clean = true;
     for (const key in record) {
-      if (!this.#fieldSet.has(key)) {
+      if (!fieldSet.has(key)) {
         clean = false;
         break;
       }
     }
     if (clean) return record;
     const out = Object.create(null) as DataRecord;
-    for (const field of this.settings.fields) if (Object.hasOwn(record, field)) out[field] = record[field];
+    for (const field of fields) if (Object.hasOwn(record, field)) out[field] = record[field];
     return out;
+  };
+}
+
+/** Refuses a connector class that replaces a public method: the boundary holds only if they fill in _methods. */
+function guardBoundary(target: { prototype: object; name: string }, base: { prototype: object; name: string }): void {
+  for (const method of ['open', 'write', 'close', 'prune', 'discard'] as const) {
+    if ((target.prototype as Record<string, unknown>)[method] !== (base.prototype as Record<string, unknown>)[method]) {
+      throw new Error(`${target.name} overrides ${base.name}.${method}(); connectors implement _${method}() instead`);
+    }
+  }
+}
+
+/** An object sink: every batch is sealed as one envelope object before the connector sees it. */
+export abstract class Sink implements SinkInstance {
+  readonly settings: SinkSettings;
+  readonly #project: (record: DataRecord) => DataRecord;
+  #run: SinkRunInfo | undefined;
+  #encryption: SinkEncryption | undefined;
+
+  constructor(settings: SinkSettings) {
+    guardBoundary(new.target, Sink);
+    this.settings = settings;
+    this.#project = projector(settings.fields);
   }
 
   async open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void> {
@@ -101,10 +124,10 @@ export abstract class Sink {
   }
 
   /**
-   * Writes one batch. Writing the same batch number again must replace it (idempotent), so that a run resumed
-   * after a crash between the write and the checkpoint leaves each record exactly once.
+   * Writes one batch and says where the object went and which key version sealed it. Writing the same batch
+   * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
+   * checkpoint leaves each record exactly once.
    */
-  /** Writes one batch and says where the object went and which key version sealed it. */
   async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
     const run = this.#run;
     const encryption = this.#encryption;
@@ -112,7 +135,7 @@ export abstract class Sink {
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder).
     const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
-    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, (r) => this.#project(r)), context, encryption.keys, encryption.keyId);
+    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.#project), context, encryption.keys, encryption.keyId);
     let location: string;
     try {
       location = await this._write({ batch, pieces, bytes, records: records.length });
@@ -154,5 +177,81 @@ export abstract class Sink {
   }
 
   /** Where the sink's output is, for the summary ("out/customers/run-…"). */
+  abstract describe(): string;
+}
+
+/** One batch, as a record sink's connector receives it: only the fields the plan allows, in plaintext. */
+export interface RecordBatch {
+  /** The batch number: starts at 1, stable across resumes of a run. */
+  batch: number;
+  run: SinkRunInfo;
+  records: readonly DataRecord[];
+}
+
+/**
+ * A record sink: a table or a stream another system reads field by field. The planner refuses a restricted
+ * clearance for it (SLC107), so what reaches _write() is at most confidential in plaintext. Writing the same
+ * batch again must not duplicate it (upsert by key, message ids for de-duplication).
+ */
+export abstract class RecordSink implements SinkInstance {
+  readonly settings: SinkSettings;
+  readonly #project: (record: DataRecord) => DataRecord;
+  #run: SinkRunInfo | undefined;
+
+  constructor(settings: SinkSettings) {
+    guardBoundary(new.target, RecordSink);
+    if (settings.clearance === 'restricted') {
+      // The planner reports this first (SLC107); this keeps a hand-made plan from getting past it.
+      throw new SluiceError('SLUICE_PLAN_REJECTED', `sink '${settings.name}' stores records field by field, so its clearance may be at most confidential`);
+    }
+    this.settings = settings;
+    this.#project = projector(settings.fields);
+  }
+
+  async open(run: SinkRunInfo, _encryption: SinkEncryption): Promise<void> {
+    this.#run = run;
+    try {
+      await this._open(run);
+    } catch (error) {
+      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not be opened at ${this.describe()}`, error);
+    }
+  }
+
+  async write(batch: number, records: readonly DataRecord[]): Promise<undefined> {
+    const run = this.#run;
+    if (!run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    try {
+      await this._write({ batch, run, records: records.map(this.#project) });
+    } catch (error) {
+      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this._close();
+  }
+
+  /** Record sinks keep what they wrote (a replayed batch is de-duplicated, not removed): nothing to discard. */
+  async discard(runId: string): Promise<boolean> {
+    return this._discard(runId);
+  }
+
+  async prune(before: Date, keepRunId: string): Promise<string[]> {
+    return this._prune(before, keepRunId);
+  }
+
+  protected abstract _open(run: SinkRunInfo): Promise<void>;
+  /** Stores the batch, idempotently, and returns once it is durable in the target system. */
+  protected abstract _write(batch: RecordBatch): Promise<void>;
+  protected async _close(): Promise<void> {}
+  protected async _prune(_before: Date, _keepRunId: string): Promise<string[]> {
+    return [];
+  }
+  protected async _discard(_runId: string): Promise<boolean> {
+    return false;
+  }
+
+  /** Where the sink writes, for the summary ("postgresql 127.0.0.1:5432/db table public.customers"). */
   abstract describe(): string;
 }

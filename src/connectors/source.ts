@@ -21,9 +21,30 @@ export interface SourceBatch {
   end: SourcePosition;
 }
 
-/** An open source. Batches are deterministic: the same start position yields the same batches. */
+/** How a run opens its source. */
+export interface OpenOptions {
+  /**
+   * Keep consuming after the data at hand is read (`sluice run --follow`): a stream waits for new messages, a
+   * table polls for rows past its cursor. Without it a source ends once what is there now has been read.
+   */
+  follow: boolean;
+  /** Aborted on shutdown (SIGTERM): the source stops pulling and ends its batches after the one it is filling. */
+  signal?: AbortSignal;
+}
+
+/**
+ * An open source. Batches of a replayable source (files, tables, APIs) are deterministic: the same start
+ * position yields the same batches. A stream's batches are whatever its server redelivers.
+ */
 export interface SourceReader {
+  /** Batches of at most batchSize records; a following source yields a short batch rather than wait long. */
   batches(batchSize: number): AsyncIterable<SourceBatch>;
+  /**
+   * Called once each batch is committed in every sink and the checkpoint, in batch order, with the batch's
+   * `end`: a stream acknowledges its messages (or commits offsets) here, never earlier, so a crash before the
+   * commit has the server deliver them again.
+   */
+  committed?(end: SourcePosition): Promise<void>;
   /** Progress, for the progress bar: bytes read so far and the total when known. */
   progress(): { done: number; total?: number };
   close(): Promise<void>;
@@ -35,6 +56,14 @@ export interface Source {
   readonly description: string;
   /** True when every value arrives as text (CSV): the contract then converts numbers, booleans and dates. */
   readonly textual?: boolean;
-  /** Opens the source at `from` (the end of the last committed batch), or at the start. */
-  open(from: SourcePosition | undefined): Promise<SourceReader>;
+  /**
+   * True when a new run continues where the last successful run ended (a table read by an incremental cursor)
+   * rather than from the start: the run opens at that run's last position.
+   */
+  readonly incremental?: boolean;
+  /**
+   * Opens the source at `from` (the end of the last committed batch; for an incremental source, else the end of
+   * the last successful run), or at the start.
+   */
+  open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader>;
 }

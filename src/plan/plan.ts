@@ -198,6 +198,17 @@ function planSink(spec: PipelineSpec, sink: SinkUse, output: Map<string, FieldFl
   if (fields.length === 0) {
     findings.push({ rule: 'SLC105', severity: 'warning', message: `no field reaches sink '${sink.name}'`, location: spec.locator.locate(sink.path), fix: 'remove the sink or let fields reach it' });
   }
+  if (sink.component.holds === 'records' && sink.clearance === 'restricted') {
+    // Files and objects are sealed as envelopes; a table or a stream is read field by field by another system,
+    // so restricted data may reach it only tokenized, encrypted, or not at all.
+    findings.push({
+      rule: 'SLC107',
+      severity: 'error',
+      message: `sink '${sink.name}' stores records field by field in another system, where Sluice cannot seal them, so it may not hold restricted fields in plaintext`,
+      location: spec.locator.locate([...sink.path, 'clearance']),
+      fix: `set the sink's clearance to confidential or lower, and tokenize, encrypt or drop the restricted fields before it`,
+    });
+  }
   for (const flow of fields) if (!isWithin(flow.class, sink.clearance)) findings.push(clearanceFinding(spec, sink, flow));
   return { sink, fields };
 }

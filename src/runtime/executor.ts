@@ -8,8 +8,8 @@ import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals, StoredObject } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
-import type { Sink, SinkEncryption } from '../connectors/sink.ts';
-import type { SourceBatch } from '../connectors/source.ts';
+import type { SinkInstance, SinkEncryption } from '../connectors/sink.ts';
+import type { Source, SourceBatch, SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import type { QuarantineEntry } from './quarantine.ts';
@@ -39,8 +39,13 @@ export interface RunRequest {
   fresh?: boolean;
   logger: Logger;
   progress?: ProgressReporter;
-  /** Aborting stops the run after the batch in flight is committed. */
+  /**
+   * Aborting stops the run after the batch in flight is committed. A run that follows its source then ends as
+   * succeeded (stopping is how it ends); any other run ends interrupted, to be resumed.
+   */
   signal?: AbortSignal;
+  /** Keep consuming the source after the data at hand (`sluice run --follow`). */
+  follow?: boolean;
   /** Resolves the secret references of the spec's components, when they ask (just in time). */
   secrets?: SecretSource;
 }
@@ -157,7 +162,7 @@ async function processBatch(
 }
 
 /** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
-async function pruneExpired(retention: string, runId: string, sinks: readonly Sink[], quarantine: Quarantine, store: StateStore, logger: Logger): Promise<number> {
+async function pruneExpired(retention: string, runId: string, sinks: readonly SinkInstance[], quarantine: Quarantine, store: StateStore, logger: Logger): Promise<number> {
   const keepMs = parseDuration(retention);
   if (keepMs === undefined) return 0;
   const before = new Date(Date.now() - keepMs);
@@ -166,6 +171,21 @@ async function pruneExpired(retention: string, runId: string, sinks: readonly Si
   for (const expired of new Set(removed)) await store.forgetObjects({ runId: expired });
   if (removed.length > 0) logger.info({ runId, retention, pruned: removed.length }, 'removed outputs older than the retention');
   return removed.length;
+}
+
+/**
+ * Where a new run of an incremental source starts: the last position of the pipeline's latest successful run
+ * (undefined, the start, when there is none).
+ */
+async function incrementalStart(source: Source, store: StateStore, pipeline: string, runId: string): Promise<SourcePosition | undefined> {
+  if (!source.incremental) return undefined;
+  for (const run of await store.listRuns({ pipeline, limit: 1000 })) {
+    if (run.id === runId || run.status !== 'succeeded') continue;
+    // A successful run that found nothing new committed no batch: the position is an older run's.
+    const checkpoint = await store.lastCheckpoint(run.id);
+    if (checkpoint) return checkpoint.position;
+  }
+  return undefined;
 }
 
 /** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
@@ -189,7 +209,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
     ...(request.secrets !== undefined ? { secrets: request.secrets } : {}),
   };
-  const sinks: Sink[] = [];
+  const sinks: SinkInstance[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId, request.encryption);
   let closeReader: (() => Promise<void>) | undefined;
   /** The batch being written and committed while the next is processed. */
@@ -210,7 +230,9 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
       logger.warn({ runId, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
 
-    const reader = await withRetry(() => source.open(claimed.checkpoint?.position), retry, onRetry('open source'));
+    const from = claimed.checkpoint?.position ?? (await incrementalStart(source, store, spec.pipeline, runId));
+    const openOptions = { follow: request.follow ?? false, ...(request.signal ? { signal: request.signal } : {}) };
+    const reader = await withRetry(() => source.open(from, openOptions), retry, onRetry('open source'));
     closeReader = () => reader.close();
     for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));
     const abandonedRun = claimed.abandoned?.runId;
@@ -243,6 +265,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next, objects });
       // Only a committed batch counts: a failed commit leaves the totals as the last checkpoint has them.
       Object.assign(totals, next);
+      // A stream acknowledges only now: before this, a crash has its server deliver the batch again.
+      await reader.committed?.(processed.end);
       logger.debug({ runId, batch: number, records: processed.recordsIn, quarantined: rejected.length }, 'batch committed');
       progress.update({ records: totals.recordsIn, ...reader.progress() });
       memory.check();
@@ -259,6 +283,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       inFlight.catch(() => undefined);
       if (request.signal?.aborted) {
         await inFlight;
+        if (request.follow) break;
         throw new SluiceError('SLUICE_RUN_INTERRUPTED', `run ${runId} was interrupted after batch ${batchNo}; run again to resume`);
       }
     }

@@ -2,7 +2,7 @@
 // for its options (validation, TypeScript type, JSON Schema, reference docs).
 import type { z } from 'zod';
 import type { Source } from '../connectors/source.ts';
-import type { Sink, SinkSettings } from '../connectors/sink.ts';
+import type { SinkInstance, SinkSettings } from '../connectors/sink.ts';
 import type { StepInstance } from '../runtime/step.ts';
 import type { StepPlanContext } from '../plan/step-plan-context.ts';
 import type { SpecPath } from './location.ts';
@@ -58,11 +58,16 @@ export interface StepComponent<Name extends string = string, Schema extends z.Zo
   create(options: z.output<Schema>, context: CreateContext): StepInstance;
 }
 
-/** A sink component: writes batches somewhere, always through `Sink.write()`. */
+/** A sink component: writes batches somewhere, always through `Sink.write()` or `RecordSink.write()`. */
 export interface SinkComponent<Name extends string = string, Schema extends z.ZodType = z.ZodType>
   extends ComponentBase<Name, Schema> {
   kind: 'sink';
-  create(options: z.output<Schema>, settings: SinkSettings, context: CreateContext): Sink;
+  /**
+   * What the sink stores: sealed envelope objects (`objects`, the default: files, S3) or records field by field
+   * in another system (`records`: a table, a stream), whose clearance the planner caps at confidential (SLC107).
+   */
+  holds?: 'objects' | 'records';
+  create(options: z.output<Schema>, settings: SinkSettings, context: CreateContext): SinkInstance;
   /**
    * Where the sink writes, as a path-like string (an absolute folder, `s3://bucket/prefix/`). Two sinks whose
    * targets are equal or nested would mix data of different clearances, so validation refuses them.

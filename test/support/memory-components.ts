@@ -2,9 +2,9 @@
 // Named as doubles on purpose; the real file source and sink are tested against real files.
 import { z } from 'zod';
 import { defineSink, defineSource } from '../../src/spec/component.ts';
-import { Sink } from '../../src/connectors/sink.ts';
-import type { SinkBatch, SinkRunInfo, SinkSettings } from '../../src/connectors/sink.ts';
-import type { SourceBatch, SourceReader } from '../../src/connectors/source.ts';
+import { RecordSink, Sink } from '../../src/connectors/sink.ts';
+import type { RecordBatch, SinkBatch, SinkRunInfo, SinkSettings } from '../../src/connectors/sink.ts';
+import type { OpenOptions, SourceBatch, SourcePosition, SourceReader } from '../../src/connectors/source.ts';
 import type { DataRecord } from '../../src/runtime/record.ts';
 import { SluiceError } from '../../src/errors.ts';
 import assert from 'node:assert/strict';
@@ -100,3 +100,76 @@ export function sinkRecords(name: string): DataRecord[] {
 export function systemError(code: string): Error {
   return Object.assign(new Error(`${code}: simulated`), { code });
 }
+
+/** What the record sink double holds, by sink name, then by batch number (a rewrite replaces the batch). */
+export const recordBatches = new Map<string, Map<number, DataRecord[]>>();
+
+class RecordCollectingSink extends RecordSink {
+  protected async _open(_run: SinkRunInfo): Promise<void> {
+    if (!recordBatches.has(this.settings.name)) recordBatches.set(this.settings.name, new Map());
+  }
+  protected async _write(batch: RecordBatch): Promise<void> {
+    const failure = failures.get(this.settings.name)?.shift();
+    if (failure) throw failure;
+    recordBatches.get(this.settings.name)?.set(batch.batch, [...batch.records]);
+  }
+  describe(): string {
+    return `memory records:${this.settings.name}`;
+  }
+}
+
+export const recordSinkDouble = defineSink({
+  name: 'collect-records',
+  summary: 'Test double: a record sink (a table or stream) that keeps written records in memory.',
+  holds: 'records',
+  spec: z.strictObject({}),
+  examples: [{}],
+  create: (_options, settings) => new RecordCollectingSink(settings),
+});
+
+/**
+ * A stream double: serves `streamed` from where its position says, and logs what the runtime does with it: each
+ * open's options and start, and each committed(end) call (the acknowledgements). Following, it waits for more
+ * records until its signal aborts, yielding what it has whenever it has something.
+ */
+export const stream = { records: [] as unknown[], acks: [] as SourcePosition[], opens: [] as { from: SourcePosition | undefined; follow: boolean }[], incremental: false };
+
+export const streamSourceDouble = defineSource({
+  name: 'memory-stream',
+  summary: 'Test double: a stream of in-memory records with acknowledgements.',
+  spec: z.strictObject({}),
+  examples: [{}],
+  create() {
+    return {
+      description: 'memory stream',
+      get incremental() {
+        return stream.incremental;
+      },
+      async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
+        stream.opens.push({ from, follow: options?.follow ?? false });
+        let index = Number(from?.index ?? 0);
+        const signal = options?.signal;
+        return {
+          async *batches(size: number): AsyncIterable<SourceBatch> {
+            for (;;) {
+              if (index < stream.records.length) {
+                const start = index;
+                const slice = stream.records.slice(start, start + size);
+                index = start + slice.length;
+                yield { records: slice, refs: slice.map((_, i) => `stream:${start + i + 1}`), malformed: [], end: { index } };
+                continue;
+              }
+              if (!options?.follow || signal?.aborted) return;
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+          },
+          async committed(end: SourcePosition): Promise<void> {
+            stream.acks.push(end);
+          },
+          progress: () => ({ done: index }),
+          close: async () => undefined,
+        };
+      },
+    };
+  },
+});
