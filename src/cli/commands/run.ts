@@ -30,8 +30,9 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
     .description('Check the plan, then run the pipeline in this process (resumes an interrupted run)')
     .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
     .option('--fresh', 'start a new run even if the last one was interrupted')
+    .option('--follow', 'keep consuming the source (a stream, a table polled past its cursor) until SIGTERM or SIGINT; then finish the batch in flight and stop')
     .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, plain or none', 'auto')
-    .action(async (specPath: string, options: { fresh?: boolean; progress: string }) => {
+    .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string }) => {
       if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
         throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
       }
@@ -61,7 +62,8 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
       const onSignal = (signal: NodeJS.Signals) => {
         signals++;
         if (signals > 1) process.exit(EXIT.INTERRUPTED);
-        println(context.stderr, `\n${signal}: finishing the batch in flight, then stopping (again to stop at once)`);
+        const then = options.follow ? 'stopping' : 'stopping (run again to resume)';
+        println(context.stderr, `\n${signal}: finishing the batch in flight, then ${then}; again to stop at once`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -84,6 +86,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
           encryption: { keys: keyring, keyId: runtime.settings.keys.keyId },
           specHash: loaded.hash,
           fresh: options.fresh ?? false,
+          follow: options.follow ?? false,
           logger: runtime.logger,
           progress: progressFor(options.progress as ProgressMode, context.stderr),
           signal: controller.signal,
