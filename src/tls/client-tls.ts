@@ -33,8 +33,10 @@ export type ClientTlsOptions = z.output<typeof clientTlsSchema>;
 
 /** The SPKI pin of a certificate, in the form `pins` takes. */
 export function spkiPin(certificate: X509Certificate | PeerCertificate): string {
-  const spki = certificate instanceof X509Certificate ? certificate.publicKey.export({ type: 'spki', format: 'der' }) : certificate.pubkey;
-  if (!spki) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'the certificate carries no public key');
+  // A peer certificate's `pubkey` is SPKI DER for RSA but the bare point for EC keys, so the key info is always
+  // taken from the parsed certificate.
+  const parsed = certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate.raw);
+  const spki = parsed.publicKey.export({ type: 'spki', format: 'der' });
   return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
 }
 
@@ -68,7 +70,7 @@ export async function loadClientTls(options: ClientTlsOptions | undefined, baseD
       // The leaf or any certificate up the chain may carry the pinned key (pinning an intermediate is common).
       // node:tls hands checkServerIdentity the detailed certificate, whose issuer chain ends at a self-issued one.
       for (let c: DetailedPeerCertificate | undefined = certificate as DetailedPeerCertificate; c; c = c.issuerCertificate === c ? undefined : c.issuerCertificate) {
-        if (c.pubkey && pins.includes(spkiPin(c))) return undefined;
+        if (c.raw && pins.includes(spkiPin(c))) return undefined;
       }
       return new Error(`the certificate of ${host} carries none of the pinned public keys (${pins.length} pin${pins.length === 1 ? '' : 's'}); its key is ${spkiPin(certificate)}`);
     };
