@@ -9,6 +9,7 @@ export const RULES = {
   'SLC104': { name: 'field-collision', summary: 'a step writes a field that already exists' },
   'SLC105': { name: 'sink-empty', summary: 'no field reaches a sink' },
   'SLC107': { name: 'record-sink-restricted', summary: 'a sink that stores records field by field in another system (a table, a stream) is given a restricted clearance' },
+  'SLC108': { name: 'insecure-opt-out', summary: 'a component uses an explicit opt-out of a secure default (plain text to loopback, a private address past the SSRF guard)' },
   'SLC201': { name: 'key-rotation-overdue', summary: 'a key has not been rotated within its rotation period' },
   'SLC202': { name: 'secret-rotation-overdue', summary: 'a secret of the built-in store is older than its max age' },
   'SLC106': { name: 'step-misconfigured', summary: 'a step cannot work as configured (e.g. per-subject encryption without a subject field)' },

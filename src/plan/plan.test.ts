@@ -452,7 +452,7 @@ describe('finding locations in a YAML spec', () => {
 });
 
 describe('the quickstart', () => {
-  const quickstart = readFileSync(fileURLToPath(new URL('../../examples/quickstart/pipeline.yaml', import.meta.url)), 'utf8');
+  const quickstart = readFileSync(fileURLToPath(new URL('../../examples/quickstart/pipeline-file.yaml', import.meta.url)), 'utf8');
   const planYaml = (text: string): Plan => {
     const parsed = parseYamlSpec(text, 'pipeline.yaml');
     assert.deepEqual(parsed.issues, []);
@@ -484,4 +484,30 @@ describe('the quickstart', () => {
     assert.deepEqual(findings.map((f) => sinkOf(f)).sort(), ['analytics', 'support']);
     for (const finding of findings) assert.ok(finding.message.includes(`sink '${sinkOf(finding) ?? ''}'`), finding.message);
   });
+});
+
+test('an explicit opt-out of a secure default (plain HTTP to a loopback S3 endpoint) is reported as SLC108 at the option', () => {
+  const text = [
+    'pipeline: optout',
+    'source:',
+    '  file: { path: in.jsonl }',
+    'contract:',
+    '  fields:',
+    '    id: { type: string, class: internal }',
+    'sinks:',
+    '  - s3:',
+    '      bucket: lake',
+    '      endpoint: http://127.0.0.1:4569',
+    '      insecureLoopbackHttp: true',
+    '      clearance: internal',
+    '',
+  ].join('\n');
+  const parsed = parseYamlSpec(text, 'optout.yaml');
+  const result = validateSpec(parsed.data, registry, parsed.locator, '/tmp');
+  assert.deepEqual(result.issues, []);
+  assert.ok(result.spec);
+  const findings = planPipeline(result.spec).findings;
+  assert.deepEqual(findings.map((f) => [f.rule, f.severity]), [['SLC108', 'warning']]);
+  assert.deepEqual(lineColumn(findings[0]!.location), positionOf(text, 'insecureLoopbackHttp'));
+  assert.match(findings[0]!.message, /plain HTTP/);
 });

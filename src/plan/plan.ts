@@ -227,6 +227,17 @@ export function planPipeline(spec: PipelineSpec): Plan {
       fix: `declare '${subject}' under contract.fields, or name a declared field as the subject`,
     });
   }
+  for (const use of [spec.source, ...spec.steps, ...spec.sinks]) {
+    for (const optOut of use.component.insecureOptOuts?.(use.options as never) ?? []) {
+      findings.push({
+        rule: 'SLC108',
+        severity: 'warning',
+        message: `${use.component.name} opts out of a secure default: ${optOut.allows}`,
+        location: spec.locator.locate([...use.path, ...optOut.at]),
+        fix: 'fine for development on one machine; in production remove the option and use TLS and public endpoints',
+      });
+    }
+  }
   const output = planSteps(spec.contract, spec.steps, spec, findings);
   const sinks = spec.sinks.map((sink) => planSink(spec, sink, output, findings));
   findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));

@@ -38,6 +38,20 @@ interface ComponentBase<Name extends string, Schema extends z.ZodType> {
   spec: Schema;
   /** Example options, checked by a test against `spec`. */
   examples: readonly z.input<Schema>[];
+  /**
+   * The explicit, named opt-outs of a secure default that these options use (plain HTTP to a loopback
+   * endpoint, a private address let past the SSRF guard): `sluice check` reports each (SLC108), so none
+   * goes unnoticed.
+   */
+  insecureOptOuts?(options: z.output<Schema>): InsecureOptOut[];
+}
+
+/** One opt-out of a secure default, where it is in the component's options and what it gives up. */
+export interface InsecureOptOut {
+  /** The option's path inside the component's options, e.g. ['allowPrivateAddresses']. */
+  at: SpecPath;
+  /** What it allows, e.g. "connections to 127.0.0.1 past the SSRF guard". */
+  allows: string;
 }
 
 /** A source component: reads records from somewhere. */

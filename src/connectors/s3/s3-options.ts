@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
 import { secretReference } from '../../spec/secret-reference-schema.ts';
 import { clientTlsSchema } from '../../tls/client-tls.ts';
+import type { InsecureOptOut } from '../../spec/component.ts';
 
 /** S3 bucket naming rules (general purpose buckets): 3 to 63 lowercase letters, digits, dots and hyphens. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -139,4 +140,9 @@ export function endpointLabel(options: S3ConnectionOptions): string {
 export function s3Target(bucket: string, prefix: string): string {
   const path = prefix.replace(/\/+$/, '');
   return path === '' ? `s3://${bucket}` : `s3://${bucket}/${path}`;
+}
+
+/** The opt-outs `sluice check` reports: plain HTTP to a loopback endpoint. */
+export function s3InsecureOptOuts(options: { insecureLoopbackHttp?: boolean | undefined; endpoint?: string | undefined }): InsecureOptOut[] {
+  return options.insecureLoopbackHttp ? [{ at: ['insecureLoopbackHttp'], allows: `requests to ${options.endpoint ?? 'the endpoint'} in plain HTTP (loopback only)` }] : [];
 }

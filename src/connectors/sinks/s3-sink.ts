@@ -10,6 +10,7 @@ import { defineSink } from '../../spec/component.ts';
 import type { CreateContext } from '../../spec/component.ts';
 import { S3Connection } from '../s3/s3-connection.ts';
 import { checkConnection, folderPrefix, objectKey, prefixProblem, s3ConnectionShape, s3Target } from '../s3/s3-options.ts';
+import { s3InsecureOptOuts } from '../s3/s3-options.ts';
 import { Sink } from '../sink.ts';
 import type { SinkBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
 import { batchObjectName } from './file-sink.ts';
@@ -135,6 +136,7 @@ export const s3Sink = defineSink({
   name: 's3',
   summary: 'Writes encrypted JSON Lines objects to an S3 bucket or an S3-compatible server, one object per batch, in parts when large.',
   spec: s3SinkSpec,
+  insecureOptOuts: s3InsecureOptOuts,
   examples: [
     { bucket: 'acme-exports', prefix: 'crm/', region: 'eu-west-1', serverSideEncryption: 'aws:kms', kmsKeyId: 'alias/sluice-exports' },
     { bucket: 'exports', endpoint: 'https://minio.internal:9000', accessKeyId: 'env://MINIO_ACCESS_KEY', secretAccessKey: 'file:///run/secrets/minio-secret-key', tls: { ca: 'certs/internal-ca.pem' } },

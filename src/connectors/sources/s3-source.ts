@@ -11,6 +11,7 @@ import { defineSource } from '../../spec/component.ts';
 import type { CreateContext } from '../../spec/component.ts';
 import { S3Connection } from '../s3/s3-connection.ts';
 import { checkConnection, s3ConnectionShape } from '../s3/s3-options.ts';
+import { s3InsecureOptOuts } from '../s3/s3-options.ts';
 import { TAIL_BYTES, TailWindow, tailDigest } from '../s3/tail-window.ts';
 import type { MalformedRecord, OpenOptions, Source, SourceBatch, SourcePosition, SourceReader } from '../source.ts';
 import { previewText, readLines } from './line-reader.ts';
@@ -52,6 +53,7 @@ export const s3Source = defineSource({
   name: 's3',
   summary: 'Reads plain JSON Lines objects (optionally gzip-compressed) under a prefix of an S3 bucket, in key order, resumable inside an object.',
   spec: s3SourceSpec,
+  insecureOptOuts: s3InsecureOptOuts,
   examples: [
     { bucket: 'partner-exports', prefix: 'crm/customers/', suffix: '.jsonl.gz', region: 'eu-west-1' },
     { bucket: 'exports', endpoint: 'https://minio.internal:9000', accessKeyId: 'env://MINIO_ACCESS_KEY', secretAccessKey: 'env://MINIO_SECRET_KEY', onMalformed: 'quarantine' },
