@@ -228,7 +228,7 @@ export function planPipeline(spec: PipelineSpec): Plan {
     });
   }
   for (const use of [spec.source, ...spec.steps, ...spec.sinks]) {
-    for (const optOut of use.component.insecureOptOuts?.(use.options as never) ?? []) {
+    for (const optOut of use.component.insecureOptOuts?.(use.options) ?? []) {
       findings.push({
         rule: 'SLC108',
         severity: 'warning',
