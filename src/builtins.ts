@@ -4,6 +4,7 @@ import { ComponentRegistry } from './spec/registry.ts';
 import { fileSource } from './connectors/sources/file-source.ts';
 import { fileSink } from './connectors/sinks/file-sink.ts';
 import { s3Source } from './connectors/sources/s3-source.ts';
+import { httpSource } from './connectors/sources/http/http-source.ts';
 import { s3Sink } from './connectors/sinks/s3-sink.ts';
 import { renameStep } from './steps/rename.ts';
 import { customStep } from './steps/custom-step.ts';
@@ -16,7 +17,7 @@ import { hashStep } from './privacy/transforms/hash.ts';
 import { generalizeStep } from './privacy/transforms/generalize.ts';
 import { scanStep } from './privacy/transforms/scan.ts';
 
-export const BUILTIN_SOURCES = [fileSource, s3Source] as const;
+export const BUILTIN_SOURCES = [fileSource, httpSource, s3Source] as const;
 export const BUILTIN_STEPS = [renameStep, dropStep, redactStep, maskStep, hashStep, generalizeStep, tokenizeStep, encryptStep, scanStep, customStep] as const;
 export const BUILTIN_SINKS = [fileSink, s3Sink] as const;
 

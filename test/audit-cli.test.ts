@@ -18,7 +18,7 @@ const VERIFIER = join(import.meta.dirname, '..', 'tools', 'audit-verify.mjs');
 test('audit: acts are recorded, the log verifies, proofs check offline, tampering is named by sequence number', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-audit-cli-'));
   try {
-    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
     const dir = join(parent, 'demo');
     assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
     assert.equal((await runCli({ cwd: dir, stdin: PLANTED }, 'secrets', 'set', 'crm/token')).code, 0);
@@ -118,7 +118,7 @@ test('audit alerts: a burst of failed logins from one address is raised once, re
 test('audit: a run with a spec the pipeline has not run with before records a config.change, a rerun does not', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-audit-spec-'));
   try {
-    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
     const dir = join(parent, 'demo');
     assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
     assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);

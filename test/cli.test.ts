@@ -17,7 +17,7 @@ function tempDir(): string {
 /** A fresh quickstart scaffold in a temp dir. */
 async function scaffold(): Promise<string> {
   const dir = join(tempDir(), 'demo');
-  const init = await runCli(join(dir, '..'), 'init', 'demo');
+  const init = await runCli(join(dir, '..'), 'init', 'demo', '--source', 'file');
   assert.equal(init.code, 0, init.stderr);
   return dir;
 }
@@ -35,7 +35,7 @@ async function sinkLines(dir: string, sink: string): Promise<string[]> {
 
 test('init creates the pipeline, data and settings, and refuses to overwrite them without --force', async () => {
   const parent = tempDir();
-  const first = await runCli(parent, 'init', 'demo');
+  const first = await runCli(parent, 'init', 'demo', '--source', 'file');
   assert.equal(first.code, 0, first.stderr);
   for (const file of ['pipeline.yaml', 'data/customers.jsonl', 'sluice.settings.yaml', '.gitignore']) {
     assert.ok(existsSync(join(parent, 'demo', file)), `${file} was not created`);
@@ -44,13 +44,13 @@ test('init creates the pipeline, data and settings, and refuses to overwrite the
   assert.match(first.stdout, /sluice check && sluice run/);
 
   writeFileSync(join(parent, 'demo', 'pipeline.yaml'), '# mine\n');
-  const again = await runCli(parent, 'init', 'demo');
+  const again = await runCli(parent, 'init', 'demo', '--source', 'file');
   assert.equal(again.code, 2);
   assert.match(again.stderr, /SLUICE_INIT_EXISTS/);
   assert.match(again.stderr, /--force/);
   assert.equal(readFileSync(join(parent, 'demo', 'pipeline.yaml'), 'utf8'), '# mine\n', 'init overwrote a file without --force');
 
-  const forced = await runCli(parent, 'init', 'demo', '--force');
+  const forced = await runCli(parent, 'init', 'demo', '--force', '--source', 'file');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(readFileSync(join(parent, 'demo', 'pipeline.yaml'), 'utf8'), /pipeline: customers-quickstart/);
 });

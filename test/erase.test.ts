@@ -13,7 +13,7 @@ const rows = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) 
 
 test('encrypt per subject, erase one subject: their fields read as erased everywhere (backups too), the rest still reads', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-erase-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   const spec = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
   writeFileSync(join(dir, 'pipeline.yaml'), spec.replace('- mask: { fields: [email] }', '- encrypt: { fields: [email, phone] }'));
@@ -61,7 +61,7 @@ test('encrypt per subject, erase one subject: their fields read as erased everyw
 
 test('encrypt without a subject field is refused by check (SLC106), naming the fix', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-erase-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   const spec = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
   writeFileSync(join(dir, 'pipeline.yaml'), spec.replace('  subject: customer_id\n', '').replace('- mask: { fields: [email] }', '- encrypt: { fields: [email] }'));

@@ -31,7 +31,7 @@ const versionOf = (file: string) => parseHeader(readFileSync(file), file, true)?
 
 test('rotate, rewrap and destroy on the quickstart: objects follow the primary version, payloads are untouched', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
   const files = objectFiles(dir);
@@ -108,7 +108,7 @@ test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys i
   process.env.SLUICE_PKCS11_PIN = '4321';
   try {
     const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-hsm-'));
-    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
     const dir = join(parent, 'demo');
     rmSync(join(dir, '.sluice', 'master.key'));
     writeFileSync(join(dir, 'sluice.settings.yaml'), `stateDir: .sluice\nkeys:\n  provider: pkcs11\n  pkcs11: { library: ${SOFTHSM_LIBRARY}, token: sluice-cli }\n`);
@@ -135,7 +135,7 @@ test('with keys.provider pkcs11, the quickstart runs on a SoftHSM2 token: keys i
 
 test('tokenize in the quickstart: emails become tokens that still join, and sluice detokenize reverses one', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-tokens-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   const spec = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
   writeFileSync(join(dir, 'pipeline.yaml'), spec.replace('- mask: { fields: [email] }', '- tokenize: { fields: [email] }'));
@@ -160,7 +160,7 @@ test('with keys.provider vault-transit (against a TEST DOUBLE of Vault Transit),
   process.env.VAULT_TOKEN = 'hvs.cli-double-token';
   try {
     const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-vault-'));
-    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
     const dir = join(parent, 'demo');
     rmSync(join(dir, '.sluice', 'master.key'));
     writeFileSync(join(dir, 'vault-ca.pem'), tls.cert);
@@ -187,7 +187,7 @@ test('with keys.provider aws-kms (against a TEST DOUBLE of AWS KMS), the quickst
   const kms = await startKmsDouble(tls, 'AKIACLIDOUBLE0000001');
   try {
     const parent = mkdtempSync(join(tmpdir(), 'sluice-keys-kms-'));
-    assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
     const dir = join(parent, 'demo');
     rmSync(join(dir, '.sluice', 'master.key'));
     writeFileSync(join(dir, 'kms-ca.pem'), tls.cert);
@@ -205,7 +205,7 @@ test('with keys.provider aws-kms (against a TEST DOUBLE of AWS KMS), the quickst
 
 test('cat --out writes a file only when every object verified: a tampered object leaves no file and no temp file', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-cat-out-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
   const ok = await runCli(dir, 'cat', 'out/analytics', '--out', 'analytics.jsonl');
@@ -225,7 +225,7 @@ test('cat --out writes a file only when every object verified: a tampered object
 
 test('cat refuses an object copied into another run or batch: its authenticated context says where it belongs', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'sluice-moved-'));
-  assert.equal((await runCli(parent, 'init', 'demo')).code, 0);
+  assert.equal((await runCli(parent, 'init', 'demo', '--source', 'file')).code, 0);
   const dir = join(parent, 'demo');
   assert.equal((await runCli(dir, 'run', '--progress', 'none')).code, 0);
   const [object] = objectFiles(dir).filter((f) => f.includes('/analytics/'));

@@ -90,7 +90,7 @@ test('secrets check reports a secret past its max age (exit 1) and the fix', asy
     assert.equal(check.code, 1);
     assert.match(check.stdout, /old\/token .*OVERDUE[\s\S]*fix: sluice secrets rotate old\/token/);
     // sluice check on a spec in the same folder reports it too, as a warning (the spec itself is fine).
-    assert.equal((await runCli(dir, 'init', 'demo')).code, 0);
+    assert.equal((await runCli(dir, 'init', 'demo', '--source', 'file')).code, 0);
     const specCheck = await runCli(dir, 'check', 'demo/pipeline.yaml');
     assert.equal(specCheck.code, 0, specCheck.stdout);
     assert.match(specCheck.stdout, /SLC202[\s\S]*old\/token/);

@@ -9,6 +9,7 @@ import { registerCheck } from './commands/check.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerInit } from './commands/init.ts';
+import { registerDemoApi } from './commands/demo-api.ts';
 import { registerCat } from './commands/cat.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerDetokenize } from './commands/detokenize.ts';
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     });
 
   registerInit(program, context, setExit);
+  registerDemoApi(program, context, setExit);
   registerCheck(program, context, setExit);
   registerRun(program, context, setExit);
   registerRuns(program, context, setExit);
