@@ -65,8 +65,11 @@ function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord
 export interface SinkInstance {
   readonly settings: SinkSettings;
   open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void>;
-  /** Writes one batch (idempotently: the same batch number again replaces it); says where an object went, if any. */
-  write(batch: number, records: readonly DataRecord[]): Promise<StoredObject | undefined>;
+  /**
+   * Writes one batch (idempotently: the same batch number again replaces it); says where an object went, if
+   * any. `refs` says where each record came from (the source's refs, parallel to `records`).
+   */
+  write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<StoredObject | undefined>;
   close(): Promise<void>;
   discard(runId: string): Promise<boolean>;
   prune(before: Date, keepRunId: string): Promise<string[]>;
@@ -186,6 +189,12 @@ export interface RecordBatch {
   batch: number;
   run: SinkRunInfo;
   records: readonly DataRecord[];
+  /**
+   * Where each record came from, parallel to `records` ("nats:orders#1042", "customers.jsonl:17"). A stream
+   * source's batches differ from one attempt to the next (redeliveries, a crash), so a sink that de-duplicates
+   * replays keys on (run id, ref), not on the batch position; refs are `batch:<n>#<i>` when none were given.
+   */
+  refs: readonly string[];
 }
 
 /**
@@ -217,11 +226,12 @@ export abstract class RecordSink implements SinkInstance {
     }
   }
 
-  async write(batch: number, records: readonly DataRecord[]): Promise<undefined> {
+  async write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<undefined> {
     const run = this.#run;
     if (!run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    const recordRefs = refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
     try {
-      await this._write({ batch, run, records: records.map(this.#project) });
+      await this._write({ batch, run, records: records.map(this.#project), refs: recordRefs });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }

@@ -65,6 +65,8 @@ export interface RunResult {
 /** A batch after the contract and the steps, ready to be written and committed. */
 interface ProcessedBatch {
   good: DataRecord[];
+  /** Where each good record came from (the source's refs), parallel to `good`. */
+  goodRefs: string[];
   rejected: QuarantineEntry[];
   unknownFieldsDropped: number;
   protectedFields: Record<string, number>;
@@ -140,6 +142,7 @@ async function processBatch(
     live = next;
   }
   const good: DataRecord[] = [];
+  const goodRefs: string[] = [];
   for (const item of live) {
     // Deny by default: nothing the plan did not foresee reaches a sink.
     let failure: string | undefined;
@@ -150,7 +153,10 @@ async function processBatch(
       }
     }
     if (failure !== undefined) rejected.push({ ref: item.ref, reason: failure, record: item.raw });
-    else good.push(item.record);
+    else {
+      good.push(item.record);
+      goodRefs.push(item.ref);
+    }
   }
   const protectedFields: Record<string, number> = {};
   const piiFound: Record<string, number> = {};
@@ -158,7 +164,7 @@ async function processBatch(
     addCounts(protectedFields, step.instance.drainCounters?.());
     addCounts(piiFound, step.instance.drainPiiFound?.());
   }
-  return { good, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
+  return { good, goodRefs, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
 }
 
 /** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
@@ -249,7 +255,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       const { good, rejected } = processed;
       // Sinks and the quarantine write concurrently: their fsyncs overlap. The checkpoint waits for all.
       const written = await Promise.all([
-        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
+        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good, processed.goodRefs), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
         withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
       ]);
       const objects = written.filter((object): object is StoredObject => object !== undefined);

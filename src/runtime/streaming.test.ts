@@ -14,7 +14,7 @@ import { runPipeline } from './executor.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { maskStep } from '../privacy/transforms/mask.ts';
-import { failures, recordBatches, recordSinkDouble, stream, streamSourceDouble } from '../../test/support/memory-components.ts';
+import { failures, recordBatches, recordRefs, recordSinkDouble, stream, streamSourceDouble } from '../../test/support/memory-components.ts';
 import { testEncryption } from '../../test/support/test-keyring.ts';
 import { RecordSink } from '../connectors/sink.ts';
 
@@ -76,6 +76,16 @@ test('a record sink receives only the fields the plan lets reach it, as protecte
   stream.records = [{ id: 'm1', email: 'someone@example.com' }];
   await runPipeline({ plan: planFor({ 'collect-records': { name: 'table', clearance: 'internal', fields: ['email'] } }), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
   assert.deepEqual(recordBatches.get('table')?.get(1)?.map((r) => ({ ...r })), [{ email: '***************.com' }]);
+  await store.close();
+});
+
+test('a record sink is told where each record came from (the source refs), so replays de-duplicate on them', async () => {
+  const { dir, store } = freshStore();
+  stream.records = [{ id: 'm1', email: 'a@example.com' }, { id: 'bad' }, { id: 'm3', email: 'c@example.com' }];
+  await runPipeline({ plan: planFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent });
+  // The record the contract refused is quarantined; the refs stay parallel to the records that reached the sink.
+  assert.deepEqual(recordRefs.get('table')?.get(1), ['stream:1', 'stream:3']);
+  assert.deepEqual(recordBatches.get('table')?.get(1)?.map((r) => r.id), ['m1', 'm3']);
   await store.close();
 });
 

@@ -103,6 +103,8 @@ export function systemError(code: string): Error {
 
 /** What the record sink double holds, by sink name, then by batch number (a rewrite replaces the batch). */
 export const recordBatches = new Map<string, Map<number, DataRecord[]>>();
+/** The source refs the record sink double was given, by sink name, then by batch number. */
+export const recordRefs = new Map<string, Map<number, string[]>>();
 
 class RecordCollectingSink extends RecordSink {
   protected async _open(_run: SinkRunInfo): Promise<void> {
@@ -112,6 +114,8 @@ class RecordCollectingSink extends RecordSink {
     const failure = failures.get(this.settings.name)?.shift();
     if (failure) throw failure;
     recordBatches.get(this.settings.name)?.set(batch.batch, [...batch.records]);
+    if (!recordRefs.has(this.settings.name)) recordRefs.set(this.settings.name, new Map());
+    recordRefs.get(this.settings.name)?.set(batch.batch, [...batch.refs]);
   }
   describe(): string {
     return `memory records:${this.settings.name}`;

@@ -1,6 +1,5 @@
 // The options every S3 connector shares (where the bucket is, how to reach it, which credentials) and the rules
 // object keys follow, so that a sink's prefix can never leave its place in the bucket.
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
 import { secretReference } from '../../spec/secret-reference-schema.ts';
@@ -47,13 +46,8 @@ export function objectKey(prefix: string, name: string): string {
   return key;
 }
 
-/** Whether a host name is this machine: localhost, 127.0.0.0/8 or ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
+import { isLoopbackHost } from '../loopback-host.ts';
+export { isLoopbackHost };
 
 /** Why an endpoint URL is refused as such, whatever the other options say; undefined when it is well formed. */
 function endpointProblem(text: string): string | undefined {
