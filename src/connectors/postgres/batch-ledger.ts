@@ -1,0 +1,41 @@
+// The batch ledger: a table beside the sink's target where each written batch leaves a row, in the same
+// transaction as its records. A batch written again after a crash (its checkpoint was lost) finds its row, so
+// the rows of a batch are in the target exactly once, whichever side of the commit the crash fell on.
+import type pg from 'pg';
+import { sqlState } from './postgres-errors.ts';
+import { quoteRelation } from './identifiers.ts';
+
+/** The ledger's name; it lives in the target table's schema. */
+export const LEDGER_TABLE = 'sluice_sink_batches';
+
+export interface LedgerStatements {
+  create: string;
+  /** Records a batch; inserts nothing (rowCount 0) when the batch is already recorded. */
+  mark: string;
+  /** Forgets the batches of other runs committed before a time (the spec's retention). */
+  prune: string;
+}
+
+export function ledgerStatements(schema: string): LedgerStatements {
+  const table = quoteRelation({ schema, name: LEDGER_TABLE });
+  return {
+    create:
+      `CREATE TABLE IF NOT EXISTS ${table} (pipeline text NOT NULL, sink text NOT NULL, run_id text NOT NULL, batch integer NOT NULL, ` +
+      `records integer NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink, run_id, batch))`,
+    mark: `INSERT INTO ${table} (pipeline, sink, run_id, batch, records) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    prune: `DELETE FROM ${table} WHERE pipeline = $1 AND sink = $2 AND run_id <> $3 AND committed_at < $4`,
+  };
+}
+
+/**
+ * Creates the ledger unless it exists. Two sinks creating it at once can collide in the catalog even with IF NOT
+ * EXISTS (a unique violation on pg_type, or duplicate_table); the other one made it, which is all that counts.
+ */
+export async function ensureLedger(client: pg.ClientBase, statements: LedgerStatements): Promise<void> {
+  try {
+    await client.query(statements.create);
+  } catch (error) {
+    const state = sqlState(error);
+    if (state !== '23505' && state !== '42P07') throw error;
+  }
+}

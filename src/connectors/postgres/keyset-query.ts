@@ -1,0 +1,63 @@
+// Keyset pagination (row-value comparison, "seek method"): each batch is one short query for the rows after the
+// last one read, in (cursor, key) order, so no transaction or server-side cursor stays open between batches.
+import { SluiceError } from '../../errors.ts';
+import type { SourcePosition } from '../source.ts';
+import { quoteIdentifier } from './identifiers.ts';
+
+export interface KeysetShape {
+  /** The FROM item: a quoted relation, or the spec's query as a subquery. */
+  from: string;
+  /** The select list: quoted columns, or * for a query. */
+  select: string;
+  /** The order: the cursor column, then the key columns that break its ties. Unique together. */
+  order: readonly string[];
+}
+
+/**
+ * The two statements of a keyset read. Values are always parameters: $1..$n the position (as text, which the
+ * server converts with each column's own input function, so a timestamp compares to the microsecond), then the
+ * batch size. Rows whose cursor or key is NULL cannot be placed after a position, so they are never read.
+ */
+export function keysetStatements(shape: KeysetShape): { first: string; next: string } {
+  const columns = shape.order.map(quoteIdentifier);
+  const notNull = columns.map((column) => `${column} IS NOT NULL`).join(' AND ');
+  const orderBy = columns.join(', ');
+  const params = columns.map((_, i) => `$${i + 1}`).join(', ');
+  const base = `SELECT ${shape.select} FROM ${shape.from} WHERE ${notNull}`;
+  return {
+    first: `${base} ORDER BY ${orderBy} LIMIT $1`,
+    // (a, b) > ($1, $2) is the SQL row comparison: a > $1 OR (a = $1 AND b > $2); a btree index on (a, b) serves it.
+    next: `${base} AND (${orderBy}) > (${params}) ORDER BY ${orderBy} LIMIT $${columns.length + 1}`,
+  };
+}
+
+/** The position after a row: the exact text of its cursor and key values, and which columns they are. */
+export function keysetPosition(order: readonly string[], values: readonly string[]): SourcePosition {
+  return { columns: JSON.stringify(order), after: JSON.stringify(values) };
+}
+
+/**
+ * The values to continue after, from a saved position; refuses one written for other columns (the spec's cursor
+ * or key changed), since its values would be compared with the wrong columns.
+ */
+export function positionValues(from: SourcePosition, order: readonly string[], label: string): string[] {
+  const refuse = (why: string) =>
+    new SluiceError(
+      'SLUICE_RESUME_MISMATCH',
+      `${label}: the saved position ${why}, so reading cannot continue from it; restore the cursor and key the last run used, or give the pipeline a new name to read from the start`,
+    );
+  let columns: unknown;
+  let values: unknown;
+  try {
+    columns = JSON.parse(String(from.columns));
+    values = JSON.parse(String(from.after));
+  } catch {
+    throw refuse('is not one this source wrote');
+  }
+  const strings = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  if (!strings(columns) || !strings(values) || values.length !== columns.length) throw refuse('is not one this source wrote');
+  if (columns.length !== order.length || columns.some((column, i) => column !== order[i])) {
+    throw refuse(`is for columns (${columns.join(', ')}), but the source now reads by (${order.join(', ')})`);
+  }
+  return values;
+}
