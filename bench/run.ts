@@ -18,6 +18,8 @@ const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'secret-scanning', load: async () => (await import('./suites/secret-scanning.ts')).secretScanningSuite },
   { name: 'protective-steps', load: async () => (await import('./suites/protective-steps.ts')).protectiveStepsSuite },
   { name: 'audit', load: async () => (await import('./suites/audit.ts')).auditSuite },
+  { name: 'postgres', load: async () => (await import('./suites/postgres.ts')).postgresSuite },
+  { name: 'nats', load: async () => (await import('./suites/nats.ts')).natsSuite },
 ];
 
 const args = process.argv.slice(2);
