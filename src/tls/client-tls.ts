@@ -67,10 +67,19 @@ export async function loadClientTls(options: ClientTlsOptions | undefined, baseD
     tls.checkServerIdentity = (host, certificate) => {
       const error = checkServerIdentity(host, certificate);
       if (error) return error;
-      // The leaf or any certificate up the chain may carry the pinned key (pinning an intermediate is common).
-      // node:tls hands checkServerIdentity the detailed certificate, whose issuer chain ends at a self-issued one.
-      for (let c: DetailedPeerCertificate | undefined = certificate as DetailedPeerCertificate; c; c = c.issuerCertificate === c ? undefined : c.issuerCertificate) {
-        if (c.raw && pins.includes(spkiPin(c))) return undefined;
+      // The leaf or a certificate up the chain may carry the pinned key (pinning an intermediate is common),
+      // but only one that provably signed the chain down to the leaf: node:tls links the certificates the peer
+      // sent by name and key identifier alone, so a forged certificate with the issuer's name and the pinned
+      // (public) key would otherwise pass. Each link is checked by its signature before the parent counts.
+      let child = new X509Certificate(certificate.raw);
+      if (pins.includes(spkiPin(child))) return undefined;
+      const seen = new Set<DetailedPeerCertificate>();
+      for (let c = certificate as DetailedPeerCertificate; c.issuerCertificate && c.issuerCertificate !== c && !seen.has(c); c = c.issuerCertificate) {
+        seen.add(c);
+        const parent = new X509Certificate(c.issuerCertificate.raw);
+        if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) break;
+        if (pins.includes(spkiPin(parent))) return undefined;
+        child = parent;
       }
       return new Error(`the certificate of ${host} carries none of the pinned public keys (${pins.length} pin${pins.length === 1 ? '' : 's'}); its key is ${spkiPin(certificate)}`);
     };
