@@ -61,6 +61,8 @@ export interface Source {
    * rather than from the start: the run opens at that run's last position.
    */
   readonly incremental?: boolean;
+  /** True when the source can follow (`sluice run --follow`): a stream, or a table polled past its cursor. */
+  readonly follows?: boolean;
   /**
    * Opens the source at `from` (the end of the last committed batch; for an incremental source, else the end of
    * the last successful run), or at the start.

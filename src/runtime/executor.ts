@@ -224,6 +224,9 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 
   try {
     const source = spec.source.component.create(spec.source.options, context);
+    if (request.follow && !source.follows) {
+      throw new SluiceError('SLUICE_USAGE', `the ${spec.source.component.name} source (${source.description}) cannot follow: it ends when its data does; run without --follow`);
+    }
     const steps: PreparedStep[] = spec.steps.map((use) => ({ label: `steps[${String(use.path[1])}] ${use.component.name}`, instance: use.component.create(use.options, context) }));
     for (const sinkPlan of plan.sinks) {
       const { sink } = sinkPlan;
@@ -294,6 +297,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       }
     }
     if (inFlight) await inFlight;
+    // A source may end its batches early when the signal aborts; unless following, that is an interruption,
+    // not the end of the data, and must not be recorded as a success.
+    if (request.signal?.aborted && !request.follow) {
+      throw new SluiceError('SLUICE_RUN_INTERRUPTED', `run ${runId} was interrupted after batch ${batchNo}; run again to resume`);
+    }
     if (spec.retention !== undefined) pruned = await pruneExpired(spec.retention, runId, sinks, quarantine, store, logger);
     progress.finish();
     totals.activeMs = baseActiveMs + (Date.now() - attemptStarted);

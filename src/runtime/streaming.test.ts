@@ -14,7 +14,7 @@ import { runPipeline } from './executor.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { maskStep } from '../privacy/transforms/mask.ts';
-import { failures, recordBatches, recordRefs, recordSinkDouble, stream, streamSourceDouble } from '../../test/support/memory-components.ts';
+import { datasets, failures, memorySource, recordBatches, recordRefs, recordSinkDouble, stream, streamSourceDouble } from '../../test/support/memory-components.ts';
 import { testEncryption } from '../../test/support/test-keyring.ts';
 import { RecordSink } from '../connectors/sink.ts';
 
@@ -102,6 +102,31 @@ test('following: the run keeps consuming new messages until its signal aborts, t
   assert.equal(result.run.totals.recordsIn, 30);
   assert.deepEqual(stream.opens, [{ from: undefined, follow: true }]);
   assert.deepEqual(stream.acks.at(-1), { index: 30 });
+  await store.close();
+});
+
+test('a run whose source stops early because the run was signalled ends interrupted (resumable), never as succeeded', async () => {
+  const { dir, store } = freshStore();
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(runPipeline({ plan: planFor(), store, stateDir: dir, encryption, specHash: 'h', logger: silent, signal: controller.signal }), (error) => isSluiceError(error, 'SLUICE_RUN_INTERRUPTED'));
+  const [run] = await store.listRuns({ pipeline: 'stream-test' });
+  assert.equal(run?.status, 'failed');
+  await store.close();
+});
+
+test('--follow with a source that cannot follow (a file, an API) is refused before anything is read', async () => {
+  const { dir, store } = freshStore();
+  datasets.set('finite', [{ id: 'x', email: 'x@example.com' }]);
+  const result = validateSpec(
+    { pipeline: 'finite', source: { memory: { dataset: 'finite' } }, contract: { fields: { id: { type: 'string', class: 'internal' }, email: { type: 'string', class: 'restricted' } } }, steps: [{ mask: { fields: ['email'] } }], sinks: [{ 'collect-records': { name: 'table', clearance: 'internal' } }] },
+    new ComponentRegistry([memorySource, recordSinkDouble, maskStep]),
+    fileOnlyLocator('finite.yaml'),
+    tmpdir(),
+  );
+  assert.ok(result.spec);
+  await assert.rejects(runPipeline({ plan: planPipeline(result.spec), store, stateDir: dir, encryption, specHash: 'h', logger: silent, follow: true }), (error) => isSluiceError(error, 'SLUICE_USAGE') && /cannot follow/.test(error.message));
+  assert.equal(recordBatches.get('table'), undefined);
   await store.close();
 });
 

@@ -146,6 +146,7 @@ export const streamSourceDouble = defineSource({
   create() {
     return {
       description: 'memory stream',
+      follows: true,
       get incremental() {
         return stream.incremental;
       },
@@ -156,6 +157,8 @@ export const streamSourceDouble = defineSource({
         return {
           async *batches(size: number): AsyncIterable<SourceBatch> {
             for (;;) {
+              // Like the real streams, it stops pulling once the run is being stopped.
+              if (signal?.aborted) return;
               if (index < stream.records.length) {
                 const start = index;
                 const slice = stream.records.slice(start, start + size);

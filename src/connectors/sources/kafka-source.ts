@@ -68,6 +68,7 @@ export const kafkaSource = defineSource({
 
 class KafkaSource implements Source {
   readonly description: string;
+  readonly follows = true;
   readonly #options: KafkaSourceOptions;
   readonly #context: CreateContext;
 

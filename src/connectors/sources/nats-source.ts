@@ -53,6 +53,7 @@ type NatsSourceOptions = z.output<typeof natsSourceSpec>;
 
 class NatsSource implements Source {
   readonly description: string;
+  readonly follows = true;
   readonly #options: NatsSourceOptions;
   readonly #context: CreateContext;
 

@@ -87,6 +87,7 @@ export const postgresSource = defineSource({
 class PostgresSource implements Source {
   readonly description: string;
   readonly incremental: boolean;
+  readonly follows = true;
   readonly #options: PostgresSourceOptions;
   readonly #context: CreateContext;
   readonly #target: SourceTarget;
