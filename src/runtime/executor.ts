@@ -183,15 +183,8 @@ async function pruneExpired(retention: string, runId: string, sinks: readonly Si
  * Where a new run of an incremental source starts: the last position of the pipeline's latest successful run
  * (undefined, the start, when there is none).
  */
-async function incrementalStart(source: Source, store: StateStore, pipeline: string, runId: string): Promise<SourcePosition | undefined> {
-  if (!source.incremental) return undefined;
-  for (const run of await store.listRuns({ pipeline, limit: 1000 })) {
-    if (run.id === runId || run.status !== 'succeeded') continue;
-    // A successful run that found nothing new committed no batch: the position is an older run's.
-    const checkpoint = await store.lastCheckpoint(run.id);
-    if (checkpoint) return checkpoint.position;
-  }
-  return undefined;
+async function incrementalStart(source: Source, store: StateStore, pipeline: string): Promise<SourcePosition | undefined> {
+  return source.incremental ? store.lastSucceededPosition(pipeline) : undefined;
 }
 
 /** Runs the plan; resumes an interrupted run of the same pipeline and spec unless `fresh` is set. */
@@ -239,7 +232,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
       logger.warn({ runId, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
 
-    const from = claimed.checkpoint?.position ?? (await incrementalStart(source, store, spec.pipeline, runId));
+    const from = claimed.checkpoint?.position ?? (await incrementalStart(source, store, spec.pipeline));
     const openOptions = { follow: request.follow ?? false, ...(request.signal ? { signal: request.signal } : {}) };
     const reader = await withRetry(() => source.open(from, openOptions), retry, onRetry('open source'));
     closeReader = () => reader.close();

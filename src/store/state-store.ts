@@ -80,6 +80,11 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   /** Records a committed batch. Batches commit in order; committing a batch again is an error. */
   commitCheckpoint(checkpoint: Checkpoint): Promise<void>;
   lastCheckpoint(runId: string): Promise<Checkpoint | undefined>;
+  /**
+   * The position of the last checkpoint of the pipeline's newest successful run that committed one (runs that
+   * read nothing new commit none): where an incremental source starts a new run.
+   */
+  lastSucceededPosition(pipeline: string): Promise<SourcePosition | undefined>;
   finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void>;
   /** Runs, newest first. */
   listRuns(options?: { pipeline?: string; limit?: number }): Promise<RunRecord[]>;

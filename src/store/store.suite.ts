@@ -120,6 +120,24 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual((await store.listRuns({ limit: 1 })).map((r) => r.id), ['ro']);
     });
 
+    test('the last successful position skips successful runs that committed nothing and runs that failed, however many', async () => {
+      const at = (minute: number) => `2026-02-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+      assert.equal(await store.lastSucceededPosition('inc'), undefined);
+      await store.createRun({ id: 'i1', pipeline: 'inc', specHash: 'h', startedAt: at(0), pid: 1 });
+      await store.commitCheckpoint({ runId: 'i1', batch: 1, position: { after: 'a' }, totals: emptyTotals() });
+      await store.commitCheckpoint({ runId: 'i1', batch: 2, position: { after: 'b' }, totals: emptyTotals() });
+      await store.finishRun('i1', { status: 'succeeded', finishedAt: at(1), totals: emptyTotals() });
+      for (let i = 2; i < 40; i++) {
+        await store.createRun({ id: `i${i}`, pipeline: 'inc', specHash: 'h', startedAt: at(i), pid: 1 });
+        await store.finishRun(`i${i}`, { status: 'succeeded', finishedAt: at(i), totals: emptyTotals() });
+      }
+      await store.createRun({ id: 'i40', pipeline: 'inc', specHash: 'h', startedAt: at(40), pid: 1 });
+      await store.commitCheckpoint({ runId: 'i40', batch: 1, position: { after: 'z' }, totals: emptyTotals() });
+      await store.finishRun('i40', { status: 'failed', finishedAt: at(41), totals: emptyTotals(), error: 'x' });
+      assert.deepEqual(await store.lastSucceededPosition('inc'), { after: 'b' });
+      assert.equal(await store.lastSucceededPosition('other'), undefined);
+    });
+
     test('secrets: created once, replaced only from the version read (two rotations never overwrite each other)', async () => {
       const record = { name: 'crm/token', version: 1, keyId: 'secrets', keyVersion: 1, sealed: Buffer.from('sealed-1'), createdAt: '2026-02-01T00:00:00.000Z', rotatedAt: '2026-02-01T00:00:00.000Z', maxAgeDays: 90 };
       assert.equal(await store.putSecret(record, undefined), true);

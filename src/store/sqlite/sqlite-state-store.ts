@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
 import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject } from '../state-store.ts';
+import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
@@ -197,6 +198,16 @@ export class SqliteStateStore implements StateStore {
       | undefined;
     if (!row) return undefined;
     return { runId: row.run_id, batch: row.batch, position: JSON.parse(row.position) as Checkpoint['position'], totals: readTotals(row.totals) };
+  }
+
+  async lastSucceededPosition(pipeline: string): Promise<SourcePosition | undefined> {
+    const row = this.#db
+      .prepare(
+        `SELECT c.position FROM runs r JOIN checkpoints c ON c.run_id = r.id
+         WHERE r.pipeline = ? AND r.status = 'succeeded' ORDER BY r.started_at DESC, r.rowid DESC, c.batch DESC LIMIT 1`,
+      )
+      .get(pipeline) as { position: string } | undefined;
+    return row ? (JSON.parse(row.position) as SourcePosition) : undefined;
   }
 
   async finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void> {
