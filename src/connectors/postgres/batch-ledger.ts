@@ -1,6 +1,9 @@
 // The batch ledger: a table beside the sink's target where each written batch leaves a row, in the same
-// transaction as its records. A batch written again after a crash (its checkpoint was lost) finds its row, so
-// the rows of a batch are in the target exactly once, whichever side of the commit the crash fell on.
+// transaction as its records, with a digest of where its records came from. A batch written again after a crash
+// (its checkpoint was lost) with the same records finds its row and is skipped, so its rows are in the target
+// exactly once, whichever side of the commit the crash fell on. A stream's batch of the same number may hold other
+// records on the next attempt (redeliveries come in another order); its digest differs, so it is written: a
+// redelivered record may then be written twice, but none is ever dropped.
 import type pg from 'pg';
 import { sqlState } from './postgres-errors.ts';
 import { quoteRelation } from './identifiers.ts';
@@ -10,7 +13,7 @@ export const LEDGER_TABLE = 'sluice_sink_batches';
 
 export interface LedgerStatements {
   create: string;
-  /** Records a batch; inserts nothing (rowCount 0) when the batch is already recorded. */
+  /** Records a batch; changes nothing (rowCount 0) when the batch is already recorded with the same records. */
   mark: string;
   /** Forgets the batches of other runs committed before a time (the spec's retention). */
   prune: string;
@@ -21,8 +24,11 @@ export function ledgerStatements(schema: string): LedgerStatements {
   return {
     create:
       `CREATE TABLE IF NOT EXISTS ${table} (pipeline text NOT NULL, sink text NOT NULL, run_id text NOT NULL, batch integer NOT NULL, ` +
-      `records integer NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink, run_id, batch))`,
-    mark: `INSERT INTO ${table} (pipeline, sink, run_id, batch, records) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      `records integer NOT NULL, refs_digest text NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink, run_id, batch))`,
+    mark:
+      `INSERT INTO ${table} AS ledger (pipeline, sink, run_id, batch, records, refs_digest) VALUES ($1, $2, $3, $4, $5, $6) ` +
+      `ON CONFLICT (pipeline, sink, run_id, batch) DO UPDATE SET records = EXCLUDED.records, refs_digest = EXCLUDED.refs_digest, committed_at = now() ` +
+      `WHERE ledger.refs_digest IS DISTINCT FROM EXCLUDED.refs_digest`,
     prune: `DELETE FROM ${table} WHERE pipeline = $1 AND sink = $2 AND run_id <> $3 AND committed_at < $4`,
   };
 }

@@ -1,6 +1,7 @@
 // The `postgresql` sink: a record sink that writes each batch into a table in one transaction, together with the
 // batch's row in the ledger (batch-ledger.ts), so that a batch written again after a crash is there exactly once.
 import type pg from 'pg';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { postgresInsecureOptOuts } from '../postgres/connection-options.ts';
 import { SluiceError } from '../../errors.ts';
@@ -112,9 +113,10 @@ export class PostgresSink extends RecordSink {
   }
 
   /**
-   * One transaction: the batch's ledger row, then its records. A batch already in the ledger (written before a
-   * crash lost its checkpoint) is skipped without a key; with a key it is upserted again, which changes nothing
-   * for the same records and keeps a stream's redelivered batch, whose records may differ, whole.
+   * One transaction: the batch's ledger row, then its records. A batch already in the ledger with the same records
+   * (written before a crash lost its checkpoint) is skipped without a key; one with other records (a stream's
+   * redelivery in another order) is written. With a key every batch is upserted, which changes nothing for the
+   * same records.
    */
   protected async _write(batch: RecordBatch): Promise<void> {
     const prepared = this.#prepared;
@@ -125,7 +127,8 @@ export class PostgresSink extends RecordSink {
       await withConnection(prepared.pool, async (client) => {
         await client.query('BEGIN');
         try {
-          const marked = await client.query(prepared.ledger.mark, [run.pipeline, this.settings.name, run.runId, batch.batch, batch.records.length]);
+          const digest = createHash('sha256').update(batch.refs.join('\n'), 'utf8').digest('base64url');
+          const marked = await client.query(prepared.ledger.mark, [run.pipeline, this.settings.name, run.runId, batch.batch, batch.records.length, digest]);
           if (marked.rowCount === 0 && this.#options.key === undefined) {
             await client.query('ROLLBACK');
             return;
