@@ -1,6 +1,6 @@
 // `sluice init`: scaffolds the quickstart pipeline, its sample data and local settings in a folder.
 import type { Command } from 'commander';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, relative } from 'node:path';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +98,12 @@ export function registerInit(program: Command, context: CliContext, setExit: (co
         await mkdir(join(root, 'data'), { recursive: true });
         if (http) await mkdir(join(root, DEMO_API_DIR), { recursive: true, mode: 0o700 });
         // Private keys are the owner's alone.
-        for (const [name, text] of files) await writeFile(join(root, name), text, { mode: name.endsWith('-key.pem') ? 0o600 : 0o644 });
+        for (const [name, text] of files) {
+          const secret = name.endsWith('-key.pem');
+          await writeFile(join(root, name), text, { mode: secret ? 0o600 : 0o644 });
+          // writeFile's mode applies only to a new file: a key file that --force replaced keeps its old mode.
+          if (secret) await chmod(join(root, name), 0o600);
+        }
       } catch (error) {
         throw ioFailure('SLUICE_IO_FAILED', `init could not write into ${root}`, error);
       }

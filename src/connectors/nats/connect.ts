@@ -65,6 +65,9 @@ export async function connectNats(options: NatsConnectionOptions, context: Creat
     servers: options.servers,
     name: CONNECTION_NAME,
     tls,
+    // Without TLS the client must not follow the cluster's gossip to other members: one off this machine would
+    // then get the credentials in plain text on a reconnect.
+    ...(tls === null ? { ignoreClusterUpdates: true } : {}),
     ...RECONNECT,
     ...LIVENESS,
     ...(auth ? { authenticator: auth } : {}),

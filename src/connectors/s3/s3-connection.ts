@@ -90,8 +90,12 @@ export class S3Connection {
       ...(credentials !== undefined ? { credentials } : {}),
       requestChecksumCalculation: checksums,
       responseChecksumValidation: checksums,
-      requestHandler: { httpsAgent: new Agent({ ...tls, keepAlive: true }), connectionTimeout: 10_000 },
+      // A stalled transfer fails after a minute without a byte (a whole-request limit would cut long downloads).
+      requestHandler: { httpsAgent: new Agent({ ...tls, keepAlive: true }), connectionTimeout: 10_000, socketTimeout: 60_000 },
       maxAttempts: 3,
+      // The endpoint is the spec's alone: AWS_ENDPOINT_URL or a profile's endpoint_url could otherwise send the
+      // data and the signed requests elsewhere, past the rule that plain HTTP is for this machine only.
+      ignoreConfiguredEndpointUrls: true,
     });
     return new S3Connection(client, options, code, context.secrets);
   }

@@ -53,6 +53,19 @@ test('SSRF encodings: every way of writing a private address normalizes to one t
     ['https://[fd12:3456::1]/', 'fd12:3456::1', /unique local/],
     ['https://[ff02::1]/', 'ff02::1', /multicast/],
     ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', '2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/],
+    // IANA special-purpose blocks that no server on the internet sits in (found missing in review).
+    ['https://192.0.2.10/', '192.0.2.10', /documentation/],
+    ['https://198.51.100.7/', '198.51.100.7', /documentation/],
+    ['https://203.0.113.99/', '203.0.113.99', /documentation/],
+    ['https://192.88.99.1/', '192.88.99.1', /6to4 relay/],
+    ['https://[::ffff:0:127.0.0.1]/', '::ffff:0:7f00:1', /IPv4-translated/],
+    ['https://[2001:db8::1]/', '2001:db8::1', /documentation/],
+    ['https://[3fff::1]/', '3fff::1', /documentation/],
+    ['https://[5f00::1]/', '5f00::1', /segment routing/],
+    ['https://[2001:2::1]/', '2001:2::1', /benchmarking/],
+    ['https://[2001:10::1]/', '2001:10::1', /ORCHID/],
+    ['https://[2001:20::1]/', '2001:20::1', /ORCHIDv2/],
+    ['https://[100:0:0:1::1]/', '100:0:0:1::1', /dummy prefix/],
   ];
   for (const [url, normalized, reason] of table) {
     const host = socketHost(url);

@@ -23,8 +23,12 @@ const IPV4_DENIED: readonly DeniedRange[] = [
   range('ipv4', '169.254.0.0', 16, 'link-local (cloud metadata services answer at 169.254.169.254)'),
   range('ipv4', '172.16.0.0', 12, 'private (RFC 1918)'),
   range('ipv4', '192.0.0.0', 24, 'IETF protocol assignment (RFC 6890)'),
+  range('ipv4', '192.0.2.0', 24, 'documentation (TEST-NET-1, RFC 5737)'),
+  range('ipv4', '192.88.99.0', 24, 'deprecated 6to4 relay anycast (RFC 7526)'),
   range('ipv4', '192.168.0.0', 16, 'private (RFC 1918)'),
   range('ipv4', '198.18.0.0', 15, 'benchmarking (RFC 2544)'),
+  range('ipv4', '198.51.100.0', 24, 'documentation (TEST-NET-2, RFC 5737)'),
+  range('ipv4', '203.0.113.0', 24, 'documentation (TEST-NET-3, RFC 5737)'),
   range('ipv4', '224.0.0.0', 4, 'multicast'),
   range('ipv4', '240.0.0.0', 4, 'reserved or broadcast (240.0.0.0/4)'),
 ];
@@ -36,6 +40,13 @@ const IPV6_DENIED: readonly DeniedRange[] = [
   // RFC 4291 §2.5.5.1: deprecated, and a way to smuggle an IPv4 address past a v6-only check.
   range('ipv6', '::', 96, 'IPv4-compatible IPv6 (deprecated, RFC 4291)'),
   range('ipv6', '64:ff9b:1::', 48, 'local-use NAT64 (RFC 8215)'),
+  range('ipv6', '100:0:0:1::', 64, 'dummy prefix (RFC 9780)'),
+  range('ipv6', '2001:2::', 48, 'benchmarking (RFC 5180)'),
+  range('ipv6', '2001:10::', 28, 'ORCHID (RFC 4843, deprecated)'),
+  range('ipv6', '2001:20::', 28, 'ORCHIDv2 (RFC 7343)'),
+  range('ipv6', '2001:db8::', 32, 'documentation (RFC 3849)'),
+  range('ipv6', '3fff::', 20, 'documentation (RFC 9637)'),
+  range('ipv6', '5f00::', 16, 'segment routing SIDs (RFC 9602)'),
   range('ipv6', '100::', 64, 'discard-only (RFC 6666)'),
   // RFC 4380: the client's IPv4 address travels obfuscated in the last 32 bits; nothing legitimate needs it.
   range('ipv6', '2001::', 32, 'Teredo tunnel (RFC 4380)'),
@@ -100,6 +111,10 @@ export function deniedAddressReason(address: string): string | undefined {
     const inner = deniedAddressReason(embedded.ipv4);
     return inner === undefined ? undefined : `${embedded.form} of ${embedded.ipv4}, which is ${inner}`;
   }
+  // RFC 2765 (SIIT): ::ffff:0:a.b.c.d is translated to the IPv4 address by a stateless translator. Checked by
+  // its groups: node's BlockList reads the subnet ::ffff:0:0/96 as IPv4-mapped and never matches it.
+  const g = ipv6Groups(address);
+  if (g && g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0xffff && g[5] === 0) return 'IPv4-translated IPv6 (RFC 2765)';
   const bare = address.replace(/%.*$/, '');
   return IPV6_DENIED.find((r) => r.list.check(bare, 'ipv6'))?.reason;
 }
