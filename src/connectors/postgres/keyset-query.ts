@@ -31,16 +31,20 @@ export function keysetStatements(shape: KeysetShape): { first: string; next: str
   };
 }
 
-/** The position after a row: the exact text of its cursor and key values, and which columns they are. */
-export function keysetPosition(order: readonly string[], values: readonly string[]): SourcePosition {
-  return { columns: JSON.stringify(order), after: JSON.stringify(values) };
+/**
+ * The position after a row: the exact text of its cursor and key values, which columns they are, and which
+ * relation or query they came from (a digest of the server, database and table or query text).
+ */
+export function keysetPosition(order: readonly string[], values: readonly string[], source: string): SourcePosition {
+  return { source, columns: JSON.stringify(order), after: JSON.stringify(values) };
 }
 
 /**
  * The values to continue after, from a saved position; refuses one written for other columns (the spec's cursor
- * or key changed), since its values would be compared with the wrong columns.
+ * or key changed), since its values would be compared with the wrong columns, and one written for another table,
+ * query, database or server, whose earlier rows would otherwise never be read.
  */
-export function positionValues(from: SourcePosition, order: readonly string[], label: string): string[] {
+export function positionValues(from: SourcePosition, order: readonly string[], label: string, source: string): string[] {
   const refuse = (why: string) =>
     new SluiceError(
       'SLUICE_RESUME_MISMATCH',
@@ -56,6 +60,7 @@ export function positionValues(from: SourcePosition, order: readonly string[], l
   }
   const strings = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === 'string');
   if (!strings(columns) || !strings(values) || values.length !== columns.length) throw refuse('is not one this source wrote');
+  if (from.source !== source) throw refuse('was written for another table, query, database or server');
   if (columns.length !== order.length || columns.some((column, i) => column !== order[i])) {
     throw refuse(`is for columns (${columns.join(', ')}), but the source now reads by (${order.join(', ')})`);
   }

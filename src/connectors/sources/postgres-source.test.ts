@@ -85,7 +85,7 @@ test('reads a table in (cursor, key) order in keyset batches, each ending at the
     const batches = await readBatches({ ...db.connection, table: db.table('orders'), cursor: 'seq' }, 10);
     assert.deepEqual(batches.map((b) => b.records.length), [10, 10, 5]);
     assert.deepEqual(rows(batches).map((r) => r.id), Array.from({ length: 25 }, (_, i) => 25 - i));
-    assert.deepEqual(batches[0]?.end, { columns: '["seq","id"]', after: '["84","16"]' });
+    assert.deepEqual({ ...batches[0]?.end, source: undefined }, { source: undefined, columns: '["seq","id"]', after: '["84","16"]' });
     assert.equal(batches[0]?.refs[0], `${db.schema}.orders(seq=75, id=25)`);
     assert.equal(Object.getPrototypeOf(rows(batches)[0]), null, 'records carry no prototype');
   });
@@ -152,7 +152,7 @@ test('timestamps one microsecond apart at a batch boundary are neither skipped n
     await db.query(`INSERT INTO ${db.schema}.ticks SELECT g, '2026-11-30 10:00:00.123456+00'::timestamptz + g * interval '1 microsecond' FROM generate_series(1, 9) g`);
     const batches = await readBatches({ ...db.connection, table: db.table('ticks'), cursor: 'at', key: [] }, 2);
     assert.deepEqual(rows(batches).map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual(batches[0]?.end, { columns: '["at"]', after: '["2026-11-30 10:00:00.123458+00"]' });
+    assert.deepEqual({ ...batches[0]?.end, source: undefined }, { source: undefined, columns: '["at"]', after: '["2026-11-30 10:00:00.123458+00"]' });
   });
 });
 
@@ -195,11 +195,28 @@ test('following: rows inserted later are picked up by polling, and the reader st
 test('a saved position for other cursor or key columns is refused (SLUICE_RESUME_MISMATCH), as is a malformed one', { skip }, async () => {
   await withScratch(async (db) => {
     await db.query(`CREATE TABLE ${db.schema}.items (id int PRIMARY KEY, seq int NOT NULL)`);
+    await db.query(`INSERT INTO ${db.schema}.items VALUES (1, 1), (2, 2)`);
     const options = { ...db.connection, table: db.table('items'), cursor: 'id' };
-    const positions: SourcePosition[] = [{ columns: '["seq","id"]', after: '["1","1"]' }, { columns: '["id"]', after: '1' }, { offset: 3 }];
+    const saved = (await readBatches(options, 10)).at(-1)?.end;
+    assert.ok(saved);
+    const positions: SourcePosition[] = [{ ...saved, columns: '["seq","id"]', after: '["1","1"]' }, { ...saved, after: '1' }, { offset: 3 }];
     for (const from of positions) {
       await assert.rejects(readBatches(options, 10, from), (error) => isSluiceError(error, 'SLUICE_RESUME_MISMATCH'), JSON.stringify(from));
     }
+  });
+});
+
+test('a saved position of another table is refused (SLUICE_RESUME_MISMATCH): its cursor would skip the new table\'s earlier rows', { skip }, async () => {
+  await withScratch(async (db) => {
+    await db.query(`CREATE TABLE ${db.schema}.orders (id int PRIMARY KEY)`);
+    await db.query(`CREATE TABLE ${db.schema}.orders_v2 (id int PRIMARY KEY)`);
+    await db.query(`INSERT INTO ${db.schema}.orders SELECT generate_series(1, 50)`);
+    await db.query(`INSERT INTO ${db.schema}.orders_v2 SELECT generate_series(1, 60)`);
+    const saved = (await readBatches({ ...db.connection, table: db.table('orders'), cursor: 'id' }, 100)).at(-1)?.end;
+    assert.ok(saved);
+    await assert.rejects(readBatches({ ...db.connection, table: db.table('orders_v2'), cursor: 'id' }, 100, saved), (error) => isSluiceError(error, 'SLUICE_RESUME_MISMATCH') && /another table/.test(error.message));
+    // The same table resumes from it.
+    assert.deepEqual(rows(await readBatches({ ...db.connection, table: db.table('orders'), cursor: 'id' }, 100, saved)), []);
   });
 });
 

@@ -2,6 +2,7 @@
 // new run continues after the last row the previous successful run read, and a following run polls for more.
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { postgresInsecureOptOuts } from '../postgres/connection-options.ts';
 import { SluiceError } from '../../errors.ts';
@@ -92,6 +93,8 @@ class PostgresSource implements Source {
   readonly #context: CreateContext;
   readonly #target: SourceTarget;
   readonly #label: string;
+  /** Which server, database and table or query positions belong to. */
+  readonly #fingerprint: string;
   readonly #where: string;
 
   constructor(options: PostgresSourceOptions, context: CreateContext) {
@@ -108,6 +111,8 @@ class PostgresSource implements Source {
     }
     this.description = `postgresql ${this.#where} ${options.table !== undefined ? `table ${this.#label}` : 'query'}`;
     this.incremental = options.incremental;
+    const what = options.table !== undefined ? `table\0${this.#label}` : `query\0${options.query ?? ''}`;
+    this.#fingerprint = createHash('sha256').update(`${this.#where}\0${what}`, 'utf8').digest('base64url').slice(0, 22);
   }
 
   async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
@@ -116,9 +121,10 @@ class PostgresSource implements Source {
       const shape = await withConnection(pool, (client) => resolveSourceShape(client, this.#target, this.#options.cursor, this.#where)).catch((error: unknown) => {
         throw this.#failure(`cannot open ${this.#label} at ${this.#where}`, error);
       });
-      const after = from === undefined ? undefined : positionValues(from, shape.order, this.description);
+      const after = from === undefined ? undefined : positionValues(from, shape.order, this.description, this.#fingerprint);
       const settings: ReadSettings = {
         label: this.#label,
+        fingerprint: this.#fingerprint,
         pollMs: parseDuration(this.#options.pollInterval) ?? 1000,
         modes: { bigint: this.#options.bigint, numeric: this.#options.numeric },
         failure: (what, error) => this.#failure(what, error),
@@ -141,6 +147,8 @@ class PostgresSource implements Source {
 interface ReadSettings {
   /** The table (schema.name) or `query`, for refs and messages. */
   label: string;
+  /** Which server, database and table or query positions belong to. */
+  fingerprint: string;
   pollMs: number;
   modes: TypeModes;
   failure(what: string, error: unknown): SluiceError;
@@ -230,7 +238,7 @@ class PostgresReader implements SourceReader {
     // The cursor and key are never NULL here (the statements read only rows where they are not).
     const after = order.map((index) => String(last[index]));
     this.#after = after;
-    return { records, refs, malformed: [], end: keysetPosition(this.#shape.order, after) };
+    return { records, refs, malformed: [], end: keysetPosition(this.#shape.order, after, this.#settings.fingerprint) };
   }
 
   #convert(converter: Converter, text: string, column: string): unknown {
