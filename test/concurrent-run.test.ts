@@ -12,7 +12,7 @@ const run = (dir: string) => spawnCli(dir, 'run', '--progress', 'none', '--log-l
 test('two runs of one pipeline started at once: exactly one writes, the other is refused with SLUICE_RUN_LOCKED', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-concurrent-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const template = readFileSync(join(import.meta.dirname, '..', 'examples', 'quickstart', 'pipeline.yaml'), 'utf8');
+  const template = readFileSync(join(import.meta.dirname, '..', 'examples', 'quickstart', 'pipeline-file.yaml'), 'utf8');
   writeFileSync(join(dir, 'pipeline.yaml'), template);
   mkdirSync(join(dir, 'data'));
   await writeCustomers(join(dir, 'data', 'customers.jsonl'), 200_000);

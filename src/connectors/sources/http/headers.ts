@@ -6,8 +6,12 @@ import { SluiceError } from '../../../errors.ts';
 /** RFC 9110 §5.1: a field name is a token. */
 export const httpHeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is letters, digits and -, no spaces or colons');
 
-/** Headers that carry credentials: written in a spec they would be plain-text secrets. */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|api-?key|token|secret|passw/i;
+/**
+ * Headers that carry credentials: written in a spec they would be plain-text secrets. Besides the standard
+ * ones, any name with key as a word (Ocp-Apim-Subscription-Key, X-Auth-Key), auth, token, secret, password,
+ * credential, session or signature in it.
+ */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|api-?key|(^|[-_])key($|[-_])|auth|token|secret|passw|credential|session|signature/i;
 /** Headers the HTTP client sets itself; a spec setting them would break framing or the egress checks. */
 const CLIENT_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'accept-encoding', 'connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'expect']);
 
