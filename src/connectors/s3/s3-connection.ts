@@ -1,7 +1,8 @@
 // An S3 client made from the shared options: credentials resolved just in time from secret references (or the
 // SDK's default chain), TLS by Sluice's client policy, and failures mapped to Sluice errors that name the place.
 import { Agent } from 'node:https';
-import { DeleteObjectsCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type * as S3Module from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { _Object, CommonPrefix, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ErrorCode } from '../../errors.ts';
 import { SluiceError } from '../../errors.ts';
@@ -46,8 +47,13 @@ function credentialProvider(options: S3ConnectionOptions, secrets: SecretSource 
   };
 }
 
+/** The AWS SDK's S3 module, loaded when a connector opens: commands that never touch S3 do not pay for its import. */
+export type S3Sdk = typeof S3Module;
+
 export class S3Connection {
   readonly client: S3Client;
+  /** The SDK's commands, for the connectors to build requests with. */
+  readonly sdk: S3Sdk;
   readonly bucket: string;
   /** Where requests go, for messages. */
   readonly endpoint: string;
@@ -55,7 +61,8 @@ export class S3Connection {
   readonly #options: S3ConnectionOptions;
   readonly #secrets: SecretSource | undefined;
 
-  private constructor(client: S3Client, options: S3ConnectionOptions, code: ErrorCode, secrets: SecretSource | undefined) {
+  private constructor(sdk: S3Sdk, client: S3Client, options: S3ConnectionOptions, code: ErrorCode, secrets: SecretSource | undefined) {
+    this.sdk = sdk;
     this.client = client;
     this.bucket = options.bucket;
     this.endpoint = endpointLabel(options);
@@ -83,7 +90,8 @@ export class S3Connection {
     }
     const credentials = credentialProvider(options, context.secrets);
     const checksums = checksumSetting(options);
-    const client = new S3Client({
+    const sdk = await import('@aws-sdk/client-s3');
+    const client = new sdk.S3Client({
       region: options.region,
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
@@ -97,7 +105,7 @@ export class S3Connection {
       // data and the signed requests elsewhere, past the rule that plain HTTP is for this machine only.
       ignoreConfiguredEndpointUrls: true,
     });
-    return new S3Connection(client, options, code, context.secrets);
+    return new S3Connection(sdk, client, options, code, context.secrets);
   }
 
   /** `s3://bucket/key`. */
@@ -116,7 +124,7 @@ export class S3Connection {
   /** Fails early, naming the bucket, when it does not exist or the credentials are refused. */
   async checkBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       throw this.fail(error, `reach bucket '${this.bucket}'`);
     }
@@ -129,7 +137,7 @@ export class S3Connection {
       let page;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({
+          new this.sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
             ...(options.delimiter !== undefined ? { Delimiter: options.delimiter } : {}),
@@ -154,7 +162,7 @@ export class S3Connection {
       if (keys.length === 0) return;
       let out;
       try {
-        out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        out = await this.client.send(new this.sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
       } catch (error) {
         throw this.fail(error, `delete objects under ${this.uri(prefix)}`);
       }

@@ -1,7 +1,6 @@
 // The s3 sink: one sealed JSON Lines object per batch in an S3 bucket (or an S3-compatible server), uploaded in
 // parts when large, under the same names as the file sink so a rewritten batch replaces its object.
 import { Readable } from 'node:stream';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
@@ -82,6 +81,8 @@ export class S3Sink extends Sink {
       ...(kmsKeyId !== undefined ? { SSEKMSKeyId: kmsKeyId } : {}),
     };
     // A failed multipart upload is aborted (leavePartsOnError: false), so no orphaned parts are billed.
+    // Loaded on the first upload, so that commands that never write to S3 do not pay for its import.
+    const { Upload } = await import('@aws-sdk/lib-storage');
     const upload = new Upload({ client: connection.client, params, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT, leavePartsOnError: false });
     try {
       await upload.done();

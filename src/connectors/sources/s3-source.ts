@@ -3,7 +3,6 @@
 // not given the keyring, so it cannot open them (see the note at SealedObjectRefused).
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
 import { MAGIC } from '../../crypto/envelope/object-format.ts';
@@ -235,7 +234,7 @@ class S3Reader implements SourceReader {
     const changed = (why: string) => new SluiceError('SLUICE_RESUME_MISMATCH', `${uri}, where the interrupted run stopped, ${why}, so the run cannot resume there; rerun with --fresh to read from the start`);
     let head;
     try {
-      head = await this.#connection.client.send(new HeadObjectCommand({ Bucket: this.#connection.bucket, Key: start.key }), this.#abort());
+      head = await this.#connection.client.send(new this.#connection.sdk.HeadObjectCommand({ Bucket: this.#connection.bucket, Key: start.key }), this.#abort());
     } catch (error) {
       const name = (error as { name?: unknown }).name;
       if (name === 'NotFound' || name === 'NoSuchKey') throw changed('is gone');
@@ -262,7 +261,7 @@ class S3Reader implements SourceReader {
     if (offset === 0) return tailDigest(Buffer.alloc(0));
     try {
       const input = { Bucket: this.#connection.bucket, Key: key, Range: `bytes=${from}-${offset - 1}`, ...(etag !== undefined ? { IfMatch: etag } : {}) };
-      const out = await this.#connection.client.send(new GetObjectCommand(input), this.#abort());
+      const out = await this.#connection.client.send(new this.#connection.sdk.GetObjectCommand(input), this.#abort());
       const body = out.Body as { transformToByteArray(): Promise<Uint8Array> } | undefined;
       return tailDigest(Buffer.from((await body?.transformToByteArray()) ?? new Uint8Array()));
     } catch (error) {
@@ -279,7 +278,7 @@ class S3Reader implements SourceReader {
     let out;
     try {
       const input = { Bucket: this.#connection.bucket, Key: key, ...(rangeStart > 0 ? { Range: `bytes=${rangeStart}-` } : {}), ...(from.etag !== undefined ? { IfMatch: from.etag } : {}) };
-      out = await this.#connection.client.send(new GetObjectCommand(input), this.#abort());
+      out = await this.#connection.client.send(new this.#connection.sdk.GetObjectCommand(input), this.#abort());
     } catch (error) {
       if ((error as { name?: unknown }).name === 'PreconditionFailed') {
         throw new SluiceError('SLUICE_RESUME_MISMATCH', `${uri} changed while the run was resuming; rerun with --fresh to read from the start`);

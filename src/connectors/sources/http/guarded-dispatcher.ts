@@ -5,7 +5,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import type { Agent, buildConnector } from 'undici';
 import { SluiceError } from '../../../errors.ts';
 import type { EgressPolicy } from './egress-policy.ts';
 
@@ -45,7 +45,9 @@ export function guardedLookup(policy: EgressPolicy, resolve: Resolve): LookupFun
 }
 
 /** An undici Agent whose every connection is https, checked by the egress policy, and made with `tls`. */
-export function guardedDispatcher(options: GuardedDispatcherOptions): Agent {
+/** Loaded when a source opens, so that commands that never fetch do not pay for undici's import. */
+export async function guardedDispatcher(options: GuardedDispatcherOptions): Promise<Agent> {
+  const { Agent, buildConnector } = await import('undici');
   const { policy } = options;
   const lookup = guardedLookup(policy, options.resolve ?? systemResolve);
   const connectTls = buildConnector({ ...options.tls, lookup, timeout: options.connectTimeoutMs });

@@ -88,7 +88,7 @@ class HttpSource implements Source {
       hosts: [exactHost(url), ...(tokenUrl ? [exactHost(tokenUrl)] : []), ...(options.allow ?? [])],
       allowPrivateAddresses: options.allowPrivateAddresses ?? [],
     });
-    const dispatcher = guardedDispatcher({ policy, tls, connectTimeoutMs: options.timeouts.connectMs, ...(this.#hooks.resolve ? { resolve: this.#hooks.resolve } : {}) });
+    const dispatcher = await guardedDispatcher({ policy, tls, connectTimeoutMs: options.timeouts.connectMs, ...(this.#hooks.resolve ? { resolve: this.#hooks.resolve } : {}) });
     try {
       const signal = openOptions?.signal;
       const common: HttpClientOptions = {
