@@ -103,22 +103,23 @@ function guardBoundary(target: { prototype: object; name: string }, base: { prot
   }
 }
 
-/** An object sink: every batch is sealed as one envelope object before the connector sees it. */
-export abstract class Sink implements SinkInstance {
+/**
+ * What both kinds of sink share: the public methods the runtime calls, each wrapping the connector's protected
+ * one. Connectors fill in the _methods and never replace the public ones (their constructors refuse it).
+ */
+abstract class SinkBoundary implements SinkInstance {
   readonly settings: SinkSettings;
-  readonly #project: (record: DataRecord) => DataRecord;
+  /** Keeps only the fields the plan lets reach this sink. */
+  protected readonly project: (record: DataRecord) => DataRecord;
   #run: SinkRunInfo | undefined;
-  #encryption: SinkEncryption | undefined;
 
   constructor(settings: SinkSettings) {
-    guardBoundary(new.target, Sink);
     this.settings = settings;
-    this.#project = projector(settings.fields);
+    this.project = projector(settings.fields);
   }
 
-  async open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void> {
+  async open(run: SinkRunInfo, _encryption: SinkEncryption): Promise<void> {
     this.#run = run;
-    this.#encryption = encryption;
     try {
       await this._open(run);
     } catch (error) {
@@ -126,26 +127,12 @@ export abstract class Sink implements SinkInstance {
     }
   }
 
-  /**
-   * Writes one batch and says where the object went and which key version sealed it. Writing the same batch
-   * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
-   * checkpoint leaves each record exactly once.
-   */
-  async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
-    const run = this.#run;
-    const encryption = this.#encryption;
-    if (!run || !encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
-    // copied into another run, batch or pipeline folder).
-    const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
-    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.#project), context, encryption.keys, encryption.keyId);
-    let location: string;
-    try {
-      location = await this._write({ batch, pieces, bytes, records: records.length });
-    } catch (error) {
-      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
-    }
-    return { location, runId: run.runId, keyId: encryption.keyId, keyVersion };
+  abstract write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<StoredObject | undefined>;
+
+  /** The run the sink was opened for; refuses a write before open(). */
+  protected openedRun(): SinkRunInfo {
+    if (!this.#run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    return this.#run;
   }
 
   async close(): Promise<void> {
@@ -154,7 +141,7 @@ export abstract class Sink implements SinkInstance {
 
   /**
    * Removes the partial output of an abandoned run, so that readers of the sink never see its records next to
-   * the run that replaced it. Sinks that cannot remove return false.
+   * the run that replaced it. Sinks that cannot remove return false (record sinks: a replay is de-duplicated).
    */
   async discard(runId: string): Promise<boolean> {
     return this._discard(runId);
@@ -169,8 +156,6 @@ export abstract class Sink implements SinkInstance {
   }
 
   protected abstract _open(run: SinkRunInfo): Promise<void>;
-  /** Stores the sealed object; returns its location as a URI (`file:/abs/path`). */
-  protected abstract _write(batch: SinkBatch): Promise<string>;
   protected async _close(): Promise<void> {}
   protected async _prune(_before: Date, _keepRunId: string): Promise<string[]> {
     return [];
@@ -179,8 +164,48 @@ export abstract class Sink implements SinkInstance {
     return false;
   }
 
-  /** Where the sink's output is, for the summary ("out/customers/run-…"). */
+  /** Where the sink's output is, for the summary ("out/customers/run-…", "postgresql … table public.customers"). */
   abstract describe(): string;
+}
+
+/** An object sink: every batch is sealed as one envelope object before the connector sees it. */
+export abstract class Sink extends SinkBoundary {
+  #encryption: SinkEncryption | undefined;
+
+  constructor(settings: SinkSettings) {
+    super(settings);
+    guardBoundary(new.target, Sink);
+  }
+
+  override async open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void> {
+    this.#encryption = encryption;
+    await super.open(run, encryption);
+  }
+
+  /**
+   * Writes one batch and says where the object went and which key version sealed it. Writing the same batch
+   * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
+   * checkpoint leaves each record exactly once.
+   */
+  async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
+    const run = this.openedRun();
+    const encryption = this.#encryption;
+    if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
+    // copied into another run, batch or pipeline folder).
+    const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
+    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.project), context, encryption.keys, encryption.keyId);
+    let location: string;
+    try {
+      location = await this._write({ batch, pieces, bytes, records: records.length });
+    } catch (error) {
+      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
+    }
+    return { location, runId: run.runId, keyId: encryption.keyId, keyVersion };
+  }
+
+  /** Stores the sealed object; returns its location as a URI (`file:/abs/path`). */
+  protected abstract _write(batch: SinkBatch): Promise<string>;
 }
 
 /** One batch, as a record sink's connector receives it: only the fields the plan allows, in plaintext. */
@@ -202,66 +227,27 @@ export interface RecordBatch {
  * clearance for it (SLC107), so what reaches _write() is at most confidential in plaintext. Writing the same
  * batch again must not duplicate it (upsert by key, message ids for de-duplication).
  */
-export abstract class RecordSink implements SinkInstance {
-  readonly settings: SinkSettings;
-  readonly #project: (record: DataRecord) => DataRecord;
-  #run: SinkRunInfo | undefined;
-
+export abstract class RecordSink extends SinkBoundary {
   constructor(settings: SinkSettings) {
-    guardBoundary(new.target, RecordSink);
     if (settings.clearance === 'restricted') {
       // The planner reports this first (SLC107); this keeps a hand-made plan from getting past it.
       throw new SluiceError('SLUICE_PLAN_REJECTED', `sink '${settings.name}' stores records field by field, so its clearance may be at most confidential`);
     }
-    this.settings = settings;
-    this.#project = projector(settings.fields);
-  }
-
-  async open(run: SinkRunInfo, _encryption: SinkEncryption): Promise<void> {
-    this.#run = run;
-    try {
-      await this._open(run);
-    } catch (error) {
-      throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not be opened at ${this.describe()}`, error);
-    }
+    super(settings);
+    guardBoundary(new.target, RecordSink);
   }
 
   async write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<undefined> {
-    const run = this.#run;
-    if (!run) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    const run = this.openedRun();
     const recordRefs = refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
     try {
-      await this._write({ batch, run, records: records.map(this.#project), refs: recordRefs });
+      await this._write({ batch, run, records: records.map(this.project), refs: recordRefs });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }
     return undefined;
   }
 
-  async close(): Promise<void> {
-    await this._close();
-  }
-
-  /** Record sinks keep what they wrote (a replayed batch is de-duplicated, not removed): nothing to discard. */
-  async discard(runId: string): Promise<boolean> {
-    return this._discard(runId);
-  }
-
-  async prune(before: Date, keepRunId: string): Promise<string[]> {
-    return this._prune(before, keepRunId);
-  }
-
-  protected abstract _open(run: SinkRunInfo): Promise<void>;
   /** Stores the batch, idempotently, and returns once it is durable in the target system. */
   protected abstract _write(batch: RecordBatch): Promise<void>;
-  protected async _close(): Promise<void> {}
-  protected async _prune(_before: Date, _keepRunId: string): Promise<string[]> {
-    return [];
-  }
-  protected async _discard(_runId: string): Promise<boolean> {
-    return false;
-  }
-
-  /** Where the sink writes, for the summary ("postgresql 127.0.0.1:5432/db table public.customers"). */
-  abstract describe(): string;
 }

@@ -160,3 +160,17 @@ test('a record sink built by hand with a restricted clearance is refused at cons
   }
   assert.throws(() => new Hand({ name: 'x', clearance: 'restricted', fields: ['a'] }), (error) => isSluiceError(error, 'SLUICE_PLAN_REJECTED'));
 });
+
+test('a record sink connector that overrides write() (to skip the projection) cannot be constructed', () => {
+  class Sneaky extends RecordSink {
+    override async write(): Promise<undefined> {
+      return undefined;
+    }
+    protected async _open(): Promise<void> {}
+    protected async _write(): Promise<void> {}
+    describe(): string {
+      return 'sneaky';
+    }
+  }
+  assert.throws(() => new Sneaky({ name: 's', clearance: 'internal', fields: [] }), /overrides RecordSink.write/);
+});
