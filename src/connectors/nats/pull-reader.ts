@@ -8,6 +8,7 @@ import { SluiceError } from '../../errors.ts';
 import type { MalformedRecord, SourceBatch, SourcePosition, SourceReader } from '../source.ts';
 import { closeNats } from './connect.ts';
 import { parseMessage } from './message-record.ts';
+import { encodeSequences } from './sequence-ranges.ts';
 import { natsFailure } from './nats-errors.ts';
 
 export interface PullReaderSettings {
@@ -24,6 +25,12 @@ export interface PullReaderSettings {
   maxAckPending: number;
   /** The secret references the connection authenticated with, for failure messages. */
   credentials: readonly string[];
+  /**
+   * The stream sequences of the last batch the run committed (from its checkpoint). Its acknowledgements may
+   * have been lost in a crash right after the commit; if the server delivers them again, they are acknowledged
+   * and not read twice.
+   */
+  committedBefore?: readonly number[];
 }
 
 /** A message pulled and not yet acknowledged, and when the server last heard of it (its ack wait runs from there). */
@@ -87,6 +94,7 @@ export class PullReader implements SourceReader {
     this.#connection = connection;
     this.#consumer = consumer;
     this.#settings = settings;
+    for (const sequence of settings.committedBefore ?? []) this.#remember(sequence);
     // Held messages are reported in progress before their ack wait runs out (a slow sink, a long batch), so
     // the server does not deliver them again while they wait for the commit.
     this.#keepAlive = setInterval(() => this.#touch(), Math.max(250, Math.floor(settings.ackWaitMs / 3)));
@@ -243,8 +251,11 @@ export class PullReader implements SourceReader {
       }
     }
     const last = taken[taken.length - 1] as JsMsg;
-    const end: SourcePosition = { stream, seq: last.seq };
-    this.#outstanding.push({ end, sequences: taken.map((m) => m.seq) });
+    const sequences = taken.map((m) => m.seq);
+    // The batch's sequences go into its checkpoint: a run resumed after a crash between the commit and the
+    // acknowledgements knows which redeliveries it already holds.
+    const end: SourcePosition = { stream, seq: last.seq, committed: encodeSequences(sequences) };
+    this.#outstanding.push({ end, sequences });
     return { records, refs, malformed, end };
   }
 

@@ -1,6 +1,7 @@
 // The `nats` source: JSON messages from a JetStream stream, read through a durable pull consumer and
 // acknowledged only once the batch holding them is committed, so a crash or a failed run loses nothing.
 import { z } from 'zod';
+import { decodeSequences } from '../nats/sequence-ranges.ts';
 import { natsInsecureOptOuts } from '../nats/connection-options.ts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -64,10 +65,11 @@ class NatsSource implements Source {
   }
 
   /**
-   * Opens the durable consumer. `from` is not needed: the consumer's acknowledgements are the position, and
-   * the runtime acknowledges only committed batches.
+   * Opens the durable consumer. The consumer's acknowledgements are the position (the runtime acknowledges only
+   * committed batches); `from` adds the sequences of the last committed batch, whose acknowledgements a crash
+   * may have lost, so that their redeliveries are acknowledged and not read twice.
    */
-  async open(_from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
+  async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
     const spec = this.#options;
     const servers = serversLabel(spec);
     const credentials = credentialReferences(spec);
@@ -95,6 +97,7 @@ class NatsSource implements Source {
         ackWaitMs,
         maxAckPending: spec.maxAckPending,
         credentials,
+        committedBefore: from?.stream === spec.stream && typeof from.committed === 'string' ? (decodeSequences(from.committed, MAX_COMMITTED_SEQUENCES) ?? []) : [],
       });
     } catch (error) {
       await closeNats(connection);
@@ -102,6 +105,9 @@ class NatsSource implements Source {
     }
   }
 }
+
+/** The most sequences a position's committed list may hold: a batch is at most 1,000,000 records. */
+const MAX_COMMITTED_SEQUENCES = 1_000_000;
 
 export const natsSource = defineSource({
   name: 'nats',
