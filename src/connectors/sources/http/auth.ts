@@ -24,11 +24,17 @@ export const authSchema = z
       .describe('HTTP Basic authentication (RFC 7617).'),
     apiKey: z
       .strictObject({
-        header: httpHeaderName.refine((name) => !isClientHeader(name), 'this header is set by the HTTP client').describe('The header that carries the key, e.g. X-Api-Key.'),
+        header: httpHeaderName.refine((name) => !isClientHeader(name), 'this header is set by the HTTP client').optional().describe('The header that carries the key, e.g. X-Api-Key.'),
+        query: z
+          .string()
+          .regex(/^[A-Za-z0-9_.~-]{1,64}$/, 'a query parameter name is letters, digits and _ . ~ -')
+          .optional()
+          .describe('The query parameter that carries the key, e.g. api_key, for APIs that take it in the URL. It is added to each request to the API\'s origin and never stored in a checkpoint.'),
         value: secretReference().describe('The key, as a secret reference.'),
       })
+      .refine((key) => (key.header === undefined) !== (key.query === undefined), { message: 'give the key either a header or a query parameter', path: ['header'] })
       .optional()
-      .describe('An API key sent in a request header.'),
+      .describe('An API key sent in a request header or a query parameter.'),
     oauth2: oauth2Schema.optional(),
   })
   .refine((auth) => Object.values(auth).filter((v) => v !== undefined).length === 1, {
@@ -48,6 +54,13 @@ export interface Authenticator {
   refused(): void;
   /** The secret references the credentials come from: safe to name in an error. */
   readonly references: readonly string[];
+  /**
+   * Query parameters that carry credentials (an API key in the URL): added to requests to the API's origin only,
+   * taken out of every URL the source stores or sends elsewhere.
+   */
+  readonly queryParameters?: readonly string[];
+  /** The values of queryParameters, read just in time. */
+  query?(): Promise<Record<string, string>>;
 }
 
 /** Builds the credential headers from the revealed values of their references. */
@@ -78,6 +91,46 @@ class HeaderCredentials implements Authenticator {
   }
 }
 
+/** An API key in a query parameter, read from its secret reference on every request (the resolver caches it). */
+class QueryCredentials implements Authenticator {
+  readonly references: readonly string[];
+  readonly queryParameters: readonly string[];
+  readonly #secrets: SecretSource;
+  readonly #reference: string;
+
+  constructor(secrets: SecretSource, parameter: string, reference: string) {
+    this.#secrets = secrets;
+    this.#reference = reference;
+    this.references = [reference];
+    this.queryParameters = [parameter];
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    return {};
+  }
+
+  async query(): Promise<Record<string, string>> {
+    return { [this.queryParameters[0] ?? '']: (await this.#secrets.resolve(this.#reference)).reveal() };
+  }
+
+  renew(): void {
+    this.#secrets.invalidate(this.#reference);
+  }
+
+  refused(): void {
+    this.renew();
+  }
+}
+
+/** The URL without the query parameters that carry credentials: what may be stored, shown or sent elsewhere. */
+export function withoutCredentialParameters(url: URL, authenticator: Authenticator | undefined): URL {
+  const names = authenticator?.queryParameters ?? [];
+  if (names.length === 0 || !names.some((name) => url.searchParams.has(name))) return url;
+  const clean = new URL(url.href);
+  for (const name of names) clean.searchParams.delete(name);
+  return clean;
+}
+
 /** The authenticator for the options, or undefined without auth. */
 export function createAuthenticator(
   options: AuthOptions | undefined,
@@ -102,8 +155,9 @@ export function createAuthenticator(
     });
   }
   if (options.apiKey) {
-    const { header, value } = options.apiKey;
-    return new HeaderCredentials(secrets, [value], async (reveal) => ({ [header.toLowerCase()]: await reveal(value) }));
+    const { header, query, value } = options.apiKey;
+    if (query !== undefined) return new QueryCredentials(secrets, query, value);
+    return new HeaderCredentials(secrets, [value], async (reveal) => ({ [(header ?? '').toLowerCase()]: await reveal(value) }));
   }
   if (options.oauth2) return new OAuth2ClientCredentials(options.oauth2, secrets, tokens, now);
   return undefined;

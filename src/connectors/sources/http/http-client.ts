@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { SluiceError } from '../../../errors.ts';
 import type { Authenticator } from './auth.ts';
+import { withoutCredentialParameters } from './auth.ts';
 import { readJsonBody } from './body-reader.ts';
 import type { EgressPolicy } from './egress-policy.ts';
 import { lowerCaseHeaders } from './headers.ts';
@@ -175,9 +176,17 @@ export class HttpClient {
     for (let hop = 0; ; hop++) {
       policy.checkUrl(url, hop === 0 ? where : `${where} redirected to ${displayUrl(url)}`);
       const credentials = sameOrigin && auth ? await auth.authenticator.headers() : {};
+      // A key in the query goes only to the API's origin: taken out of every URL (the one returned, stored in
+      // positions and shown in errors included), and added to the request there.
+      url = withoutCredentialParameters(url, auth?.authenticator);
+      let sent = url;
+      if (sameOrigin && auth?.authenticator.query) {
+        sent = new URL(url.href);
+        for (const [name, value] of Object.entries(await auth.authenticator.query())) sent.searchParams.set(name, value);
+      }
       const response = await dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        origin: sent.origin,
+        path: `${sent.pathname}${sent.search}`,
         method: request.method ?? 'GET',
         headers: { ...this.#headers, ...lowerCaseHeaders(request.headers), ...credentials },
         body: request.body ?? null,

@@ -66,6 +66,28 @@ test('apiKey: the key goes in the named header, and no Authorization is sent', a
   assert.ok(server.requests.every((r) => r.headers.authorization === undefined));
 });
 
+test('apiKey in a query parameter: added to each request to the API, never stored in a checkpoint even when next links echo it, never sent to another origin', async () => {
+  const key = 'qk-7c2e91d04b';
+  const other = await serve((_request, response) => sendJson(response, { data: [{ from: 'other' }], next: null }));
+  const server = await serve((request, response) => {
+    const url = new URL(request.path, 'https://x');
+    if (url.searchParams.get('api_key') !== key) return sendJson(response, { error: 'unauthorized' }, 401);
+    const page = Number(url.searchParams.get('page') ?? '1');
+    // Like many APIs, the next link repeats the key; the last one points at another allowed origin.
+    const next = page < 3 ? server.url(`/items?page=${page + 1}&api_key=${key}`) : other.url(`/more?api_key=${key}`);
+    sendJson(response, { data: [{ page }], next });
+  });
+  const secrets = new SecretsDouble({ 'env://API_KEY': key });
+  const source = sourceFor(server, { paginate: { next: 'next' }, records: 'data', allow: [new URL(other.url('/')).host], auth: { apiKey: { query: 'api_key', value: 'env://API_KEY' } } }, secrets);
+  const batches = await readBatches(source);
+  assert.deepEqual(recordsIn(batches), [{ page: 1 }, { page: 2 }, { page: 3 }, { from: 'other' }]);
+  assert.equal(server.requests.length, 3);
+  for (const batch of batches) assert.ok(!JSON.stringify(batch.end).includes(key), `a checkpoint holds the key: ${JSON.stringify(batch.end)}`);
+  assert.equal(other.requests.length, 1);
+  assert.ok(!other.requests[0]?.path.includes(key), 'the key went to another origin');
+  assert.throws(() => sourceFor(server, { auth: { apiKey: { header: 'X-Key', query: 'api_key', value: 'env://API_KEY' } } }, secrets), /either a header or a query parameter/);
+});
+
 /** A token endpoint that checks the client and issues at-1, at-2, … with `expiresIn`. */
 async function tokenEndpoint(options: { expiresIn?: number; clientAuth?: 'basic' | 'body'; refuse?: string } = {}) {
   let issued = 0;

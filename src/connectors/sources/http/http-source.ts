@@ -7,7 +7,7 @@ import { defineSource } from '../../../spec/component.ts';
 import { loadClientTls } from '../../../tls/client-tls.ts';
 import type { MalformedRecord, OpenOptions, Source, SourceBatch, SourcePosition, SourceReader } from '../../source.ts';
 import { previewText } from '../line-reader.ts';
-import { createAuthenticator } from './auth.ts';
+import { createAuthenticator, withoutCredentialParameters } from './auth.ts';
 import { EgressPolicy } from './egress-policy.ts';
 import { guardedDispatcher } from './guarded-dispatcher.ts';
 import type { Resolve } from './guarded-dispatcher.ts';
@@ -111,6 +111,7 @@ class HttpSource implements Source {
         onBytes: (bytes) => (progress.bytes += bytes),
       });
       const plan: ReaderPlan = {
+        clean: (link) => withoutCredentialParameters(link, authenticator),
         records: options.records === undefined ? undefined : pathSegments(options.records),
         recordsOption: options.records,
         paginate: options.paginate,
@@ -142,6 +143,8 @@ function startAt(from: SourcePosition | undefined, first: URL): Start {
 }
 
 interface ReaderPlan {
+  /** Takes the query parameters that carry credentials out of a URL before it is stored or followed. */
+  clean: (url: URL) => URL;
   records: string[] | undefined;
   recordsOption: string | undefined;
   paginate: Pagination | undefined;
@@ -184,7 +187,9 @@ class HttpReader implements SourceReader {
         throw error;
       }
       const items = recordsOf(answer.value, plan, `${displayUrl(url)} (${label})`);
-      const next = nextPageUrl(plan.paginate, { url, finalUrl: answer.url, body: answer.value, headers: answer.headers, count: items.length }, label);
+      // A next link that echoes an API key in its query is stored without it: checkpoints hold no credential.
+      const link = nextPageUrl(plan.paginate, { url, finalUrl: answer.url, body: answer.value, headers: answer.headers, count: items.length }, label);
+      const next = link ? plan.clean(link) : undefined;
       const after: SourcePosition = next ? { page: number, url: next.href } : { page: number, done: 1 };
       const ref = `${urlWithoutQuery(url)}#page=${number}`;
       for (let from = Math.min(skip, items.length); from < items.length; from += batchSize) {
