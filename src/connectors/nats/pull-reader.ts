@@ -31,7 +31,12 @@ export interface PullReaderSettings {
    * and not read twice.
    */
   committedBefore?: readonly number[];
+  /** The most payload bytes one batch holds (default 64 MiB): memory stays bounded whatever the message size. */
+  maxBatchBytes?: number;
 }
+
+/** A batch's payload budget unless the settings give one. */
+const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** A message pulled and not yet acknowledged, and when the server last heard of it (its ack wait runs from there). */
 interface Held {
@@ -83,6 +88,8 @@ export class PullReader implements SourceReader {
   readonly #recent = new Set<number>();
   readonly #keepAlive: NodeJS.Timeout;
   #acknowledged = 0;
+  /** The largest payload pulled so far: how many messages fit in what is left of a batch's byte budget. */
+  #largestSeen: number | undefined;
   /** Disconnects seen: acknowledgements sent across one may have been lost. */
   #disconnects = 0;
   #ended = false;
@@ -156,8 +163,16 @@ export class PullReader implements SourceReader {
     const taken: JsMsg[] = [];
     /** Messages the consumer has not delivered yet, as the last delivery (or the consumer's info) said. */
     let undelivered: number | undefined;
+    // The client cannot bound a pull by both count and bytes, so a pull asks for no more messages than fit in
+    // what is left of the batch's byte budget at the largest size seen so far (the server's largest message size
+    // until one was seen; never under 4 KiB). The batch ends once the next message might not fit.
+    const budget = Math.max(this.#settings.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, this.#connection.info?.max_payload ?? 0);
+    let bytes = 0;
     while (taken.length < size && !signal?.aborted && !this.#closing) {
-      let want = size - taken.length;
+      const perMessage = Math.max(this.#largestSeen ?? this.#connection.info?.max_payload ?? 1024 * 1024, 4096);
+      const fits = Math.floor((budget - bytes) / perMessage);
+      if (taken.length > 0 && fits < 1) break;
+      let want = Math.min(size - taken.length, Math.max(1, fits));
       if (!follow) {
         if (undelivered === 0 && taken.length > 0) break;
         if (undelivered === undefined || undelivered === 0) {
@@ -179,6 +194,11 @@ export class PullReader implements SourceReader {
       want = Math.max(1, Math.min(want, room));
       const pulled = await this.#retrying(() => (this.#pulling = this.#pull(want, taken)), 'pull messages');
       if (pulled === undefined) break;
+      bytes = 0;
+      for (const message of taken) {
+        bytes += message.data.length;
+        this.#largestSeen = Math.max(this.#largestSeen ?? 0, message.data.length);
+      }
       // Nothing came (another reader took them, or none are due): ask the consumer again rather than trust the count.
       undelivered = pulled.received > 0 ? pulled.undelivered : undefined;
       // Following, a short batch now beats a long wait for a full one. Either way, a pull that brought nothing

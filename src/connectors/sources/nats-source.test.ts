@@ -151,6 +151,22 @@ test('a crash after a commit but before its acknowledgements: the resumed run ac
   assert.equal(info.ack_floor.stream_seq, 7);
 });
 
+test('memory stays bounded by bytes: large messages end a batch at maxBatchBytes (or the largest message the server takes), and nothing is lost', { skip }, async () => {
+  const bulky = Array.from({ length: 12 }, (_, i) => ({ id: `m${i + 1}`, email: 'x@example.com', blob: 'b'.repeat(300 * 1024) }));
+  await stream.publish(bulky);
+  const source = natsSource.create(natsSource.spec.parse(sourceOptions({ maxBatchBytes: 64 * 1024 })), { baseDir: '.', pipeline: 'bytes' });
+  const reader = await source.open(undefined, { follow: false });
+  const sizes: number[] = [];
+  for await (const batch of reader.batches(100)) {
+    sizes.push(batch.records.length);
+    await reader.committed?.(batch.end);
+  }
+  await reader.close();
+  // The server takes messages of up to 1 MiB, so a batch holds at most three of 300 KiB, not the 100 asked for.
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 12);
+  assert.ok(sizes.every((n) => n <= 3), `batch sizes ${sizes.join(', ')}`);
+});
+
 test('a failing sink leaves its batch unacknowledged, and the next run reads it again: nothing lost, nothing twice', { skip }, async () => {
   await stream.publish(people(1, 35));
   const options = sourceOptions();

@@ -46,6 +46,13 @@ const natsSourceSpec = z
       .max(10_000_000)
       .default(100_000)
       .describe('The most messages the consumer has delivered and not yet seen acknowledged, across all its readers. Keep it above two batches (runtime.batchSize), or batches are cut short.'),
+    maxBatchBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024)
+      .describe('The most payload bytes one batch holds (at least the server\'s largest message): with large messages a batch ends sooner, so memory stays bounded (at most two batches are held).'),
   })
   .superRefine((options, context) => checkNatsConnection(options, (path, message) => context.addIssue({ code: 'custom', path, message })))
   .describe('Reads JSON messages from a NATS JetStream stream through a durable consumer; acknowledges each batch only after it is committed.');
@@ -96,6 +103,7 @@ class NatsSource implements Source {
         maxWaitMs: parseDuration(spec.maxWait) ?? 1000,
         ackWaitMs,
         maxAckPending: spec.maxAckPending,
+        maxBatchBytes: spec.maxBatchBytes,
         credentials,
         committedBefore: from?.stream === spec.stream && typeof from.committed === 'string' ? (decodeSequences(from.committed, MAX_COMMITTED_SEQUENCES) ?? []) : [],
       });
