@@ -30,6 +30,24 @@ test('backpressure: the consumer is paused once two batches wait, and resumed on
   assert.equal(b.count, 5);
 });
 
+test('memory is bounded by bytes too: large messages pause fetching at two batch budgets, and a batch ends at its budget (at least one message)', () => {
+  const flow: string[] = [];
+  const b = new FetchBuffer({ pause: () => flow.push('pause'), resume: () => flow.push('resume') }, new Map(), 1000);
+  b.limit(10_000);
+  const big = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ offset: String(from + i), value: Buffer.alloc(400) }));
+  b.push(0, big(0, 4));
+  assert.deepEqual(flow, []);
+  b.push(0, big(4, 1));
+  assert.deepEqual(flow, ['pause'], '2000 bytes buffered: two budgets');
+  assert.deepEqual(b.take(100).map((m) => Number(m.offset)), [0, 1], 'a batch stops before passing its 1000-byte budget');
+  assert.deepEqual(flow, ['pause'], '1200 bytes left: more than one budget');
+  assert.equal(b.take(100).length, 2);
+  assert.deepEqual(flow, ['pause', 'resume']);
+  const huge = new FetchBuffer({ pause: () => undefined, resume: () => undefined }, new Map(), 1000);
+  huge.push(0, [{ offset: '0', value: Buffer.alloc(5000) }]);
+  assert.equal(huge.take(10).length, 1, 'a message over the budget still goes, alone');
+});
+
 test('batches keep the fetch order, split a fetched chunk where they must, and record where each partition stands', () => {
   const { b } = buffer();
   b.push(0, messages(100, 3));

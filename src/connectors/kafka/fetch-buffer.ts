@@ -15,10 +15,20 @@ export interface FlowControl {
   resume(): void;
 }
 
+/** A batch's payload budget unless the reader gives one: memory stays bounded whatever the message size. */
+export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+function sizeOf(message: FetchedMessage): number {
+  return message.value?.length ?? 0;
+}
+
 export class FetchBuffer {
   readonly #flow: FlowControl;
   readonly #chunks: FetchedMessage[][] = [];
   #count = 0;
+  /** Payload bytes buffered; fetching pauses at two batches' worth, as for the count. */
+  #bytes = 0;
+  readonly #maxBatchBytes: number;
   #paused = false;
   /** Pause at this many buffered messages; set by the reader once the batch size is known. */
   #high = Number.POSITIVE_INFINITY;
@@ -28,8 +38,9 @@ export class FetchBuffer {
   readonly #frontier: Map<number, bigint>;
 
   /** `start`: per partition, the offset the run already has everything below (a resumed run's checkpoint). */
-  constructor(flow: FlowControl, start: ReadonlyMap<number, bigint>) {
+  constructor(flow: FlowControl, start: ReadonlyMap<number, bigint>, maxBatchBytes = DEFAULT_MAX_BATCH_BYTES) {
     this.#flow = flow;
+    this.#maxBatchBytes = maxBatchBytes;
     this.#taken = new Map(start);
     this.#frontier = new Map(start);
   }
@@ -64,8 +75,9 @@ export class FetchBuffer {
     if (last) {
       this.#chunks.push(chunk);
       this.#count += chunk.length;
+      for (const message of chunk) this.#bytes += sizeOf(message);
       this.#frontier.set(partition, last.offset + 1n);
-      if (this.#count >= this.#high && !this.#paused) {
+      if ((this.#count >= this.#high || this.#bytes >= 2 * this.#maxBatchBytes) && !this.#paused) {
         this.#paused = true;
         this.#flow.pause();
       }
@@ -73,22 +85,23 @@ export class FetchBuffer {
     return messages.length - chunk.length;
   }
 
-  /** Takes up to `max` messages in the order they were fetched. */
+  /** Takes up to `max` messages, and at most the batch's byte budget (always one), in the order they were fetched. */
   take(max: number): FetchedMessage[] {
     const out: FetchedMessage[] = [];
+    let bytes = 0;
     while (out.length < max && this.#chunks.length > 0) {
       const chunk = this.#chunks[0] as FetchedMessage[];
-      const room = max - out.length;
-      if (chunk.length <= room) {
-        out.push(...chunk);
-        this.#chunks.shift();
-      } else {
-        out.push(...chunk.splice(0, room));
-      }
+      const next = chunk[0] as FetchedMessage;
+      if (out.length > 0 && bytes + sizeOf(next) > this.#maxBatchBytes) break;
+      out.push(next);
+      bytes += sizeOf(next);
+      chunk.shift();
+      if (chunk.length === 0) this.#chunks.shift();
     }
     this.#count -= out.length;
+    this.#bytes -= bytes;
     for (const message of out) this.#taken.set(message.partition, message.offset + 1n);
-    if (this.#paused && this.#count * 2 <= this.#high) {
+    if (this.#paused && this.#count * 2 <= this.#high && this.#bytes <= this.#maxBatchBytes) {
       this.#paused = false;
       this.#flow.resume();
     }
@@ -102,6 +115,7 @@ export class FetchBuffer {
   reset(): void {
     this.#chunks.length = 0;
     this.#count = 0;
+    this.#bytes = 0;
     this.#frontier.clear();
     for (const [partition, offset] of this.#taken) this.#frontier.set(partition, offset);
     if (this.#paused) {

@@ -49,6 +49,13 @@ export const kafkaSourceSpec = z
       .enum(['fail', 'quarantine'])
       .default('quarantine')
       .describe('What a message that is not a JSON object does: go to quarantine while reading goes on (the default: a stream cannot skip it otherwise), or fail the run.'),
+    maxBatchBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024)
+      .describe('The most payload bytes one batch holds (a larger message still goes, alone): fetching pauses at two batches\' worth, so memory stays bounded whatever the message size.'),
   })
   .superRefine(checkConnection);
 
@@ -146,7 +153,7 @@ class KafkaReader implements SourceReader {
     this.#durable = new Map(resumeFrom);
     for (const p of partitions) if (p.committed >= 0n) this.#groupCommitted.set(p.partition, p.committed);
     this.#catchUp = new CatchUp(partitions, options.fromBeginning, resumeFrom);
-    this.#buffer = new FetchBuffer({ pause: () => consumer.pause([{ topic: this.#topic }]), resume: () => consumer.resume([{ topic: this.#topic }]) }, resumeFrom);
+    this.#buffer = new FetchBuffer({ pause: () => consumer.pause([{ topic: this.#topic }]), resume: () => consumer.resume([{ topic: this.#topic }]) }, resumeFrom, options.maxBatchBytes);
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
