@@ -11,7 +11,25 @@ export interface KeysetShape {
   select: string;
   /** The order: the cursor column, then the key columns that break its ties. Unique together. */
   order: readonly string[];
+  /**
+   * Whether each row comes with SETTLED_COLUMN (tables only: a query's rows have no xmin). A row is settled when
+   * the transaction that wrote it is older than every transaction still running: none of those can later commit
+   * a row that sorts before it. Reading stops at the first row that is not, so a transaction that commits late
+   * with a lower cursor value (a sequence handed out before another's, `updated_at DEFAULT now()`) is read in its
+   * turn instead of being skipped for good.
+   */
+  settledColumn?: boolean;
 }
+
+/** The extra column of a fenced read; the name cannot be a user's column once quoted with its dollar sign. */
+export const SETTLED_COLUMN = 'sluice$settled';
+
+/**
+ * age() counts transactions back from the next one, wraparound included, so a row is settled when its xmin is
+ * older than the oldest transaction running at the statement's snapshot. Frozen rows have the largest age.
+ * txid_snapshot_xmin() is epoch-extended; its low 32 bits are the xid.
+ */
+const SETTLED_EXPRESSION = `age(xmin) > age((txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text::xid) AS ${quoteIdentifier(SETTLED_COLUMN)}`;
 
 /**
  * The two statements of a keyset read. Values are always parameters: $1..$n the position (as text, which the
@@ -23,7 +41,8 @@ export function keysetStatements(shape: KeysetShape): { first: string; next: str
   const notNull = columns.map((column) => `${column} IS NOT NULL`).join(' AND ');
   const orderBy = columns.join(', ');
   const params = columns.map((_, i) => `$${i + 1}`).join(', ');
-  const base = `SELECT ${shape.select} FROM ${shape.from} WHERE ${notNull}`;
+  const select = shape.settledColumn ? `${shape.select}, ${SETTLED_EXPRESSION}` : shape.select;
+  const base = `SELECT ${select} FROM ${shape.from} WHERE ${notNull}`;
   return {
     first: `${base} ORDER BY ${orderBy} LIMIT $1`,
     // (a, b) > ($1, $2) is the SQL row comparison: a > $1 OR (a = $1 AND b > $2); a btree index on (a, b) serves it.

@@ -50,7 +50,7 @@ async function tableShape(client: pg.ClientBase, target: Extract<SourceTarget, {
       );
     }
   }
-  return { from: quoteRelation({ schema: relation.schema, name: relation.name }), select: selected.map(quoteIdentifier).join(', '), order };
+  return { from: quoteRelation({ schema: relation.schema, name: relation.name }), select: selected.map(quoteIdentifier).join(', '), order, settledColumn: true };
 }
 
 async function queryShape(client: pg.ClientBase, target: Extract<SourceTarget, { query: string }>, cursor: string, where: string): Promise<KeysetShape> {

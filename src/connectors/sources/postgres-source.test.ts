@@ -206,6 +206,29 @@ test('a saved position for other cursor or key columns is refused (SLUICE_RESUME
   });
 });
 
+test('a transaction that commits late with a lower cursor value is read in its turn, not skipped: reading stops before rows a running transaction could still precede', { skip }, async () => {
+  await withScratch(async (db) => {
+    await db.query(`CREATE TABLE ${db.schema}.orders (id int PRIMARY KEY)`);
+    await db.query(`INSERT INTO ${db.schema}.orders VALUES (1)`);
+    const options = { ...db.connection, table: db.table('orders'), cursor: 'id' };
+    // A writer takes id 2 and has not committed; another writes id 3 and commits.
+    const slow = await db.admin.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query(`INSERT INTO ${db.schema}.orders VALUES (2)`);
+      await db.query(`INSERT INTO ${db.schema}.orders VALUES (3)`);
+      const first = await readBatches(options, 10);
+      // Row 1 is older than the running transaction; row 3 is not, so reading stops before it.
+      assert.deepEqual(rows(first).map((r) => r.id), [1]);
+      await slow.query('COMMIT');
+      const second = await readBatches(options, 10, first.at(-1)?.end);
+      assert.deepEqual(rows(second).map((r) => r.id), [2, 3]);
+    } finally {
+      slow.release();
+    }
+  });
+});
+
 test('a saved position of another table is refused (SLUICE_RESUME_MISMATCH): its cursor would skip the new table\'s earlier rows', { skip }, async () => {
   await withScratch(async (db) => {
     await db.query(`CREATE TABLE ${db.schema}.orders (id int PRIMARY KEY)`);

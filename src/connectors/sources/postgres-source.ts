@@ -39,7 +39,10 @@ const postgresSourceSpec = z
         'Instead of table: one SELECT whose rows are read. Sluice runs it as a subquery, SELECT * FROM (<query>) AS sluice_source WHERE (<cursor>, <key>...) > ($1, ...) ' +
           'ORDER BY <cursor>, <key>... LIMIT $n, so write no placeholders, ORDER BY or LIMIT of your own; it runs in a read-only session.',
       ),
-    cursor: columnNameSchema.describe('The column rows are read in order of: an ever-growing value such as an id or updated_at. Rows whose cursor is NULL are not read.'),
+    cursor: columnNameSchema.describe(
+      'The column rows are read in order of: an ever-growing value such as an id or updated_at. Rows whose cursor is NULL are not read. ' +
+        'With table, reading stops before rows written by a transaction newer than one still running, which could yet commit a lower value; they are read once it ends (a query cannot be fenced so: a late commit below the position is missed).',
+    ),
     key: z
       .array(columnNameSchema)
       .optional()
@@ -163,7 +166,7 @@ class PostgresReader implements SourceReader {
   readonly #signal: AbortSignal | undefined;
   #after: string[] | undefined;
   #read = 0;
-  #decode: { names: string[]; converters: Converter[]; order: number[] } | undefined;
+  #decode: { names: string[]; converters: Converter[]; order: number[]; settled: number } | undefined;
 
   constructor(settings: ReadSettings, pool: pg.Pool, shape: KeysetShape, after: string[] | undefined, options: OpenOptions | undefined) {
     this.#settings = settings;
@@ -179,9 +182,10 @@ class PostgresReader implements SourceReader {
     for (;;) {
       if (this.#signal?.aborted) return;
       const result = await this.#fetch(batchSize);
-      if (result.rows.length > 0) yield this.#batch(result);
-      if (result.rows.length < batchSize) {
-        // All rows there are now have been read.
+      const { batch, fenced } = this.#batch(result);
+      if (batch) yield batch;
+      if (result.rows.length < batchSize || fenced) {
+        // All rows there are now have been read, or the rest waits for a transaction still running to end.
         if (!this.#follow || !(await this.#pause())) return;
       }
     }
@@ -218,13 +222,19 @@ class PostgresReader implements SourceReader {
     }
   }
 
-  #batch(result: pg.QueryArrayResult<(string | null)[]>): SourceBatch {
+  /** The rows as a batch, up to the first one not yet settled (fenced then); undefined when none is. */
+  #batch(result: pg.QueryArrayResult<(string | null)[]>): { batch: SourceBatch | undefined; fenced: boolean } {
     const decode = (this.#decode ??= this.#decoder(result.fields));
-    const { names, converters, order } = decode;
+    const { names, converters, order, settled } = decode;
     const records: unknown[] = [];
     const refs: string[] = [];
     let last: (string | null)[] = [];
+    let fenced = false;
     for (const row of result.rows) {
+      if (settled >= 0 && row[settled] !== 't') {
+        fenced = true;
+        break;
+      }
       const record = Object.create(null) as Record<string, unknown>;
       for (let i = 0; i < names.length; i++) {
         const text = row[i];
@@ -234,11 +244,12 @@ class PostgresReader implements SourceReader {
       refs.push(`${this.#settings.label}(${order.map((index) => `${names[index]}=${row[index]}`).join(', ')})`);
       last = row;
     }
+    if (records.length === 0) return { batch: undefined, fenced };
     this.#read += records.length;
     // The cursor and key are never NULL here (the statements read only rows where they are not).
     const after = order.map((index) => String(last[index]));
     this.#after = after;
-    return { records, refs, malformed: [], end: keysetPosition(this.#shape.order, after, this.#settings.fingerprint) };
+    return { batch: { records, refs, malformed: [], end: keysetPosition(this.#shape.order, after, this.#settings.fingerprint) }, fenced };
   }
 
   #convert(converter: Converter, text: string, column: string): unknown {
@@ -251,11 +262,14 @@ class PostgresReader implements SourceReader {
     }
   }
 
-  #decoder(fields: readonly pg.FieldDef[]): { names: string[]; converters: Converter[]; order: number[] } {
+  #decoder(all: readonly pg.FieldDef[]): { names: string[]; converters: Converter[]; order: number[]; settled: number } {
+    // The settled flag is the last column of a fenced read; it is not part of the record.
+    const settled = this.#shape.settledColumn ? all.length - 1 : -1;
+    const fields = settled >= 0 ? all.slice(0, settled) : all;
     const names = fields.map((field) => field.name);
     const modes = this.#settings.modes;
     const order = this.#shape.order.map((column) => names.indexOf(column));
     if (order.some((index) => index < 0)) throw new SluiceError('SLUICE_SOURCE_FAILED', `${this.#settings.label}: the rows no longer have the cursor and key columns (${this.#shape.order.join(', ')}); was the table altered?`);
-    return { names, converters: fields.map((field) => converterFor(field.dataTypeID, modes)), order };
+    return { names, converters: fields.map((field) => converterFor(field.dataTypeID, modes)), order, settled };
   }
 }
