@@ -202,7 +202,7 @@ test('connection dropped mid-batch (pg_terminate_backend): rolled back, retryabl
       const release = await lockTable(db, 'dropped');
       // The ledger row is inserted, then the INSERT of the records waits for the lock: kill the session there.
       const writing = sink.write(1, people(1, 50));
-      const pid = await blockedBackend(db.admin, 'dropped');
+      const pid = await blockedBackend(db.admin, db.schema);
       await db.query('SELECT pg_terminate_backend($1)', [pid]);
       await assert.rejects(writing, (error: SluiceError) => isSluiceError(error, 'SLUICE_SINK_WRITE_FAILED') && error.retryable);
       await release();
@@ -376,7 +376,7 @@ test('a connection terminated mid-batch during a run is retried by the runtime, 
     const warnings: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
     const running = runPipeline({ plan: customersPlan(setup, {}, { attempts: 5 }), store, stateDir: join(dir, '.sluice'), encryption, specHash: 'h', logger });
-    const pid = await blockedBackend(db.admin, 'customers_copy');
+    const pid = await blockedBackend(db.admin, db.schema);
     await db.query('SELECT pg_terminate_backend($1)', [pid]);
     await release();
     const result = await running;
