@@ -30,6 +30,8 @@ export interface CatalogRelation {
 export const READABLE_KINDS = new Set(['r', 'p', 'v', 'm', 'f']);
 /** Relation kinds that hold their own rows (can be written, and whose NOT NULL and unique indexes mean something). */
 export const TABLE_KINDS = new Set(['r', 'p']);
+/** Relation kinds whose rows carry xmin, so a read can stop before rows of transactions still running (not views or foreign tables). */
+export const FENCED_KINDS = new Set(['r', 'p', 'm']);
 
 /**
  * The relation as the server resolves it (through the search_path when it has no schema), or undefined when

@@ -2,7 +2,7 @@
 // the columns are there, and (cursor, key) identifies each row, so keyset pagination neither skips nor repeats one.
 import type pg from 'pg';
 import { SluiceError } from '../../errors.ts';
-import { describeRelation, hasUniqueKeyWithin, READABLE_KINDS, TABLE_KINDS } from './catalog.ts';
+import { describeRelation, FENCED_KINDS, hasUniqueKeyWithin, READABLE_KINDS, TABLE_KINDS } from './catalog.ts';
 import type { RelationName } from './identifiers.ts';
 import { quoteIdentifier, quoteRelation, relationLabel } from './identifiers.ts';
 import type { KeysetShape } from './keyset-query.ts';
@@ -50,7 +50,7 @@ async function tableShape(client: pg.ClientBase, target: Extract<SourceTarget, {
       );
     }
   }
-  return { from: quoteRelation({ schema: relation.schema, name: relation.name }), select: selected.map(quoteIdentifier).join(', '), order, settledColumn: true };
+  return { from: quoteRelation({ schema: relation.schema, name: relation.name }), select: selected.map(quoteIdentifier).join(', '), order, settledColumn: FENCED_KINDS.has(relation.kind) };
 }
 
 async function queryShape(client: pg.ClientBase, target: Extract<SourceTarget, { query: string }>, cursor: string, where: string): Promise<KeysetShape> {

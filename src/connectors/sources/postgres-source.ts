@@ -41,7 +41,7 @@ const postgresSourceSpec = z
       ),
     cursor: columnNameSchema.describe(
       'The column rows are read in order of: an ever-growing value such as an id or updated_at. Rows whose cursor is NULL are not read. ' +
-        'With table, reading stops before rows written by a transaction newer than one still running, which could yet commit a lower value; they are read once it ends (a query cannot be fenced so: a late commit below the position is missed).',
+        'With table (a table or materialized view), reading stops before rows written by a transaction newer than one still running, which could yet commit a lower value; they are read once it ends. A view, a foreign table or a query cannot be fenced so: a late commit below the position is missed.',
     ),
     key: z
       .array(columnNameSchema)
