@@ -1,6 +1,7 @@
 // Between kafkajs, which pushes fetched messages, and the runtime, which pulls batches: a bounded buffer that
 // pauses the consumer when about two batches wait and resumes it when they drain, and that drops messages the
 // run already has (redelivered after a rebalance, or before the checkpoint a resumed run starts from).
+import { DEFAULT_MAX_BATCH_BYTES } from '../batch-bytes.ts';
 
 /** A message as fetched, kept raw until the runtime pulls it. */
 export interface FetchedMessage {
@@ -15,8 +16,6 @@ export interface FlowControl {
   resume(): void;
 }
 
-/** A batch's payload budget unless the reader gives one: memory stays bounded whatever the message size. */
-export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 function sizeOf(message: FetchedMessage): number {
   return message.value?.length ?? 0;

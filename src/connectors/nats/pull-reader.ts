@@ -9,6 +9,7 @@ import type { MalformedRecord, SourceBatch, SourcePosition, SourceReader } from 
 import { closeNats } from './connect.ts';
 import { parseMessage } from './message-record.ts';
 import { encodeSequences } from './sequence-ranges.ts';
+import { DEFAULT_MAX_BATCH_BYTES } from '../batch-bytes.ts';
 import { natsFailure } from './nats-errors.ts';
 
 export interface PullReaderSettings {
@@ -35,8 +36,6 @@ export interface PullReaderSettings {
   maxBatchBytes?: number;
 }
 
-/** A batch's payload budget unless the settings give one. */
-const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** A message pulled and not yet acknowledged, and when the server last heard of it (its ack wait runs from there). */
 interface Held {

@@ -1,6 +1,7 @@
 // The `kafka` source: JSON messages of one topic, read in a consumer group whose offsets are committed only
 // once a batch is committed in every sink and the checkpoint, so a crash before that has them delivered again.
 import { z } from 'zod';
+import { maxBatchBytesSchema } from '../batch-bytes.ts';
 import { kafkaInsecureOptOuts } from '../kafka/kafka-options.ts';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { SluiceError } from '../../errors.ts';
@@ -49,13 +50,7 @@ export const kafkaSourceSpec = z
       .enum(['fail', 'quarantine'])
       .default('quarantine')
       .describe('What a message that is not a JSON object does: go to quarantine while reading goes on (the default: a stream cannot skip it otherwise), or fail the run.'),
-    maxBatchBytes: z
-      .number()
-      .int()
-      .min(64 * 1024)
-      .max(1024 * 1024 * 1024)
-      .default(64 * 1024 * 1024)
-      .describe('The most payload bytes one batch holds (a larger message still goes, alone): fetching pauses at two batches\' worth, so memory stays bounded whatever the message size.'),
+    maxBatchBytes: maxBatchBytesSchema,
   })
   .superRefine(checkConnection);
 

@@ -1,6 +1,7 @@
 // The `nats` source: JSON messages from a JetStream stream, read through a durable pull consumer and
 // acknowledged only once the batch holding them is committed, so a crash or a failed run loses nothing.
 import { z } from 'zod';
+import { maxBatchBytesSchema } from '../batch-bytes.ts';
 import { decodeSequences } from '../nats/sequence-ranges.ts';
 import { natsInsecureOptOuts } from '../nats/connection-options.ts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -46,13 +47,7 @@ const natsSourceSpec = z
       .max(10_000_000)
       .default(100_000)
       .describe('The most messages the consumer has delivered and not yet seen acknowledged, across all its readers. Keep it above two batches (runtime.batchSize), or batches are cut short.'),
-    maxBatchBytes: z
-      .number()
-      .int()
-      .min(64 * 1024)
-      .max(1024 * 1024 * 1024)
-      .default(64 * 1024 * 1024)
-      .describe('The most payload bytes one batch holds (at least the server\'s largest message): with large messages a batch ends sooner, so memory stays bounded (at most two batches are held).'),
+    maxBatchBytes: maxBatchBytesSchema,
   })
   .superRefine((options, context) => checkNatsConnection(options, (path, message) => context.addIssue({ code: 'custom', path, message })))
   .describe('Reads JSON messages from a NATS JetStream stream through a durable consumer; acknowledges each batch only after it is committed.');
