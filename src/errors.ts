@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   SLUICE_SOURCE_FAILED: 'a source system refused, answered with something that is not data, or could not be reached',
   SLUICE_EGRESS_DENIED: 'a connection was refused before it was made: the host is off the allowlist or resolves to a private, loopback or link-local address',
   SLUICE_AUDIT_VERIFY_FAILED: 'an audit log, checkpoint or proof did not verify',
+  SLUICE_UNAUTHENTICATED: 'the request carried no credential, or one that was not accepted',
+  SLUICE_FORBIDDEN: 'the principal lacks the permission this request needs',
+  SLUICE_NOT_FOUND: 'no such object, or none the caller may see',
+  SLUICE_THROTTLED: 'too many requests or failed attempts; retry after the time given',
+  SLUICE_REQUEST_INVALID: 'an API request does not match its schema',
+  SLUICE_CONFLICT: 'the request conflicts with the current state (already decided, already exists)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

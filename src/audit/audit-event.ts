@@ -11,7 +11,8 @@ export interface AuditActor {
 export const AUDIT_ACTIONS = {
   // Authentication (the control plane): every attempt, with the method in the actor.
   'auth.success': 'a principal authenticated',
-  'auth.failure': 'an authentication attempt failed (details.reason says why, never with the credential)',
+  'auth.failure': 'an authentication attempt failed (reason says why, never with the credential)',
+  'access.denied': 'an authenticated principal was refused: reason names the permission it lacked',
   // Data access.
   'data.read': 'objects were decrypted and read (sluice cat): details.objects, details.records, details.dataset',
   'data.detokenize': 'tokens were turned back into values: details.count, details.key, details.domain',
@@ -24,7 +25,7 @@ export const AUDIT_ACTIONS = {
   'key.rotate': 'a keyring key got a new primary version',
   'key.rewrap': 'objects, subject keys and stored secrets were moved to primary key versions',
   'key.destroy': 'a key version was destroyed',
-  'config.change': 'settings, a spec or a role binding changed (details.what)',
+  'config.change': 'settings, a spec, an API key or a role binding changed (details.what)',
   // Secrets.
   'secret.read': 'a value of the built-in secret store was read (get, or resolved for a run)',
   'secret.create': 'a secret was added to the built-in store',
@@ -34,6 +35,7 @@ export const AUDIT_ACTIONS = {
   'grant.request': 'just-in-time access was requested',
   'grant.approve': 'just-in-time access was approved',
   'grant.deny': 'just-in-time access was refused',
+  'grant.revoke': 'just-in-time access was withdrawn before it expired',
   // Privacy.
   'subject.erase': "a data subject's keys were destroyed (crypto-shredding): details.keys",
   // The audit log itself.

@@ -18,6 +18,9 @@ import { registerDetect } from './commands/detect.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerCerts } from './commands/certs.ts';
+import { registerAccess } from './commands/access.ts';
 
 /**
  * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
@@ -72,6 +75,9 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerScan(program, context, setExit);
   registerSecrets(program, context, setExit);
   registerAudit(program, context, setExit);
+  registerServe(program, context, setExit);
+  registerCerts(program, context, setExit);
+  registerAccess(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

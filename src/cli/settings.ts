@@ -9,6 +9,7 @@ import { knownKeysAt } from '../spec/schema-walk.ts';
 import { didYouMean } from '../spec/did-you-mean.ts';
 import { secretReference } from '../spec/secret-reference-schema.ts';
 import { durationSchema } from '../spec/duration.ts';
+import { serverSettingsSchema } from '../server/server-settings.ts';
 
 /** Where the credentials that open providers come from: the environment or a mounted file, never a store they open. */
 const BOOTSTRAP_SCHEMES = ['env', 'file'] as const;
@@ -95,6 +96,7 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('Where secret references are resolved, and for how long values are kept.'),
+    server: serverSettingsSchema,
   })
   .describe('Local settings of the sluice command.');
 
@@ -143,5 +145,20 @@ export async function loadSettings(cwd: string): Promise<Settings> {
     secrets: settings.secrets,
     keys: { ...settings.keys, file: resolve(cwd, settings.keys.file ?? join(stateDir, 'master.key')) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
+    server: {
+      ...settings.server,
+      pipelines: resolve(cwd, settings.server.pipelines),
+      ...(settings.server.tls
+        ? {
+            tls: {
+              ...settings.server.tls,
+              cert: resolve(cwd, settings.server.tls.cert),
+              key: resolve(cwd, settings.server.tls.key),
+              ...(settings.server.tls.clientCa !== undefined ? { clientCa: resolve(cwd, settings.server.tls.clientCa) } : {}),
+            },
+          }
+        : {}),
+      oidc: settings.server.oidc.map((issuer) => ({ ...issuer, ...(issuer.caFile !== undefined ? { caFile: resolve(cwd, issuer.caFile) } : {}) })),
+    },
   };
 }

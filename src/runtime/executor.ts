@@ -48,6 +48,8 @@ export interface RunRequest {
   follow?: boolean;
   /** Resolves the secret references of the spec's components, when they ask (just in time). */
   secrets?: SecretSource;
+  /** Called once the run is claimed (created or resumed), with its id: the API answers a started run with it. */
+  onClaimed?: (runId: string) => void;
 }
 
 export interface RunResult {
@@ -197,6 +199,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const progress = request.progress ?? silentProgress;
   const claimed = await claimRun(store, { pipeline: spec.pipeline, specHash: request.specHash, fresh: request.fresh ?? false }, logger);
   const runId = claimed.run.id;
+  request.onClaimed?.(runId);
   const attemptStarted = Date.now();
   // Totals always match the last committed checkpoint (none yet: empty), never what a failed attempt counted.
   const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());

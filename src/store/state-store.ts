@@ -5,6 +5,7 @@ import type { KeyStore } from '../crypto/keyring/key-store.ts';
 import type { SubjectKeyStore } from '../crypto/subjects/subject-key-store.ts';
 import type { SecretRecordStore } from '../secrets/store/secret-record-store.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
+import type { AccessStore } from '../auth/access-store.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
@@ -65,8 +66,10 @@ export interface Checkpoint {
   objects?: readonly StoredObject[];
 }
 
-/** Runs, checkpoints, the keyring's metadata, the built-in secret store and the audit log. */
+/** Runs, checkpoints, the keyring's metadata, the built-in secret store, the audit log and access state. */
 export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore, AuditStore {
+  /** API keys, role bindings and just-in-time grants (the control plane). */
+  readonly access: AccessStore;
   /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
   createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;

@@ -194,5 +194,50 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual((await store.listAuditCheckpoints()).map((c) => c.treeSize), [2, 3]);
       assert.equal((await store.latestAuditCheckpoint())?.note, 'note');
     });
+
+    test('API keys are kept by id with their hash; revoking works once', async () => {
+      const key = { id: 'k1', name: 'ci', hash: Buffer.alloc(32, 3), scopes: ['runs:read' as const], createdAt: '2026-03-01T00:00:00.000Z', createdBy: 'os:a(1)', expiresAt: '2026-04-01T00:00:00.000Z' };
+      await store.access.createApiKey(key);
+      await assert.rejects(store.access.createApiKey(key));
+      const got = await store.access.getApiKey('k1');
+      assert.ok(got?.hash.equals(key.hash));
+      assert.deepEqual(got?.scopes, ['runs:read']);
+      assert.equal(got?.expiresAt, key.expiresAt);
+      assert.equal(got?.revokedAt, undefined);
+      assert.equal(await store.access.getApiKey('missing'), undefined);
+      assert.equal(await store.access.revokeApiKey('k1', '2026-03-02T00:00:00.000Z'), true);
+      assert.equal(await store.access.revokeApiKey('k1', '2026-03-03T00:00:00.000Z'), false);
+      assert.equal((await store.access.getApiKey('k1'))?.revokedAt, '2026-03-02T00:00:00.000Z');
+      assert.deepEqual((await store.access.listApiKeys()).map((k) => k.id), ['k1']);
+    });
+
+    test('role bindings are unique per principal, role and namespace; binding again changes the clearance', async () => {
+      const binding = { principal: 'apikey:k1', role: 'analyst', namespace: 'sales', clearance: 'internal' as const, createdAt: '2026-03-01T00:00:00.000Z', createdBy: 'os:a(1)' };
+      await store.access.bindRole(binding);
+      await store.access.bindRole({ ...binding, clearance: 'confidential' });
+      await store.access.bindRole({ ...binding, principal: 'apikey:k2', role: 'viewer', namespace: '*' });
+      assert.deepEqual((await store.access.listBindings('apikey:k1')).map((b) => [b.role, b.namespace, b.clearance]), [['analyst', 'sales', 'confidential']]);
+      assert.equal((await store.access.listBindings()).length, 2);
+      assert.equal(await store.access.unbindRole('apikey:k1', 'analyst', 'sales'), true);
+      assert.equal(await store.access.unbindRole('apikey:k1', 'analyst', 'sales'), false);
+      assert.deepEqual(await store.access.listBindings('apikey:k1'), []);
+    });
+
+    test('a grant is decided once: a second decision from the old status is refused', async () => {
+      const grant = { id: 'g1', principal: 'apikey:k1', permission: 'data:decrypt' as const, namespace: 'sales', reason: 'INC-1', durationSeconds: 3600, status: 'pending' as const, requestedAt: '2026-03-01T00:00:00.000Z' };
+      await store.access.createGrant(grant);
+      await store.access.createGrant({ ...grant, id: 'g2', principal: 'apikey:k2', requestedAt: '2026-03-01T00:00:01.000Z' });
+      assert.equal(await store.access.decideGrant('g1', 'pending', { status: 'approved', decidedBy: 'oidc:x#admin', decidedAt: '2026-03-01T00:01:00.000Z', expiresAt: '2026-03-01T01:01:00.000Z' }), true);
+      assert.equal(await store.access.decideGrant('g1', 'pending', { status: 'denied', decidedBy: 'oidc:x#other', decidedAt: '2026-03-01T00:02:00.000Z' }), false);
+      const got = await store.access.getGrant('g1');
+      assert.equal(got?.status, 'approved');
+      assert.equal(got?.decidedBy, 'oidc:x#admin');
+      assert.equal(got?.expiresAt, '2026-03-01T01:01:00.000Z');
+      assert.equal(await store.access.decideGrant('g1', 'approved', { status: 'revoked', decidedBy: 'oidc:x#admin', decidedAt: '2026-03-01T00:03:00.000Z' }), true);
+      assert.equal((await store.access.getGrant('g1'))?.expiresAt, '2026-03-01T01:01:00.000Z');
+      assert.deepEqual((await store.access.listGrants()).map((g) => g.id), ['g2', 'g1']);
+      assert.deepEqual((await store.access.listGrants({ principal: 'apikey:k2', status: 'pending' })).map((g) => g.id), ['g2']);
+      assert.deepEqual(await store.access.listGrants({ status: 'denied' }), []);
+    });
   });
 }

@@ -50,6 +50,7 @@ type EcsType = 'access' | 'admin' | 'change' | 'creation' | 'deletion' | 'denied
 const ECS_CATEGORIES: Record<AuditAction, { category: EcsCategory; type: EcsType[] }> = {
   'auth.success': { category: 'authentication', type: ['start'] },
   'auth.failure': { category: 'authentication', type: ['start'] },
+  'access.denied': { category: 'iam', type: ['info'] },
   'data.read': { category: 'database', type: ['access'] },
   'data.detokenize': { category: 'database', type: ['access'] },
   'run.start': { category: 'process', type: ['start'] },
@@ -67,6 +68,7 @@ const ECS_CATEGORIES: Record<AuditAction, { category: EcsCategory; type: EcsType
   'grant.request': { category: 'iam', type: ['user', 'info'] },
   'grant.approve': { category: 'iam', type: ['user', 'change'] },
   'grant.deny': { category: 'iam', type: ['user', 'change'] },
+  'grant.revoke': { category: 'iam', type: ['user', 'change'] },
   'subject.erase': { category: 'database', type: ['deletion'] },
   'audit.verify': { category: 'database', type: ['info'] },
   'audit.checkpoint': { category: 'database', type: ['creation'] },

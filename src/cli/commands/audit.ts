@@ -38,7 +38,7 @@ async function withAudit(context: CliContext, work: (runtime: Runtime, keyring: 
 }
 
 /** The public keys of every live version of the audit key: checkpoints signed before a rotation still verify. */
-async function trustedKeys(keyring: Keyring): Promise<CheckpointKey[]> {
+export async function trustedKeys(keyring: Keyring): Promise<CheckpointKey[]> {
   await auditSigningKey(keyring);
   const versions = (await keyring.list(AUDIT_KEY_ID)).filter((v) => v.state !== 'destroyed');
   return Promise.all(versions.map(async (v) => ({ name: AUDIT_ORIGIN, publicKey: createPublicKey(signingKeyFrom(await keyring.material(AUDIT_KEY_ID, v.version))) })));

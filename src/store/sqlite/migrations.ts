@@ -106,4 +106,39 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );
    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;`,
+  // The control plane's access state: API keys (the SHA-256 of the secret part only), role bindings scoped to a
+  // namespace up to a clearance, and just-in-time grants with their decision.
+  `CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     hash BLOB NOT NULL,
+     scopes TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     expires_at TEXT,
+     revoked_at TEXT
+   );
+   CREATE TABLE role_bindings (
+     principal TEXT NOT NULL,
+     role TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     clearance TEXT NOT NULL CHECK (clearance IN ('public','internal','confidential','restricted')),
+     created_at TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     PRIMARY KEY (principal, role, namespace)
+   );
+   CREATE TABLE access_grants (
+     id TEXT PRIMARY KEY,
+     principal TEXT NOT NULL,
+     permission TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     duration_seconds INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','revoked')),
+     requested_at TEXT NOT NULL,
+     decided_by TEXT,
+     decided_at TEXT,
+     expires_at TEXT
+   );
+   CREATE INDEX access_grants_by_principal ON access_grants (principal, requested_at);`,
 ];

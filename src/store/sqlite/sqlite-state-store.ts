@@ -7,6 +7,7 @@ import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObj
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
@@ -118,6 +119,7 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpointRow {
 
 export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
+  readonly access: SqliteAccessTables;
 
   /** Opens (creating if needed) the store at `file`; ':memory:' for tests. */
   constructor(file: string) {
@@ -136,6 +138,7 @@ export class SqliteStateStore implements StateStore {
       // Deleted or overwritten content (destroyed and erased keys) is zeroed in the file, not left in free pages.
       this.#db.pragma('secure_delete = ON');
       migrate(this.#db, file);
+      this.access = new SqliteAccessTables(this.#db);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
       throw new SluiceError('SLUICE_STATE_STORE', `cannot open the state store ${file}: ${(error as Error).message}`, { cause: error });

@@ -1,0 +1,58 @@
+// Throttles repeated authentication failures per source address without locking out valid users: a throttled
+// address gets 429 with Retry-After for every credential that fails, while a credential that verifies still
+// passes. API keys carry 256 random bits and tokens are signed, so the throttle is not what stops guessing; it
+// stops an address from making the server verify (and audit) an endless stream of bad credentials, and says so.
+
+export interface FailureThrottleOptions {
+  /** Failures allowed per window before the address is throttled (default 10). */
+  maxFailures?: number;
+  /** The window, in ms (default 60 s). */
+  windowMs?: number;
+  /** How many addresses are tracked at most; the stalest are forgotten first (default 10,000). */
+  maxTracked?: number;
+  now?: () => number;
+}
+
+export class FailureThrottle {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #maxTracked: number;
+  readonly #now: () => number;
+  // Failure times per address, oldest first; Map order is insertion order, refreshed on every failure.
+  readonly #failures = new Map<string, number[]>();
+
+  constructor(options: FailureThrottleOptions = {}) {
+    this.#max = options.maxFailures ?? 10;
+    this.#windowMs = options.windowMs ?? 60_000;
+    this.#maxTracked = options.maxTracked ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #recent(address: string): number[] {
+    const since = this.#now() - this.#windowMs;
+    const times = (this.#failures.get(address) ?? []).filter((t) => t > since);
+    if (times.length === 0) this.#failures.delete(address);
+    return times;
+  }
+
+  /** Seconds the address must wait before its next failed attempt is even checked; 0 when it is not throttled. */
+  retryAfterSeconds(address: string): number {
+    const times = this.#recent(address);
+    if (times.length < this.#max) return 0;
+    const oldest = times[times.length - this.#max] ?? this.#now();
+    return Math.max(1, Math.ceil((oldest + this.#windowMs - this.#now()) / 1000));
+  }
+
+  /** Records a failed attempt from `address`. */
+  fail(address: string): void {
+    const times = this.#recent(address);
+    times.push(this.#now());
+    // Keep only what can still matter; the map refreshes the address to the newest position.
+    this.#failures.delete(address);
+    this.#failures.set(address, times.slice(-this.#max));
+    if (this.#failures.size > this.#maxTracked) {
+      const stalest = this.#failures.keys().next().value;
+      if (stalest !== undefined) this.#failures.delete(stalest);
+    }
+  }
+}

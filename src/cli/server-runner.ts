@@ -1,0 +1,82 @@
+// Runs catalogued pipelines inside `sluice serve`, as `sluice run` does: plan, secrets resolved just in time,
+// the same executor and audit events, acting as the API caller. Runs go on in the background; the API answers
+// with the run id as soon as the run is claimed.
+import type { Keyring } from '../crypto/keyring/keyring.ts';
+import { SluiceError } from '../errors.ts';
+import { hasErrors } from '../plan/findings.ts';
+import { runPipeline } from '../runtime/executor.ts';
+import type { Principal } from '../auth/principal.ts';
+import { actorOf } from '../auth/principal.ts';
+import type { PipelineRunner } from '../server/control-plane.ts';
+import type { CatalogEntry } from '../server/pipeline-catalog.ts';
+import type { CliContext } from './context.ts';
+import { loadPlan } from './load-plan.ts';
+import { openSecretResolver } from './runtime-setup.ts';
+import type { Runtime } from './runtime-setup.ts';
+
+export class ServerPipelineRunner implements PipelineRunner {
+  readonly #runtime: Runtime;
+  readonly #keyring: Keyring;
+  readonly #context: CliContext;
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+
+  constructor(runtime: Runtime, keyring: Keyring, context: CliContext) {
+    this.#runtime = runtime;
+    this.#keyring = keyring;
+    this.#context = context;
+  }
+
+  active(): ReadonlySet<string> {
+    return new Set(this.#running.keys());
+  }
+
+  async start(entry: CatalogEntry, by: Principal, requestId: string): Promise<{ runId: string }> {
+    const runtime = this.#runtime;
+    if (this.#running.has(entry.name)) throw new SluiceError('SLUICE_RUN_LOCKED', `pipeline '${entry.name}' is already running on this server; wait for it to finish`);
+    const { loaded, plan } = await loadPlan(entry.file, this.#context.registry, this.#context.cwd);
+    if (hasErrors(plan.findings)) throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${entry.name}' has error findings; POST …/check lists them`);
+    const actor = actorOf(by);
+    const resource = `pipeline:${plan.spec.pipeline}`;
+    const record = (event: { action: 'run.start' | 'run.finish' | 'run.fail'; outcome: 'success' | 'failure'; reason?: string; runId?: string; details?: Record<string, string | number | boolean> }) =>
+      runtime.audit.append({ time: new Date().toISOString(), actor, action: event.action, resource, outcome: event.outcome, requestId: event.runId ?? requestId, ...(event.reason !== undefined ? { reason: event.reason } : {}), ...(event.details ? { details: event.details } : {}) });
+    await record({ action: 'run.start', outcome: 'success', details: { specHash: loaded.hash, namespace: entry.namespace, apiRequest: requestId } });
+    const secrets = await openSecretResolver(runtime, this.#context, this.#keyring, requestId);
+    const controller = new AbortController();
+    let claimed!: (runId: string) => void;
+    const runId = new Promise<string>((resolve) => (claimed = resolve));
+    const execution = runPipeline({
+      plan,
+      store: runtime.store,
+      stateDir: runtime.stateDir,
+      encryption: { keys: this.#keyring, keyId: runtime.settings.keys.keyId },
+      specHash: loaded.hash,
+      logger: runtime.logger.child({ pipeline: entry.name, requestId }),
+      signal: controller.signal,
+      secrets,
+      onClaimed: claimed,
+    });
+    const done = execution
+      .then(async (result) => {
+        const { totals } = result.run;
+        const recordsOut = Object.values(totals.recordsOut).reduce((a, b) => a + b, 0);
+        await record({ action: 'run.finish', outcome: 'success', runId: result.run.id, details: { recordsIn: totals.recordsIn, recordsOut, quarantined: totals.quarantined } });
+      })
+      .catch(async (error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        runtime.logger.error({ err: error, pipeline: entry.name }, 'run failed');
+        await record({ action: 'run.fail', outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}) }).catch(() => undefined);
+      })
+      .finally(async () => {
+        this.#running.delete(entry.name);
+        await secrets.close();
+      });
+    this.#running.set(entry.name, { controller, done });
+    // Either the run is claimed (its id), or it fails before that (locked, unreadable input): answer with that.
+    return { runId: await Promise.race([runId, execution.then(() => runId)]) };
+  }
+
+  async stopAll(): Promise<void> {
+    for (const { controller } of this.#running.values()) controller.abort();
+    await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+}

@@ -1,0 +1,52 @@
+// Runs across pipelines: those of pipelines in namespaces the caller may read. A run of a pipeline that is not
+// in the catalog (run from the command line elsewhere) belongs to no namespace: only '*' bindings see it.
+import { z } from 'zod';
+import { SluiceError } from '../../errors.ts';
+import { ALL_NAMESPACES, covers } from '../../auth/authorizer.ts';
+import { defineRoute } from '../route.ts';
+import type { AnyRoute } from '../route.ts';
+import type { ControlPlane } from '../control-plane.ts';
+import { catalogName, idParams, limit } from './api-schemas.ts';
+import { runSchema, toRunView } from './run-view.ts';
+
+async function namespaceOf(plane: ControlPlane): Promise<(pipeline: string) => string> {
+  const byName = new Map((await plane.pipelines.list()).map((e) => [e.name, e.namespace]));
+  return (pipeline) => byName.get(pipeline) ?? ALL_NAMESPACES;
+}
+
+export function runRoutes(): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/runs',
+      summary: 'Runs the caller may see, newest first',
+      tag: 'runs',
+      access: { permission: 'runs:read', scope: 'namespaced' },
+      query: z.strictObject({ pipeline: catalogName.optional(), limit }),
+      response: z.strictObject({ runs: z.array(runSchema) }),
+      handler: async ({ plane, query, visibleNamespaces }) => {
+        const visible = await visibleNamespaces();
+        const namespace = await namespaceOf(plane);
+        // Over-fetch so that filtering by namespace still fills the page in the common case.
+        const runs = await plane.store.listRuns({ limit: query.limit * 4, ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}) });
+        return { runs: runs.filter((r) => covers(visible, namespace(r.pipeline))).slice(0, query.limit).map((r) => toRunView(r, namespace(r.pipeline))) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/runs/:id',
+      summary: 'One run and its totals',
+      tag: 'runs',
+      access: { permission: 'runs:read', scope: 'namespaced' },
+      params: idParams,
+      response: runSchema,
+      handler: async ({ plane, params, authorize }) => {
+        const run = await plane.store.getRun(params.id);
+        const namespace = run ? (await namespaceOf(plane))(run.pipeline) : ALL_NAMESPACES;
+        await authorize(namespace);
+        if (!run) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
+        return toRunView(run, namespace);
+      },
+    }),
+  ];
+}
