@@ -12,6 +12,7 @@ export const RULES = {
   'SLC108': { name: 'insecure-opt-out', summary: 'a component uses an explicit opt-out of a secure default (plain text to loopback, a private address past the SSRF guard)' },
   'SLC201': { name: 'key-rotation-overdue', summary: 'a key has not been rotated within its rotation period' },
   'SLC202': { name: 'secret-rotation-overdue', summary: 'a secret of the built-in store is older than its max age' },
+  'SLC203': { name: 'server-insecure-dev', summary: 'sluice serve last started with --insecure-dev: plain HTTP on loopback, for development only' },
   'SLC106': { name: 'step-misconfigured', summary: 'a step cannot work as configured (e.g. per-subject encryption without a subject field)' },
   'SLC301': { name: 'literal-secret', summary: 'a credential is written in the spec in clear text instead of a secret reference' },
 } as const;

@@ -12,6 +12,7 @@ import { hasErrors } from '../../plan/findings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { stateDirOf } from '../runtime-setup.ts';
 import type { Finding } from '../../plan/findings.ts';
@@ -19,6 +20,8 @@ import { loadSettings, SETTINGS_FILE } from '../settings.ts';
 import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
 import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
+import { SERVER_MODE_FILE } from '../server-mode.ts';
+import type { ServerMode } from '../server-mode.ts';
 import { SluiceError } from '../../errors.ts';
 import { scanFiles } from '../../secrets/scan/scan-files.ts';
 import { GlobError, pathGlob } from '../../secrets/scan/glob.ts';
@@ -30,14 +33,36 @@ import { formatSecretScan } from '../format-secrets.ts';
 
 /** Keyring and secret store findings (overdue rotation), when this folder has a state store; check never creates one. */
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
-  const file = join(stateDirOf(context, await loadSettings(context.cwd)), 'state.db');
+  const stateDir = stateDirOf(context, await loadSettings(context.cwd));
+  const file = join(stateDir, 'state.db');
   if (!existsSync(file)) return [];
   const store = new SqliteStateStore(file);
   try {
-    return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), file)];
+    return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), file), ...(await serverModeFindings(stateDir))];
   } finally {
     await store.close();
   }
+}
+
+/** SLC203 when `sluice serve` last started in plain HTTP (--insecure-dev). */
+async function serverModeFindings(stateDir: string): Promise<Finding[]> {
+  const file = join(stateDir, SERVER_MODE_FILE);
+  let mode: Partial<ServerMode>;
+  try {
+    mode = JSON.parse(await readFile(file, 'utf8')) as Partial<ServerMode>;
+  } catch {
+    return [];
+  }
+  if (mode.insecureDev !== true) return [];
+  return [
+    {
+      rule: 'SLC203',
+      severity: 'warning',
+      message: `sluice serve last started with --insecure-dev (plain HTTP on ${String(mode.listen)}, ${String(mode.startedAt)}): credentials and data cross that socket unencrypted`,
+      location: { file },
+      fix: "for anything but development, set server.tls in sluice.settings.yaml ('sluice certs init' makes development certificates) and start serve without --insecure-dev",
+    },
+  ];
 }
 
 type Format = 'text' | 'json' | 'sarif';

@@ -3,7 +3,6 @@
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { SluiceError } from '../../errors.ts';
@@ -12,26 +11,17 @@ import { closeRuntime, openKeyring, openRuntime } from '../runtime-setup.ts';
 import { loadPlan } from '../load-plan.ts';
 import { trustedKeys } from './audit.ts';
 import { ServerPipelineRunner } from '../server-runner.ts';
+import { SERVER_MODE_FILE } from '../server-mode.ts';
+import type { ServerMode } from '../server-mode.ts';
 import { verifyAuditLog } from '../../audit/verify-log.ts';
 import { Authorizer } from '../../auth/authorizer.ts';
 import { BUILTIN_ROLES } from '../../auth/permissions.ts';
 import { FailureThrottle } from '../../auth/failure-throttle.ts';
-import { OidcVerifier } from '../../auth/oidc-verifier.ts';
 import { isLoopbackHost } from '../../connectors/loopback-host.ts';
-import { buildServer } from '../../server/app.ts';
 import type { ControlPlane } from '../../server/control-plane.ts';
 import { PipelineCatalog } from '../../server/pipeline-catalog.ts';
-import { routeTable } from '../../server/route-table.ts';
 import { ioFailure } from '../../errors.ts';
 
-/** Where serve notes how it last started, for `sluice check` to report an insecure mode. */
-export const SERVER_MODE_FILE = 'server-mode.json';
-
-export interface ServerMode {
-  insecureDev: boolean;
-  listen: string;
-  startedAt: string;
-}
 
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -74,6 +64,13 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
           throw new SluiceError('SLUICE_SETTINGS_INVALID', `server.roles.${name}: '${name}' is a built-in role and cannot be redefined; choose another name`);
         }
       }
+      // Loaded here, not at CLI start: fastify, jose and prom-client are for serve alone.
+      const [{ buildServer }, { routeTable }, { OidcVerifier }, { Registry, collectDefaultMetrics }] = await Promise.all([
+        import('../../server/app.ts'),
+        import('../../server/route-table.ts'),
+        import('../../auth/oidc-verifier.ts'),
+        import('prom-client'),
+      ]);
       const keyring = await openKeyring(runtime, context, { createRootKey: true });
       await keyring.ensure(runtime.settings.keys.keyId);
       const oidc = server.oidc.length > 0 ? new OidcVerifier(server.oidc) : undefined;
