@@ -20,6 +20,7 @@ const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'audit', load: async () => (await import('./suites/audit.ts')).auditSuite },
   { name: 'postgres', load: async () => (await import('./suites/postgres.ts')).postgresSuite },
   { name: 'nats', load: async () => (await import('./suites/nats.ts')).natsSuite },
+  { name: 'api', load: async () => (await import('./suites/api.ts')).apiSuite },
 ];
 
 const args = process.argv.slice(2);

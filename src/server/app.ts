@@ -104,11 +104,14 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
       url: route.url,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const requestId = request.id;
+        let principal: Principal | undefined;
+        let audited: Promise<unknown> = Promise.resolve();
         try {
-          let principal: Principal | undefined;
-          let audited: Promise<unknown> = Promise.resolve();
           if (route.access !== 'public') {
             ({ principal, audited } = await authenticate(plane, request, requestId));
+            // A request that changes something acts only once its authentication is on record (fail closed);
+            // a read runs alongside the append and answers after it.
+            if (request.method !== 'GET') await audited;
             const wait = limiter.take(principal.id);
             if (wait > 0) throw Object.assign(new SluiceError('SLUICE_THROTTLED', `too many requests; retry after ${wait} s`), { retryAfter: wait });
           }
@@ -150,7 +153,7 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
           if (route.contentType !== undefined) return reply.code(route.status ?? 200).type(route.contentType).send(redactions.scrub(String(result)));
           return reply.code(route.status ?? 200).type('application/json').send(redactions.scrubDeep(result));
         } catch (error) {
-          return send(reply, error, requestId);
+          return send(reply, await audited.then(() => error, (auditError: unknown) => auditError), requestId);
         }
       },
     });

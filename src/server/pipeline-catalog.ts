@@ -4,9 +4,9 @@
 // place atomically.
 import { readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { SluiceError } from '../errors.ts';
+import { SluiceError, isSluiceError } from '../errors.ts';
 
 /** A catalogued pipeline. `name` is the spec's `pipeline` and the file name without its extension. */
 export interface CatalogEntry {
@@ -78,7 +78,18 @@ export class PipelineCatalog {
   }
 
   async check(entry: CatalogEntry): ReturnType<SpecChecker> {
-    return await this.#check(entry.file);
+    return await this.#checkAs(entry.file, `${entry.namespace}/${entry.name}.yaml`);
+  }
+
+  /** Checks `file`, naming it `shown` in every error: callers of the API never see the server's paths. */
+  async #checkAs(file: string, shown: string): ReturnType<SpecChecker> {
+    try {
+      return await this.#check(file);
+    } catch (error) {
+      if (!isSluiceError(error)) throw error;
+      const hide = (text: string) => text.split(file).join(shown).split(dirname(file)).join(dirname(shown));
+      throw new SluiceError(error.code, hide(error.message), { details: error.details.map(hide) });
+    }
   }
 
   /**
@@ -88,6 +99,8 @@ export class PipelineCatalog {
   async write(namespace: string, name: string, text: string): Promise<{ created: boolean; entry: CatalogEntry }> {
     if (!isCatalogName(namespace) || !isCatalogName(name)) throw new SluiceError('SLUICE_REQUEST_INVALID', 'namespaces and pipeline names are 1–63 lowercase letters, digits, - and _');
     const existing = await this.list();
+    // Pipeline names are unique on a server (runs are kept by name), so this answer tells a writer that the name
+    // is taken elsewhere, though not where: the one fact about other namespaces the API gives away.
     const clash = existing.find((e) => e.name === name && e.namespace !== namespace);
     if (clash) throw new SluiceError('SLUICE_CONFLICT', `a pipeline named '${name}' already exists in another namespace; pipeline names are unique on a server (runs are kept by name)`);
     const dir = namespace === DEFAULT_NAMESPACE ? this.#dir : join(this.#dir, namespace);
@@ -96,7 +109,7 @@ export class PipelineCatalog {
     const temp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp.yaml`);
     await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
     try {
-      const checked = await this.#check(temp);
+      const checked = await this.#checkAs(temp, `${namespace}/${name}.yaml`);
       if (checked.pipeline !== name) throw new SluiceError('SLUICE_REQUEST_INVALID', `the spec names pipeline '${checked.pipeline}', but it is being written as '${name}'; the two must match`);
       const created = !existing.some((e) => e.namespace === namespace && e.name === name);
       await rename(temp, file);

@@ -22,7 +22,7 @@ async function configChange(plane: ControlPlane, principal: Principal, requestId
 }
 
 function checkRole(plane: ControlPlane, role: string): void {
-  if (!Object.hasOwn(plane.authorizer.roles, role)) throw new SluiceError('SLUICE_REQUEST_INVALID', `no role '${role}'; roles: ${Object.keys(plane.authorizer.roles).join(', ')}`);
+  if (!Object.hasOwn(plane.authorizer.roles, role)) throw new SluiceError('SLUICE_REQUEST_INVALID', `no such role; roles: ${Object.keys(plane.authorizer.roles).join(', ')}`);
 }
 
 export function accessRoutes(): AnyRoute[] {

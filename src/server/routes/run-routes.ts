@@ -6,7 +6,8 @@ import { ALL_NAMESPACES, covers } from '../../auth/authorizer.ts';
 import { defineRoute } from '../route.ts';
 import type { AnyRoute } from '../route.ts';
 import type { ControlPlane } from '../control-plane.ts';
-import { catalogName, idParams, limit } from './api-schemas.ts';
+import { catalogName, empty, idParams, limit } from './api-schemas.ts';
+import type { RunRecord } from '../../store/state-store.ts';
 import { runSchema, toRunView } from './run-view.ts';
 
 async function namespaceOf(plane: ControlPlane): Promise<(pipeline: string) => string> {
@@ -27,9 +28,16 @@ export function runRoutes(): AnyRoute[] {
       handler: async ({ plane, query, visibleNamespaces }) => {
         const visible = await visibleNamespaces();
         const namespace = await namespaceOf(plane);
-        // Over-fetch so that filtering by namespace still fills the page in the common case.
-        const runs = await plane.store.listRuns({ limit: query.limit * 4, ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}) });
-        return { runs: runs.filter((r) => covers(visible, namespace(r.pipeline))).slice(0, query.limit).map((r) => toRunView(r, namespace(r.pipeline))) };
+        let runs: RunRecord[];
+        if (visible.has(ALL_NAMESPACES)) {
+          runs = await plane.store.listRuns({ limit: query.limit, ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}) });
+        } else {
+          // Only some namespaces: the newest runs of each visible pipeline, merged, so the page is full and exact.
+          const pipelines = (await plane.pipelines.list()).filter((e) => covers(visible, e.namespace) && (query.pipeline === undefined || e.name === query.pipeline));
+          const each = await Promise.all(pipelines.map((e) => plane.store.listRuns({ pipeline: e.name, limit: query.limit })));
+          runs = each.flat().sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id)).slice(0, query.limit);
+        }
+        return { runs: runs.map((r) => toRunView(r, namespace(r.pipeline))) };
       },
     }),
     defineRoute({
@@ -39,6 +47,7 @@ export function runRoutes(): AnyRoute[] {
       tag: 'runs',
       access: { permission: 'runs:read', scope: 'namespaced' },
       params: idParams,
+      query: empty,
       response: runSchema,
       handler: async ({ plane, params, authorize }) => {
         const run = await plane.store.getRun(params.id);

@@ -8,6 +8,7 @@ import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
+import { cacheStatements } from './statement-cache.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
@@ -138,6 +139,7 @@ export class SqliteStateStore implements StateStore {
       // Deleted or overwritten content (destroyed and erased keys) is zeroed in the file, not left in free pages.
       this.#db.pragma('secure_delete = ON');
       migrate(this.#db, file);
+      cacheStatements(this.#db);
       this.access = new SqliteAccessTables(this.#db);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
