@@ -3,9 +3,12 @@
 
 /** Who acted, and how they proved it. */
 export interface AuditActor {
-  /** "os:alice(1000)" for the local user, "oidc:<issuer>#<subject>" or "apikey:<id>" behind the API. */
+  /**
+   * "os:alice(1000)" for the local user, "oidc:<issuer>#<subject>", "apikey:<id>" or "mtls:<name>" behind the API,
+   * "system:scheduler" for what the server does on its own.
+   */
   principal: string;
-  method: 'os-user' | 'oidc' | 'api-key' | 'mtls';
+  method: 'os-user' | 'oidc' | 'api-key' | 'mtls' | 'system';
 }
 
 export const AUDIT_ACTIONS = {

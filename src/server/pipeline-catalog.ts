@@ -16,7 +16,7 @@ export interface CatalogEntry {
 }
 
 /** Plans a spec file: the composition root passes the CLI's loader. */
-export type SpecChecker = (file: string) => Promise<{ pipeline: string; findings: readonly { severity: string; rule: string; message: string; field?: string; fix: string }[] }>;
+export type SpecChecker = (file: string) => Promise<{ pipeline: string; schedule?: string; findings: readonly { severity: string; rule: string; message: string; field?: string; fix: string }[] }>;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const DEFAULT_NAMESPACE = 'default';

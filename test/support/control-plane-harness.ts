@@ -91,7 +91,7 @@ export async function startTestPlane(options: TestPlaneOptions = {}): Promise<Te
     authorizer: new Authorizer(store.access, { ...(options.customRoles ? { customRoles: options.customRoles } : {}), ...(now ? { now } : {}) }),
     pipelines: new PipelineCatalog(pipelinesDir, async (file) => {
       const { plan } = await loadPlan(file, registry, dir);
-      return { pipeline: plan.spec.pipeline, findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix })) };
+      return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix })) };
     }),
     runner: options.runner ?? new RecordingRunner(),
     rotateKey: async () => 2,

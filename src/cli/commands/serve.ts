@@ -20,6 +20,7 @@ import { FailureThrottle } from '../../auth/failure-throttle.ts';
 import { isLoopbackHost } from '../../connectors/loopback-host.ts';
 import type { ControlPlane } from '../../server/control-plane.ts';
 import { PipelineCatalog } from '../../server/pipeline-catalog.ts';
+import { Scheduler } from '../../server/scheduler.ts';
 import { ioFailure } from '../../errors.ts';
 
 
@@ -75,6 +76,7 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
       await keyring.ensure(runtime.settings.keys.keyId);
       const oidc = server.oidc.length > 0 ? new OidcVerifier(server.oidc) : undefined;
       const runner = new ServerPipelineRunner(runtime, keyring, context);
+      let scheduler: Scheduler | undefined;
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'sluice_' });
       const plane: ControlPlane = {
@@ -83,7 +85,7 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
         authorizer: new Authorizer(runtime.store.access, { customRoles: Object.fromEntries(Object.entries(server.roles).map(([name, role]) => [name, { description: role.description, permissions: role.permissions }])) }),
         pipelines: new PipelineCatalog(server.pipelines, async (file) => {
           const { plan } = await loadPlan(file, context.registry, context.cwd);
-          return { pipeline: plan.spec.pipeline, findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
+          return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
         }),
         runner,
         rotateKey: (keyId) => keyring.rotate(keyId),
@@ -107,13 +109,14 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
       const mode: ServerMode = { insecureDev: options.insecureDev === true, listen, startedAt: new Date().toISOString() };
       if (mode.insecureDev) {
         await writeFile(join(runtime.stateDir, SERVER_MODE_FILE), JSON.stringify(mode), { mode: 0o600 });
-        await runtime.audit.append({ time: mode.startedAt, actor: { principal: 'system:serve', method: 'os-user' }, action: 'config.change', resource: 'server', outcome: 'success', source: 'local', details: { what: 'server.insecure-dev', listen } });
+        await runtime.audit.append({ time: mode.startedAt, actor: { principal: 'system:serve', method: 'system' }, action: 'config.change', resource: 'server', outcome: 'success', source: 'local', details: { what: 'server.insecure-dev', listen } });
       } else {
         await rm(join(runtime.stateDir, SERVER_MODE_FILE), { force: true });
       }
       let stopping: Promise<void> | undefined;
       const stop = () =>
         (stopping ??= (async () => {
+          scheduler?.stop();
           await app.close();
           await runner.stopAll();
           await oidc?.close();
@@ -133,6 +136,8 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
           (address) => {
             const url = address.replace(/^http:/, options.insecureDev ? 'http:' : 'https:');
             println(context.stdout, `sluice serve: listening on ${url}/api/v1/ (OpenAPI: ${url}/api/v1/openapi.json)${options.insecureDev ? ' — plain HTTP for development (--insecure-dev)' : ''}`);
+            scheduler = new Scheduler({ catalog: plane.pipelines, runner, store: runtime.store, logger: runtime.logger });
+            scheduler.start().catch((error: unknown) => runtime.logger.error({ err: error }, 'the scheduler did not start'));
           },
           async (error: unknown) => {
             process.off('SIGINT', onSignal);
