@@ -70,6 +70,7 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'GET /api/v1/pipelines/:namespace/:name/runs': { access: 'runs:read@namespaced', path: '/api/v1/pipelines/sales/customers/runs', allowed: 200 },
   'GET /api/v1/runs': { access: 'runs:read@namespaced', path: '/api/v1/runs', allowed: 200 },
   'GET /api/v1/runs/:id': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}`, allowed: 200 },
+  'GET /api/v1/runs/:id/events': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}/events`, allowed: 200 },
   'GET /api/v1/keys': { access: 'keys:read@global', path: '/api/v1/keys', allowed: 200 },
   // A fresh store has no keyring key 'default': allowed callers get past authorization and find nothing.
   'POST /api/v1/keys/:keyId/rotate': { access: 'keys:rotate@global', path: '/api/v1/keys/default/rotate', allowed: 404 },

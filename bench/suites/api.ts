@@ -19,6 +19,7 @@ import { createApiKey } from '../../src/auth/api-key.ts';
 import { buildServer } from '../../src/server/app.ts';
 import type { ControlPlane } from '../../src/server/control-plane.ts';
 import { PipelineCatalog } from '../../src/server/pipeline-catalog.ts';
+import { RunProgressHub } from '../../src/server/run-progress.ts';
 import { routeTable } from '../../src/server/route-table.ts';
 import { createDevCa, issueCertificate } from '../../src/tls/dev-ca.ts';
 
@@ -53,6 +54,7 @@ export async function startBenchServer(dir: string, authenticated: boolean) {
     audit,
     authorizer: new Authorizer(store.access),
     pipelines: new PipelineCatalog(join(dir, 'pipelines'), async () => ({ pipeline: '', findings: [] })),
+    progress: new RunProgressHub(),
     runner: { start: async () => ({ runId: '' }), active: () => new Set(), stopAll: async () => undefined },
     verifyAudit: async () => ({ ok: true, size: 0, problems: [], checkpointsVerified: 0 }),
     throttle: new FailureThrottle(),

@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { PipelineRunner } from '../server/control-plane.ts';
 import type { CatalogEntry } from '../server/pipeline-catalog.ts';
+import type { ProgressChannel, RunProgressHub } from '../server/run-progress.ts';
 import type { CliContext } from './context.ts';
 import { loadPlan } from './load-plan.ts';
 import { openSecretResolver } from './runtime-setup.ts';
@@ -18,12 +19,14 @@ export class ServerPipelineRunner implements PipelineRunner {
   readonly #runtime: Runtime;
   readonly #keyring: Keyring;
   readonly #context: CliContext;
+  readonly #progress: RunProgressHub;
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
 
-  constructor(runtime: Runtime, keyring: Keyring, context: CliContext) {
+  constructor(runtime: Runtime, keyring: Keyring, context: CliContext, progress: RunProgressHub) {
     this.#runtime = runtime;
     this.#keyring = keyring;
     this.#context = context;
+    this.#progress = progress;
   }
 
   active(): ReadonlySet<string> {
@@ -44,6 +47,7 @@ export class ServerPipelineRunner implements PipelineRunner {
     const controller = new AbortController();
     let claimed!: (runId: string) => void;
     const runId = new Promise<string>((resolve) => (claimed = resolve));
+    let channel: ProgressChannel | undefined;
     const execution = runPipeline({
       plan,
       store: runtime.store,
@@ -53,7 +57,11 @@ export class ServerPipelineRunner implements PipelineRunner {
       logger: runtime.logger.child({ pipeline: entry.name, requestId }),
       signal: controller.signal,
       secrets,
-      onClaimed: claimed,
+      progress: { update: (snapshot) => channel?.update(snapshot), finish: () => undefined },
+      onClaimed: (id) => {
+        channel = this.#progress.open(id);
+        claimed(id);
+      },
     });
     const done = execution
       .then(async (result) => {
@@ -68,6 +76,7 @@ export class ServerPipelineRunner implements PipelineRunner {
       })
       .finally(async () => {
         this.#running.delete(entry.name);
+        if (channel) void runId.then((id) => this.#progress.close(id));
         await secrets.close();
       });
     this.#running.set(entry.name, { controller, done });

@@ -14,7 +14,7 @@ import { apiError } from './api-error.ts';
 import { authenticate } from './authenticate.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { PrincipalRateLimit } from './principal-rate-limit.ts';
-import type { AnyRoute } from './route.ts';
+import type { AnyRoute, StreamEvent } from './route.ts';
 import { HSTS, SECURITY_HEADERS } from './security-headers.ts';
 import type { ServerTlsMaterial } from './tls-server-options.ts';
 import { serverTlsOptions } from './tls-server-options.ts';
@@ -39,6 +39,28 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw invalid(what, result.error);
   return result.data;
+}
+
+/** Writes server-sent events (WHATWG HTML §9.2) until the iterable ends; the reply is taken over from fastify. */
+async function streamEvents(reply: FastifyReply, events: AsyncIterable<StreamEvent>, insecureDev: boolean): Promise<FastifyReply> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    ...SECURITY_HEADERS,
+    ...(insecureDev ? {} : { 'strict-transport-security': HSTS }),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'x-request-id': reply.request.id,
+    connection: 'keep-alive',
+  });
+  try {
+    for await (const { event, data } of events) {
+      if (raw.destroyed) break;
+      raw.write(`event: ${event}\ndata: ${JSON.stringify(redactions.scrubDeep(data))}\n\n`);
+    }
+  } finally {
+    raw.end();
+  }
+  return reply;
 }
 
 export async function buildServer(plane: ControlPlane, options: ServerOptions): Promise<FastifyInstance> {
@@ -126,6 +148,8 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
               throw new SluiceError('SLUICE_FORBIDDEN', `this needs the permission ${access.permission}, which none of your role bindings or grants gives`);
             }
           }
+          const disconnected = new AbortController();
+          request.raw.on('close', () => disconnected.abort());
           const result: unknown = await route.handler({
             params: parse<unknown>(route.params, request.params, 'params'),
             query: parse<unknown>(route.query, request.query, 'query'),
@@ -148,8 +172,10 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
               return await plane.authorizer.namespacesWith(principal, access.permission);
             },
             header: (name, value) => void reply.header(name, value),
+            signal: disconnected.signal,
           });
           await audited;
+          if (route.eventStream) return await streamEvents(reply, result as AsyncIterable<StreamEvent>, plane.insecureDev === true);
           if (route.contentType !== undefined) return reply.code(route.status ?? 200).type(route.contentType).send(redactions.scrub(String(result)));
           return reply.code(route.status ?? 200).type('application/json').send(redactions.scrubDeep(result));
         } catch (error) {

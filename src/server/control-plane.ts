@@ -11,6 +11,7 @@ import type { OidcIdentity } from '../auth/oidc-verifier.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { PipelineCatalog } from './pipeline-catalog.ts';
 import type { CatalogEntry } from './pipeline-catalog.ts';
+import type { RunProgressHub } from './run-progress.ts';
 
 /** Starts runs of catalogued pipelines in this process. */
 export interface PipelineRunner {
@@ -28,6 +29,8 @@ export interface ControlPlane {
   authorizer: Authorizer;
   pipelines: PipelineCatalog;
   runner: PipelineRunner;
+  /** Live progress of the runs this server started (the runner feeds it). */
+  progress: RunProgressHub;
   /** Rotates a keyring key; undefined when the server runs without a keyring. */
   rotateKey?: (keyId: string) => Promise<number>;
   verifyAudit(): Promise<AuditVerification>;

@@ -34,6 +34,8 @@ export interface RouteContext<P, Q, B> {
   authorize: (namespace: string) => Promise<Decision>;
   /** For namespaced list routes: the namespaces where the caller holds the route's permission ('*' = all). */
   visibleNamespaces: () => Promise<ReadonlySet<string>>;
+  /** Aborted when the caller disconnects (event streams stop on it). */
+  signal: AbortSignal;
   /** Sets a header on the reply (Location, Retry-After). */
   header: (name: string, value: string) => void;
 }
@@ -53,12 +55,23 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
   status?: number;
   /** The answer's media type when it is not JSON (Prometheus text for /metrics). */
   contentType?: string;
+  /**
+   * A server-sent events stream (text/event-stream): the handler returns the events as an async iterable, and
+   * the stream ends when it does or when the caller goes away (context.signal).
+   */
+  eventStream?: boolean;
   handler(context: RouteContext<P, Q, B>): Promise<R>;
 }
 
 /** Declares a route with its types inferred from the schemas. */
 export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(route: Route<P, Q, B, R>): Route<P, Q, B, R> {
   return route;
+}
+
+/** One server-sent event. */
+export interface StreamEvent {
+  event: string;
+  data: unknown;
 }
 
 /** A route of any types, as the route table holds them. */

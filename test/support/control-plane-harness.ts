@@ -20,6 +20,7 @@ import type { Classification } from '../../src/spec/classification.ts';
 import { buildServer } from '../../src/server/app.ts';
 import type { ControlPlane, PipelineRunner } from '../../src/server/control-plane.ts';
 import { PipelineCatalog } from '../../src/server/pipeline-catalog.ts';
+import { RunProgressHub } from '../../src/server/run-progress.ts';
 import type { CatalogEntry } from '../../src/server/pipeline-catalog.ts';
 import { routeTable } from '../../src/server/route-table.ts';
 import { loadPlan } from '../../src/cli/load-plan.ts';
@@ -93,6 +94,7 @@ export async function startTestPlane(options: TestPlaneOptions = {}): Promise<Te
       const { plan } = await loadPlan(file, registry, dir);
       return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix })) };
     }),
+    progress: new RunProgressHub(),
     runner: options.runner ?? new RecordingRunner(),
     rotateKey: async () => 2,
     verifyAudit: async () => ({ ok: true, size: 0, problems: [], checkpointsVerified: 0 }),

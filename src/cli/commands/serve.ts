@@ -21,6 +21,7 @@ import { isLoopbackHost } from '../../connectors/loopback-host.ts';
 import type { ControlPlane } from '../../server/control-plane.ts';
 import { PipelineCatalog } from '../../server/pipeline-catalog.ts';
 import { Scheduler } from '../../server/scheduler.ts';
+import { RunProgressHub } from '../../server/run-progress.ts';
 import { ioFailure } from '../../errors.ts';
 
 
@@ -75,7 +76,8 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
       const keyring = await openKeyring(runtime, context, { createRootKey: true });
       await keyring.ensure(runtime.settings.keys.keyId);
       const oidc = server.oidc.length > 0 ? new OidcVerifier(server.oidc) : undefined;
-      const runner = new ServerPipelineRunner(runtime, keyring, context);
+      const progress = new RunProgressHub();
+      const runner = new ServerPipelineRunner(runtime, keyring, context, progress);
       let scheduler: Scheduler | undefined;
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'sluice_' });
@@ -88,6 +90,7 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
           return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
         }),
         runner,
+        progress,
         rotateKey: (keyId) => keyring.rotate(keyId),
         verifyAudit: async () => await verifyAuditLog(runtime.store, await trustedKeys(keyring)),
         ...(oidc ? { oidc } : {}),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
 import { ALL_NAMESPACES, covers } from '../../auth/authorizer.ts';
 import { defineRoute } from '../route.ts';
-import type { AnyRoute } from '../route.ts';
+import type { AnyRoute, StreamEvent } from '../route.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { catalogName, empty, idParams, limit } from './api-schemas.ts';
 import type { RunRecord } from '../../store/state-store.ts';
@@ -55,6 +55,37 @@ export function runRoutes(): AnyRoute[] {
         await authorize(namespace);
         if (!run) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
         return toRunView(run, namespace);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/runs/:id/events',
+      summary: "A run's live progress as server-sent events: 'progress' (records, bytes done, total) while it runs, then 'end' with the run",
+      tag: 'runs',
+      access: { permission: 'runs:read', scope: 'namespaced' },
+      params: idParams,
+      query: empty,
+      eventStream: true,
+      contentType: 'text/event-stream',
+      response: z
+        .custom<AsyncIterable<StreamEvent>>(() => true)
+        .describe("server-sent events: 'progress' with {records, done, total?} (bytes), then 'end' with the run as GET /api/v1/runs/{id} gives it"),
+      handler: async ({ plane, params, authorize, signal }) => {
+        const run = await plane.store.getRun(params.id);
+        const namespace = run ? (await namespaceOf(plane))(run.pipeline) : ALL_NAMESPACES;
+        await authorize(namespace);
+        if (!run) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
+        return (async function* (): AsyncGenerator<StreamEvent> {
+          const channel = plane.progress.get(run.id);
+          // At most four progress events a second: enough to watch, little enough for many watchers.
+          while (channel && !channel.finished && !signal.aborted) {
+            if (channel.last) yield { event: 'progress', data: channel.last };
+            await channel.next(signal);
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+          const final = await plane.store.getRun(run.id);
+          if (final && !signal.aborted) yield { event: 'end', data: toRunView(final, namespace) };
+        })();
       },
     }),
   ];
