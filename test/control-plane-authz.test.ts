@@ -71,6 +71,9 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'GET /api/v1/runs': { access: 'runs:read@namespaced', path: '/api/v1/runs', allowed: 200 },
   'GET /api/v1/runs/:id': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}`, allowed: 200 },
   'GET /api/v1/runs/:id/events': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}/events`, allowed: 200 },
+  'GET /api/v1/datasets': { access: 'datasets:read@namespaced', path: '/api/v1/datasets', allowed: 200 },
+  // This plane has no dataset reader (no keyring): allowed callers get past authorization and are told so.
+  'GET /api/v1/datasets/:namespace/:name/:sink/records': { access: 'datasets:read@namespaced', path: '/api/v1/datasets/sales/customers/file/records', allowed: 400 },
   'GET /api/v1/keys': { access: 'keys:read@global', path: '/api/v1/keys', allowed: 200 },
   // A fresh store has no keyring key 'default': allowed callers get past authorization and find nothing.
   'POST /api/v1/keys/:keyId/rotate': { access: 'keys:rotate@global', path: '/api/v1/keys/default/rotate', allowed: 404 },

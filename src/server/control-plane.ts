@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { PipelineCatalog } from './pipeline-catalog.ts';
 import type { CatalogEntry } from './pipeline-catalog.ts';
 import type { RunProgressHub } from './run-progress.ts';
+import type { DatasetReader } from './keyring-dataset-reader.ts';
 
 /** Starts runs of catalogued pipelines in this process. */
 export interface PipelineRunner {
@@ -31,6 +32,8 @@ export interface ControlPlane {
   runner: PipelineRunner;
   /** Live progress of the runs this server started (the runner feeds it). */
   progress: RunProgressHub;
+  /** Reads what pipelines wrote at rest; undefined when the server runs without a keyring. */
+  datasets?: DatasetReader;
   /** Rotates a keyring key; undefined when the server runs without a keyring. */
   rotateKey?: (keyId: string) => Promise<number>;
   verifyAudit(): Promise<AuditVerification>;

@@ -7,6 +7,7 @@ import type { Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { SluiceError, isSluiceError } from '../errors.ts';
+import type { DatasetShape } from './dataset-shape.ts';
 
 /** A catalogued pipeline. `name` is the spec's `pipeline` and the file name without its extension. */
 export interface CatalogEntry {
@@ -16,7 +17,13 @@ export interface CatalogEntry {
 }
 
 /** Plans a spec file: the composition root passes the CLI's loader. */
-export type SpecChecker = (file: string) => Promise<{ pipeline: string; schedule?: string; findings: readonly { severity: string; rule: string; message: string; field?: string; fix: string }[] }>;
+export type SpecChecker = (file: string) => Promise<{
+  pipeline: string;
+  schedule?: string;
+  findings: readonly { severity: string; rule: string; message: string; field?: string; fix: string }[];
+  /** What each sink holds (datasetShapes of the plan). */
+  datasets?: readonly DatasetShape[];
+}>;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const DEFAULT_NAMESPACE = 'default';
@@ -83,13 +90,15 @@ export class PipelineCatalog {
 
   /** Checks `file`, naming it `shown` in every error: callers of the API never see the server's paths. */
   async #checkAs(file: string, shown: string): ReturnType<SpecChecker> {
+    const hide = (text: string) => text.split(file).join(shown).split(dirname(file)).join(dirname(shown));
+    let checked: Awaited<ReturnType<SpecChecker>>;
     try {
-      return await this.#check(file);
+      checked = await this.#check(file);
     } catch (error) {
       if (!isSluiceError(error)) throw error;
-      const hide = (text: string) => text.split(file).join(shown).split(dirname(file)).join(dirname(shown));
       throw new SluiceError(error.code, hide(error.message), { details: error.details.map(hide) });
     }
+    return { ...checked, findings: checked.findings.map((f) => ({ ...f, message: hide(f.message), fix: hide(f.fix) })) };
   }
 
   /**

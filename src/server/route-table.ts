@@ -8,6 +8,7 @@ import { keyRoutes } from './routes/key-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { accessRoutes } from './routes/access-routes.ts';
 import { grantRoutes } from './routes/grant-routes.ts';
+import { datasetRoutes } from './routes/dataset-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export function routeTable(): AnyRoute[] {
@@ -16,6 +17,7 @@ export function routeTable(): AnyRoute[] {
     ...systemRoutes(() => (document ??= openApiDocument(routes))),
     ...pipelineRoutes(),
     ...runRoutes(),
+    ...datasetRoutes(),
     ...keyRoutes(),
     ...auditRoutes(),
     ...accessRoutes(),

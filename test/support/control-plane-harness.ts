@@ -21,6 +21,7 @@ import { buildServer } from '../../src/server/app.ts';
 import type { ControlPlane, PipelineRunner } from '../../src/server/control-plane.ts';
 import { PipelineCatalog } from '../../src/server/pipeline-catalog.ts';
 import { RunProgressHub } from '../../src/server/run-progress.ts';
+import { datasetShapes } from '../../src/server/dataset-shape.ts';
 import type { CatalogEntry } from '../../src/server/pipeline-catalog.ts';
 import { routeTable } from '../../src/server/route-table.ts';
 import { loadPlan } from '../../src/cli/load-plan.ts';
@@ -70,6 +71,8 @@ export interface TestPlaneOptions {
   requireClientCert?: boolean;
   oidc?: ControlPlane['oidc'];
   now?: () => Date;
+  /** Reads datasets at rest (a KeyringDatasetReader over the test's keyring); none by default. */
+  datasets?: ControlPlane['datasets'];
   /** Pipelines to catalog: namespace → names (customers spec with that pipeline name). */
   pipelines?: Record<string, string[]>;
 }
@@ -92,10 +95,11 @@ export async function startTestPlane(options: TestPlaneOptions = {}): Promise<Te
     authorizer: new Authorizer(store.access, { ...(options.customRoles ? { customRoles: options.customRoles } : {}), ...(now ? { now } : {}) }),
     pipelines: new PipelineCatalog(pipelinesDir, async (file) => {
       const { plan } = await loadPlan(file, registry, dir);
-      return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix })) };
+      return { pipeline: plan.spec.pipeline, datasets: datasetShapes(plan), ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix })) };
     }),
     progress: new RunProgressHub(),
     runner: options.runner ?? new RecordingRunner(),
+    ...(options.datasets ? { datasets: options.datasets } : {}),
     rotateKey: async () => 2,
     verifyAudit: async () => ({ ok: true, size: 0, problems: [], checkpointsVerified: 0 }),
     ...(options.oidc ? { oidc: options.oidc } : {}),

@@ -21,6 +21,8 @@ import { isLoopbackHost } from '../../connectors/loopback-host.ts';
 import type { ControlPlane } from '../../server/control-plane.ts';
 import { PipelineCatalog } from '../../server/pipeline-catalog.ts';
 import { Scheduler } from '../../server/scheduler.ts';
+import { datasetShapes } from '../../server/dataset-shape.ts';
+import { KeyringDatasetReader } from '../../server/keyring-dataset-reader.ts';
 import { RunProgressHub } from '../../server/run-progress.ts';
 import { ioFailure } from '../../errors.ts';
 
@@ -87,10 +89,11 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
         authorizer: new Authorizer(runtime.store.access, { customRoles: Object.fromEntries(Object.entries(server.roles).map(([name, role]) => [name, { description: role.description, permissions: role.permissions }])) }),
         pipelines: new PipelineCatalog(server.pipelines, async (file) => {
           const { plan } = await loadPlan(file, context.registry, context.cwd);
-          return { pipeline: plan.spec.pipeline, ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
+          return { pipeline: plan.spec.pipeline, datasets: datasetShapes(plan), ...(plan.spec.schedule !== undefined ? { schedule: plan.spec.schedule } : {}), findings: plan.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
         }),
         runner,
         progress,
+        datasets: new KeyringDatasetReader(keyring, runtime.store),
         rotateKey: (keyId) => keyring.rotate(keyId),
         verifyAudit: async () => await verifyAuditLog(runtime.store, await trustedKeys(keyring)),
         ...(oidc ? { oidc } : {}),
