@@ -5,11 +5,14 @@ function n(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-export function throughput(run: RunRecord): number {
+/** What a summary shows of a run: a record of the state store, or a run as the API answers it. */
+export type RunSummary = Pick<RunRecord, 'id' | 'pipeline' | 'status' | 'attempts' | 'totals' | 'error'>;
+
+export function throughput(run: Pick<RunRecord, 'totals'>): number {
   return run.totals.activeMs > 0 ? (run.totals.recordsIn / run.totals.activeMs) * 1000 : 0;
 }
 
-export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string; location: string }[]; quarantineDir?: string; resumedAfterBatch?: number; pruned?: number } = {}): string {
+export function formatSummary(run: RunSummary, extra: { outputs?: { sink: string; location: string }[]; quarantineDir?: string; resumedAfterBatch?: number; pruned?: number } = {}): string {
   const t = run.totals;
   const lines = [
     `run ${run.id} of ${run.pipeline}: ${run.status}${run.attempts > 1 ? ` after ${run.attempts} attempts` : ''}`,
@@ -28,5 +31,15 @@ export function formatSummary(run: RunRecord, extra: { outputs?: { sink: string;
   for (const output of extra.outputs ?? []) lines.push(`  output            ${output.sink}: ${output.location}`);
   if (extra.pruned) lines.push(`  retention         removed the outputs of ${n(extra.pruned)} expired run folder(s)`);
   if (run.error) lines.push(`  error             ${run.error}`);
+  return lines.join('\n');
+}
+
+/** The table of `sluice runs`: one line a run, newest first as given. */
+export function formatRunTable(runs: readonly RunSummary[]): string {
+  const lines = ['RUN                       PIPELINE            STATUS     IN          OUT         QUARANTINED  RECORDS/S'];
+  for (const run of runs) {
+    const out = Math.max(0, ...Object.values(run.totals.recordsOut));
+    lines.push(`${run.id.padEnd(25)} ${run.pipeline.padEnd(19)} ${run.status.padEnd(10)} ${String(run.totals.recordsIn).padEnd(11)} ${String(out).padEnd(11)} ${String(run.totals.quarantined).padEnd(12)} ${Math.round(throughput(run))}`);
+  }
   return lines.join('\n');
 }

@@ -21,6 +21,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerAccess } from './commands/access.ts';
+import { remoteTarget, verbOf } from './remote/remote-target.ts';
 
 /**
  * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
@@ -46,6 +47,11 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     .option('--state-dir <dir>', 'where state, quarantine and logs live (default: .sluice, or stateDir in sluice.settings.yaml)')
     .option('--log-file <file>', 'write JSON logs to this file (default: stderr; a file under the state dir on a terminal)')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(new Option('--server <url>', "send run, check, runs, keys list|rotate and audit query|verify to this control plane (https://, or http:// on loopback for 'serve --insecure-dev')").env('SLUICE_SERVER'))
+    .addOption(new Option('--server-ca <file>', "with --server: trust the CA in this PEM file for the server's certificate, instead of the system's roots").env('SLUICE_SERVER_CA'))
+    .option('--client-cert <file>', 'with --server: present this client certificate (PEM) for mutual TLS')
+    .option('--client-key <file>', 'with --server: the private key (PEM) of --client-cert')
+    .option('--credential <ref>', 'with --server: a secret reference (env://NAME or file:///path) to the API key or token (default: env://SLUICE_API_KEY when it is set)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
@@ -53,12 +59,14 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
       writeErr: (text) => context.stderr.write(text),
     })
     .showSuggestionAfterError(true)
-    .hook('preAction', (command) => {
+    .hook('preAction', (command, action) => {
       const options = command.opts<{ stateDir?: string; logFile?: string; logLevel?: string }>();
+      const remote = remoteTarget(command, verbOf(action));
       context.global = {
         ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
         ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
         ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+        ...(remote !== undefined ? { remote } : {}),
       };
     });
 

@@ -21,6 +21,7 @@ import { replayAlerts } from '../../audit/replay-alerts.ts';
 import { alertAuditEvent } from '../../audit/anomaly/alert-audit-event.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { formatAuditVerify } from '../format-audit.ts';
 import { registerAuditExport } from './audit-export.ts';
 
 async function withAudit(context: CliContext, work: (runtime: Runtime, keyring: Keyring) => Promise<void>): Promise<void> {
@@ -67,6 +68,11 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
     .option('--checkpoint <file...>', 'checkpoints exported earlier (kept outside the writer’s reach): catch truncation and rollback')
     .option('--json', 'as JSON')
     .action(async (options: { checkpoint?: string[]; json?: boolean }) => {
+      if (context.global.remote) {
+        const { remoteAuditVerify } = await import('../remote/remote-audit.ts');
+        await remoteAuditVerify(options, context, setExit);
+        return;
+      }
       const exported = await Promise.all((options.checkpoint ?? []).map((f) => readFile(resolve(context.cwd, f), 'utf8')));
       let ok = false;
       await withAudit(context, async (runtime, keyring) => {
@@ -81,12 +87,7 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
           source: 'local',
           details: { size: result.size, checkpoints: result.checkpointsVerified, ...(result.firstBadSeq !== undefined ? { firstBadSeq: result.firstBadSeq } : {}) },
         });
-        if (options.json) println(context.stdout, JSON.stringify(result, null, 2));
-        else if (result.ok) println(context.stdout, `audit log ok: ${result.size} events, ${result.checkpointsVerified} checkpoint(s) matched`);
-        else {
-          println(context.stdout, `audit log FAILED verification${result.firstBadSeq !== undefined ? `: first bad event ${result.firstBadSeq}` : ''}`);
-          for (const problem of result.problems) println(context.stdout, `  ${problem}`);
-        }
+        println(context.stdout, options.json ? JSON.stringify(result, null, 2) : formatAuditVerify(result));
       });
       setExit(ok ? EXIT.OK : EXIT.FAILED);
     });
@@ -199,6 +200,11 @@ export function registerAudit(program: Command, context: CliContext, setExit: (c
         ...(options.after !== undefined ? { afterSeq: intArg(options.after, '--after') } : {}),
         limit: intArg(options.limit, '--limit'),
       };
+      if (context.global.remote) {
+        const { remoteAuditQuery } = await import('../remote/remote-audit.ts');
+        await remoteAuditQuery(query, context, setExit);
+        return;
+      }
       const runtime = await openRuntime(context);
       try {
         const events = await runtime.store.queryAuditEvents(query);

@@ -127,7 +127,7 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
   program
     .command('check')
     .description('Check a pipeline spec and its plan: every field that would reach a sink above its clearance is an error, and so is a credential written in the spec. With --secrets, scan a folder for literal credentials instead')
-    .argument('[spec]', `the pipeline spec (YAML or TypeScript; default: ${DEFAULT_SPEC})`)
+    .argument('[spec]', `the pipeline spec (YAML or TypeScript; default: ${DEFAULT_SPEC}); with --server, a catalogued pipeline as NAMESPACE/NAME`)
     .option('--json', 'print the findings (and, with --lineage, the lineage) as JSON')
     .option('--lineage', 'also show, for every field of every sink, its source fields, the steps it passes and how it arrives')
     .option('--secrets <path>', 'scan this folder (recursively) or file for literal credentials: cloud keys, service tokens, private keys, JWTs, passwords in URLs, Kubernetes Secret data; `sluice:allow` on a line (or `sluice:allow-next-line` above it) accepts its findings')
@@ -135,6 +135,11 @@ export function registerCheck(program: Command, context: CliContext, setExit: (c
     .option('--ignore-file <file>', `with --secrets: the file of accepted finding fingerprints and path globs not to scan (default: ${IGNORE_FILE} in the scanned folder)`)
     .option('--exclude <glob>', 'with --secrets: do not scan paths this glob matches, relative to the scanned folder (repeatable)', (glob: string, previous: string[] = []) => [...previous, glob])
     .action(async (specArgument: string | undefined, options: CheckOptions) => {
+      if (context.global.remote) {
+        const { remoteCheck } = await import('../remote/remote-check.ts');
+        await remoteCheck(specArgument, options, context, setExit);
+        return;
+      }
       const format: Format = options.format ?? (options.json ? 'json' : 'text');
       if (options.secrets !== undefined) {
         if (specArgument !== undefined) throw new SluiceError('SLUICE_USAGE', `check takes a spec or --secrets PATH, not both (got '${specArgument}' and --secrets ${options.secrets})`);

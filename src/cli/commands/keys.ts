@@ -4,11 +4,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
-import { openKeyring, openRuntime, openSecretStore, withKeyring, closeRuntime, recordEvent } from '../runtime-setup.ts';
+import { openKeyring, openRuntime, openSecretStore, withKeyring, closeRuntime, recordEvent, localRootKeyFile } from '../runtime-setup.ts';
 import { SECRETS_KEY_ID } from '../../secrets/store/builtin-store.ts';
 import { createLocalRootKey } from '../../crypto/providers/local-provider.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { formatKeyRows, rotatedMessage } from '../format-keys.ts';
+import type { KeyRow } from '../format-keys.ts';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rewrapObjectFile } from '../../crypto/envelope/rewrap.ts';
@@ -42,7 +44,7 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
           keyring.close();
           println(context.stdout, `the root key '${runtime.settings.keys.pkcs11?.keyLabel ?? ''}' is in the PKCS#11 token '${runtime.settings.keys.pkcs11?.token ?? ''}' (sensitive, never extractable)`);
         } else {
-          const file = runtime.settings.keys.file ?? '';
+          const file = localRootKeyFile(runtime);
           await mkdir(dirname(file), { recursive: true, mode: 0o700 });
           await createLocalRootKey(file);
           println(context.stdout, `created the local root key ${file} (mode 0600). Back it up: without it nothing Sluice wrote can be read. It is fine for development; in production the root key belongs in an HSM or a KMS.`);
@@ -74,12 +76,15 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .description('List keys and versions (never their material)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
+      if (context.global.remote) {
+        const { remoteKeysList } = await import('../remote/remote-keys.ts');
+        await remoteKeysList(options, context, setExit);
+        return;
+      }
       await withKeyring(context, async (keyring) => {
         const versions = await keyring.list();
-        const rows = versions.map((v) => ({ key: v.keyId, version: v.version, state: v.state, provider: v.provider, created: v.createdAt, rotationDays: v.rotationDays ?? null }));
-        if (options.json) println(context.stdout, JSON.stringify(rows, null, 2));
-        else if (rows.length === 0) println(context.stdout, 'no keys yet (sluice run creates the default key)');
-        else for (const r of rows) println(context.stdout, `${r.key.padEnd(20)} v${String(r.version).padEnd(4)} ${r.state.padEnd(10)} ${r.provider.padEnd(8)} ${r.created}`);
+        const rows: KeyRow[] = versions.map((v) => ({ key: v.keyId, version: v.version, state: v.state, provider: v.provider, created: v.createdAt, rotationDays: v.rotationDays ?? null }));
+        println(context.stdout, options.json ? JSON.stringify(rows, null, 2) : formatKeyRows(rows));
       });
       setExit(EXIT.OK);
     });
@@ -89,10 +94,15 @@ export function registerKeys(program: Command, context: CliContext, setExit: (co
     .description('Make a new primary version; older versions keep decrypting what they sealed')
     .argument('<key-id>')
     .action(async (keyId: string) => {
+      if (context.global.remote) {
+        const { remoteKeysRotate } = await import('../remote/remote-keys.ts');
+        await remoteKeysRotate(keyId, context, setExit);
+        return;
+      }
       await withKeyring(context, async (keyring, runtime) => {
         const version = await keyring.rotate(keyId);
         await recordEvent(runtime, { action: 'key.rotate', resource: `key:${keyId}`, outcome: 'success', details: { version } });
-        println(context.stdout, `key '${keyId}' version ${version} is now primary; older versions decrypt only`);
+        println(context.stdout, rotatedMessage(keyId, version));
       });
       setExit(EXIT.OK);
     });

@@ -28,13 +28,18 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
   program
     .command('run')
     .description('Check the plan, then run the pipeline in this process (resumes an interrupted run)')
-    .argument('[spec]', 'the pipeline spec (YAML or TypeScript)', DEFAULT_SPEC)
+    .argument('[spec]', 'the pipeline spec (YAML or TypeScript); with --server, a catalogued pipeline as NAMESPACE/NAME', DEFAULT_SPEC)
     .option('--fresh', 'start a new run even if the last one was interrupted')
     .option('--follow', 'keep consuming the source (a stream, a table polled past its cursor) until SIGTERM or SIGINT; then finish the batch in flight and stop')
     .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, plain or none', 'auto')
     .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string }) => {
       if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
         throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
+      }
+      if (context.global.remote) {
+        const { remoteRun } = await import('../remote/remote-run.ts');
+        await remoteRun(specPath, options, context, setExit);
+        return;
       }
       const { loaded, plan } = await loadPlan(specPath, context.registry, context.cwd);
       if (hasErrors(plan.findings)) {

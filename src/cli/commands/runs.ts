@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { openRuntime, closeRuntime } from '../runtime-setup.ts';
-import { formatSummary, throughput } from '../format-summary.ts';
+import { formatRunTable, formatSummary } from '../format-summary.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -18,6 +18,11 @@ export function registerRuns(program: Command, context: CliContext, setExit: (co
     .action(async (runId: string | undefined, options: { pipeline?: string; limit: string; json?: boolean }) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new SluiceError('SLUICE_USAGE', `--limit takes a whole number above 0, not '${options.limit}'`);
+      if (context.global.remote) {
+        const { remoteRuns } = await import('../remote/remote-runs.ts');
+        await remoteRuns(runId, { ...options, limit }, context, setExit);
+        return;
+      }
       const runtime = await openRuntime(context);
       try {
         if (runId !== undefined) {
@@ -28,16 +33,7 @@ export function registerRuns(program: Command, context: CliContext, setExit: (co
           const runs = await runtime.store.listRuns({ limit, ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}) });
           if (options.json) println(context.stdout, JSON.stringify(runs, null, 2));
           else if (runs.length === 0) println(context.stdout, 'no runs yet');
-          else {
-            println(context.stdout, 'RUN                       PIPELINE            STATUS     IN          OUT         QUARANTINED  RECORDS/S');
-            for (const run of runs) {
-              const out = Math.max(0, ...Object.values(run.totals.recordsOut));
-              println(
-                context.stdout,
-                `${run.id.padEnd(25)} ${run.pipeline.padEnd(19)} ${run.status.padEnd(10)} ${String(run.totals.recordsIn).padEnd(11)} ${String(out).padEnd(11)} ${String(run.totals.quarantined).padEnd(12)} ${Math.round(throughput(run))}`,
-              );
-            }
-          }
+          else println(context.stdout, formatRunTable(runs));
         }
         setExit(EXIT.OK);
       } finally {
