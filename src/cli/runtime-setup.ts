@@ -68,6 +68,11 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets, audit: new AuditLog(store) };
 }
 
+/** The local root key file: keys.file, else master.key in the state folder. */
+export function localRootKeyFile(runtime: Runtime): string {
+  return runtime.settings.keys.file ?? join(runtime.stateDir, 'master.key');
+}
+
 /** The configured key provider. With `create`, a missing root key is created (local file, or in the token). */
 async function openProvider(runtime: Runtime, context: CliContext, create: boolean): Promise<KeyProvider> {
   const keys = runtime.settings.keys;
@@ -90,7 +95,7 @@ async function openProvider(runtime: Runtime, context: CliContext, create: boole
     const { AwsKmsKeyProvider } = await import('../crypto/providers/aws-kms-provider.ts');
     return new AwsKmsKeyProvider({ keyId: keys.awsKms.keyId, region: keys.awsKms.region, ...(keys.awsKms.endpoint !== undefined ? { endpoint: keys.awsKms.endpoint } : {}), ...(ca ? { ca } : {}) });
   }
-  const keyFile = keys.file ?? join(runtime.stateDir, 'master.key');
+  const keyFile = localRootKeyFile(runtime);
   if (create && !process.env.SLUICE_MASTER_KEY && !existsSync(keyFile)) {
     await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
     try {

@@ -1,7 +1,7 @@
 // Local settings (sluice.settings.yaml in the working folder): where state and logs go.
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SluiceError } from '../errors.ts';
 import { parseYamlSpec } from '../spec/yaml-document.ts';
 import { formatLocation, formatPath } from '../spec/location.ts';
@@ -143,7 +143,8 @@ export async function loadSettings(cwd: string): Promise<Settings> {
   return {
     stateDir,
     secrets: settings.secrets,
-    keys: { ...settings.keys, file: resolve(cwd, settings.keys.file ?? join(stateDir, 'master.key')) },
+    // Without keys.file the root key sits in the state folder, wherever --state-dir puts it (runtime-setup).
+    keys: { ...settings.keys, ...(settings.keys.file !== undefined ? { file: resolve(cwd, settings.keys.file) } : {}) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
     server: {
       ...settings.server,
