@@ -75,6 +75,9 @@ const PROBES: Readonly<Record<string, Probe>> = {
   // This plane has no dataset reader (no keyring): allowed callers get past authorization and are told so.
   'GET /api/v1/datasets/:namespace/:name/:sink/records': { access: 'datasets:read@namespaced', path: '/api/v1/datasets/sales/customers/file/records', allowed: 400 },
   'GET /api/v1/keys': { access: 'keys:read@global', path: '/api/v1/keys', allowed: 200 },
+  'GET /api/v1/audit/export': { access: 'audit:read@global', path: '/api/v1/audit/export', allowed: 200 },
+  // This plane has no keyring: allowed callers get past authorization and are told so.
+  'POST /api/v1/subjects/erase': { access: 'subjects:erase@global', path: '/api/v1/subjects/erase', body: { subject: 'cust-1' }, allowed: 503 },
   // A fresh store has no keyring key 'default': allowed callers get past authorization and find nothing.
   'POST /api/v1/keys/:keyId/rotate': { access: 'keys:rotate@global', path: '/api/v1/keys/default/rotate', allowed: 404 },
   'GET /api/v1/secrets': { access: 'secrets:read@global', path: '/api/v1/secrets', allowed: 200 },

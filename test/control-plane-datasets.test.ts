@@ -13,6 +13,7 @@ import { writeCustomers } from './support/generate-customers.ts';
 import { Keyring } from '../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider, loadLocalRootKey } from '../src/crypto/providers/local-provider.ts';
 import { KeyringDatasetReader } from '../src/server/keyring-dataset-reader.ts';
+import { eraseSubject } from '../src/crypto/subjects/subject-keys.ts';
 import type { DatasetReader } from '../src/server/keyring-dataset-reader.ts';
 
 const spec = (out: string) => `pipeline: crm
@@ -144,6 +145,34 @@ describe('control plane: datasets', () => {
     assert.deepEqual({ ...response.body.error, requestId: '' }, { ...missing.body.error, requestId: '' });
     const { key: viewer } = await plane.apiKey('viewer');
     assert.equal((await plane.call('GET', '/api/v1/datasets', { key: viewer })).status, 403);
+  });
+
+  test('erasure through the API: an unknown dataset key is 404; a known one gives a receipt without the subject id, audited', async () => {
+    plane.plane.eraseSubject = (subject, keyId) => eraseSubject(subject, plane.store, keyring, keyId);
+    const { key } = await plane.apiKey('admin');
+    assert.equal((await plane.call('POST', '/api/v1/subjects/erase', { key, body: { subject: 'cust-000001', key: 'nope' } })).status, 404);
+    await keyring.create('subjects');
+    const erased = await plane.call('POST', '/api/v1/subjects/erase', { key, body: { subject: 'cust-000001' } });
+    assert.equal(erased.status, 200, erased.text);
+    assert.equal(erased.body.keyId, 'subjects');
+    const event = (await plane.store.queryAuditEvents({ action: 'subject.erase', limit: 10 })).at(-1);
+    assert.equal(event?.details?.receipt, erased.body.receipt);
+    assert.ok(!JSON.stringify(await plane.store.queryAuditEvents({ limit: 10_000 })).includes('cust-000001'), 'the subject id is in no audit event');
+  });
+
+  test('audit export: JSON Lines with sequence numbers and chain hashes, and ECS documents', async () => {
+    const { key } = await plane.apiKey('auditor');
+    const lines = await plane.call('GET', '/api/v1/audit/export?limit=5', { key });
+    assert.equal(lines.status, 200);
+    assert.match(lines.headers.get('content-type') ?? '', /^application\/x-ndjson/);
+    const rows = lines.text.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; chain: string });
+    assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3, 4, 5]);
+    assert.ok(rows.every((r) => Buffer.from(r.chain, 'base64').length === 32));
+    const ecs = await plane.call('GET', '/api/v1/audit/export?format=ecs&afterSeq=2&limit=2', { key });
+    const docs = ecs.text.trim().split('\n').map((l) => JSON.parse(l) as { ecs: { version: string } });
+    assert.equal(docs.length, 2);
+    assert.ok(docs[0]?.ecs.version);
+    assert.equal((await plane.call('GET', '/api/v1/audit/export', { key: (await plane.apiKey('analyst')).key })).status, 403);
   });
 
   test('a tampered object releases no record: the read fails with SLUICE_DECRYPT_FAILED', async () => {

@@ -15,6 +15,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SLUICE_SPEC_INVALID: 400,
   SLUICE_PLAN_REJECTED: 422,
   SLUICE_USAGE: 400,
+  SLUICE_KEY_UNKNOWN: 404,
+  SLUICE_KEY_PROVIDER: 503,
+  SLUICE_SECRET_UNAVAILABLE: 503,
 };
 
 export interface ApiErrorBody {

@@ -13,6 +13,7 @@ import type { PipelineCatalog } from './pipeline-catalog.ts';
 import type { CatalogEntry } from './pipeline-catalog.ts';
 import type { RunProgressHub } from './run-progress.ts';
 import type { DatasetReader } from './keyring-dataset-reader.ts';
+import type { ErasureReceipt } from '../crypto/subjects/subject-keys.ts';
 
 /** Starts runs of catalogued pipelines in this process. */
 export interface PipelineRunner {
@@ -34,6 +35,8 @@ export interface ControlPlane {
   progress: RunProgressHub;
   /** Reads what pipelines wrote at rest; undefined when the server runs without a keyring. */
   datasets?: DatasetReader;
+  /** Erases a data subject (crypto-shredding) under a dataset key; undefined without a keyring. */
+  eraseSubject?: (subjectId: string, keyId: string) => Promise<ErasureReceipt>;
   /** Rotates a keyring key; undefined when the server runs without a keyring. */
   rotateKey?: (keyId: string) => Promise<number>;
   verifyAudit(): Promise<AuditVerification>;

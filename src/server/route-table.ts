@@ -9,6 +9,7 @@ import { auditRoutes } from './routes/audit-routes.ts';
 import { accessRoutes } from './routes/access-routes.ts';
 import { grantRoutes } from './routes/grant-routes.ts';
 import { datasetRoutes } from './routes/dataset-routes.ts';
+import { subjectRoutes } from './routes/subject-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export function routeTable(): AnyRoute[] {
@@ -22,6 +23,7 @@ export function routeTable(): AnyRoute[] {
     ...auditRoutes(),
     ...accessRoutes(),
     ...grantRoutes(),
+    ...subjectRoutes(),
   ];
   return routes;
 }

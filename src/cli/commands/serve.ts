@@ -23,6 +23,7 @@ import { PipelineCatalog } from '../../server/pipeline-catalog.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { datasetShapes } from '../../server/dataset-shape.ts';
 import { KeyringDatasetReader } from '../../server/keyring-dataset-reader.ts';
+import { eraseSubject } from '../../crypto/subjects/subject-keys.ts';
 import { RunProgressHub } from '../../server/run-progress.ts';
 import { ioFailure } from '../../errors.ts';
 
@@ -94,6 +95,7 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
         runner,
         progress,
         datasets: new KeyringDatasetReader(keyring, runtime.store),
+        eraseSubject: (subject, keyId) => eraseSubject(subject, runtime.store, keyring, keyId),
         rotateKey: (keyId) => keyring.rotate(keyId),
         verifyAudit: async () => await verifyAuditLog(runtime.store, await trustedKeys(keyring)),
         ...(oidc ? { oidc } : {}),

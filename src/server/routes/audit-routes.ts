@@ -1,6 +1,7 @@
 // The audit log over the API: query with paging, and verification.
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../audit/audit-event.ts';
+import { toEcs, toJsonLine } from '../../audit/export/formats.ts';
 import type { AuditAction } from '../../audit/audit-event.ts';
 import { actorOf } from '../../auth/principal.ts';
 import { defineRoute } from '../route.ts';
@@ -69,6 +70,21 @@ export function auditRoutes(): AnyRoute[] {
           details: { size: result.size, ...(result.firstBadSeq !== undefined ? { firstBadSeq: result.firstBadSeq } : {}) },
         });
         return { ok: result.ok, size: result.size, problems: result.problems, checkpointsVerified: result.checkpointsVerified, ...(result.firstBadSeq !== undefined ? { firstBadSeq: result.firstBadSeq } : {}) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/audit/export',
+      summary: 'The log as JSON Lines or ECS documents (one per line) with sequence numbers and hashes, so a SIEM can re-verify the chain',
+      tag: 'audit',
+      access: { permission: 'audit:read', scope: 'global' },
+      query: z.strictObject({ format: z.enum(['jsonl', 'ecs']).default('jsonl'), afterSeq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+      contentType: 'application/x-ndjson; charset=utf-8',
+      response: z.string().describe('one event per line'),
+      handler: async ({ plane, query, principal, requestId, sourceAddress }) => {
+        const rows = await plane.store.readAuditRows(query.afterSeq + 1, query.limit);
+        await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'data.read', resource: 'audit:log', outcome: 'success', requestId, source: sourceAddress, details: { export: query.format, events: rows.length, afterSeq: query.afterSeq } });
+        return rows.map((row) => (query.format === 'ecs' ? JSON.stringify(toEcs(row)) : toJsonLine(row)) + '\n').join('');
       },
     }),
   ];
