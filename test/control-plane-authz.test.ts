@@ -60,7 +60,7 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'GET /api/v1/health': { access: 'public', path: '/api/v1/health', allowed: 200 },
   'GET /api/v1/ready': { access: 'public', path: '/api/v1/ready', allowed: 200 },
   'GET /api/v1/metrics': { access: 'metrics:read@global', path: '/api/v1/metrics', allowed: 200 },
-  'GET /api/v1/openapi.json': { access: 'public', path: '/api/v1/openapi.json', allowed: 200 },
+  'GET /api/v1/openapi.json': { access: 'authenticated', path: '/api/v1/openapi.json', allowed: 200 },
   'GET /api/v1/whoami': { access: 'authenticated', path: '/api/v1/whoami', allowed: 200 },
   'GET /api/v1/pipelines': { access: 'pipelines:read@namespaced', path: '/api/v1/pipelines', allowed: 200 },
   'GET /api/v1/pipelines/:namespace/:name': { access: 'pipelines:read@namespaced', path: '/api/v1/pipelines/sales/customers', allowed: 200 },
@@ -575,8 +575,8 @@ describe('the OpenAPI document and the security headers', () => {
   });
   after(async () => await p?.close());
 
-  test('GET /api/v1/openapi.json without a credential is OpenAPI 3.1.0 describing every route with its permission and body', async () => {
-    const reply = await p.call('GET', '/api/v1/openapi.json');
+  test('GET /api/v1/openapi.json (any authenticated caller) is OpenAPI 3.1.0 describing every route with its permission and body', async () => {
+    const reply = await p.call('GET', '/api/v1/openapi.json', { key: (await p.apiKey(undefined)).key });
     assert.equal(reply.status, 200, show(reply));
     const document = reply.body as { openapi: string; paths: Record<string, Record<string, { 'x-sluice-permission'?: string; 'x-sluice-scope'?: string; requestBody?: unknown; parameters?: { name: string; in: string }[] }>> };
     assert.equal(document.openapi, '3.1.0');

@@ -19,6 +19,9 @@ import { HSTS, SECURITY_HEADERS } from './security-headers.ts';
 import type { ServerTlsMaterial } from './tls-server-options.ts';
 import { serverTlsOptions } from './tls-server-options.ts';
 
+/** The methods the API answers; any other gets 405. HEAD comes with every GET route. */
+const ALLOWED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
+
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -90,6 +93,12 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
   });
   const limiter = new PrincipalRateLimit(plane.requestsPerMinute ?? 1200);
 
+  // TRACE, TRACK, CONNECT and any other method the API does not use: 405, before routing (SECURITY-TESTS #15).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!ALLOWED_METHODS.has(request.method)) {
+      return reply.code(405).header('allow', [...ALLOWED_METHODS].join(', ')).type('application/json').send({ error: { code: 'SLUICE_REQUEST_INVALID', message: `method ${request.method.slice(0, 16)} is not allowed`, requestId: request.id } });
+    }
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     if (!plane.insecureDev) reply.header('strict-transport-security', HSTS);

@@ -18,13 +18,23 @@ class AuthFailure {
   ) {}
 }
 
-/** The common name of a verified client certificate, if the TLS layer verified one. */
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * The service name of a client certificate the TLS layer verified against the client CA: its first DNS
+ * subjectAltName (RFC 6125 prefers SANs), else its common name, and only for a certificate meant for client
+ * authentication (extendedKeyUsage clientAuth, when the extension is there). Headers never name a client.
+ */
 export function verifiedClientName(request: FastifyRequest): string | undefined {
   const socket = request.raw.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
   const cert = socket.getPeerCertificate();
-  const cn = cert?.subject?.CN;
-  return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  if (Array.isArray(cert.ext_key_usage) && !cert.ext_key_usage.includes(CLIENT_AUTH)) return undefined;
+  const san = /(?:^|, )DNS:([^,]+)/.exec(cert.subjectaltname ?? '')?.[1];
+  const name = san ?? cert.subject?.CN;
+  return typeof name === 'string' && NAME.test(name) ? name : undefined;
 }
 
 async function identify(plane: ControlPlane, request: FastifyRequest): Promise<Principal | AuthFailure> {

@@ -1,7 +1,7 @@
 // The HTTPS server's TLS settings: the policy of src/tls (TLS 1.2 floor, Mozilla intermediate suites) with
 // the server's certificate, and client certificates requested (optional mTLS) or required.
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import { TLS_CIPHERS, TLS_MIN_VERSION } from '../tls/cipher-policy.ts';
+import { TLS_CIPHERS, TLS_GROUPS, TLS_MIN_VERSION } from '../tls/cipher-policy.ts';
 
 export interface ServerTlsMaterial {
   cert: string | Buffer;
@@ -20,6 +20,8 @@ export function serverTlsOptions(material: ServerTlsMaterial): TlsOptions & Secu
     ciphers: TLS_CIPHERS,
     // The server's order: the list above is strongest-first, so clients cannot steer to a weaker suite.
     honorCipherOrder: true,
+    // Mozilla intermediate's groups: X25519, P-256, P-384 (Node's default list also offers P-521 and FFDHE).
+    ecdhCurve: TLS_GROUPS,
     ...(material.clientCa !== undefined
       ? {
           ca: material.clientCa,

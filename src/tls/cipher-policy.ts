@@ -21,3 +21,6 @@ export const TLS_CIPHERS = [
   'DHE-RSA-AES128-GCM-SHA256',
   'DHE-RSA-AES256-GCM-SHA384',
 ].join(':');
+
+/** Key-exchange groups of Mozilla's intermediate configuration, in preference order. */
+export const TLS_GROUPS = 'X25519:P-256:P-384';

@@ -84,7 +84,8 @@ export async function issueCertificate(ca: DevCa, usage: 'server' | 'client', na
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
   ];
-  if (usage === 'server') extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }))));
+  // Server: every host name and address. Client: the service name as a DNS name too (RFC 6125 prefers SANs).
+  extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }))));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${first}`,

@@ -40,9 +40,9 @@ export function systemRoutes(openapi: () => unknown): AnyRoute[] {
     defineRoute({
       method: 'GET',
       url: '/api/v1/openapi.json',
-      summary: 'This API, as an OpenAPI 3.1 document',
+      summary: 'This API, as an OpenAPI 3.1 document (for authenticated callers: the inventory is not advertised)',
       tag: 'system',
-      access: 'public',
+      access: 'authenticated',
       response: z.record(z.string(), z.unknown()),
       handler: async () => openapi() as Record<string, unknown>,
     }),
