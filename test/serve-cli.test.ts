@@ -79,6 +79,20 @@ test('serve: certs init, an admin key from the CLI, a run started over HTTPS run
   const exit = await done;
   assert.equal(exit.code, 0, exit.stderr);
   assertNoStack(exit.stderr);
+  // Canary sweep (SECURITY-TESTS #64): the key's secret part, raw and encoded, is in no output and no file of
+  // the state folder (the store keeps only its SHA-256).
+  const secret = key.slice(-43);
+  const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), encodeURIComponent(secret)];
+  const haystacks = [exit.stdout, exit.stderr, created.stderr];
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else haystacks.push((await readFile(path)).toString('latin1'));
+    }
+  };
+  await walk(join(dir, '.sluice'));
+  for (const text of haystacks) for (const form of forms) assert.ok(!text.includes(form), 'the API key is nowhere at rest or in output');
 });
 
 test('serve refuses plain HTTP off loopback, and HTTPS without certificates, with a usage error and no stack', async () => {
