@@ -1,7 +1,7 @@
 // Verifies OIDC bearer access tokens (signed JWTs) for the control plane against each trusted issuer's JWKS.
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify } from 'jose';
-import type { CryptoKey, FetchImplementation, FlattenedJWSInput, JWSHeaderParameters, JWTPayload, RemoteJWKSet } from 'jose';
+import { compactVerify, createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify } from 'jose';
+import type { CompactJWSHeaderParameters, CryptoKey, FetchImplementation, FlattenedJWSInput, JWSHeaderParameters, JWTPayload, RemoteJWKSet } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import { SluiceError, ioFailure } from '../errors.ts';
@@ -13,6 +13,9 @@ import { TLS_CIPHERS, TLS_MIN_VERSION } from '../tls/cipher-policy.ts';
  * attack (the RSA public key used as the HMAC secret).
  */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** One of the signature algorithms an issuer may be allowed. */
+export type SignatureAlgorithm = (typeof ALGORITHMS)[number];
 
 /** Node's default limit on all request headers together is 16 KiB, so no honest bearer token is longer. */
 const MAX_TOKEN_LENGTH = 16_384;
@@ -171,6 +174,53 @@ function looksLikeAnotherTokenKind(header: JWSHeaderParameters, payload: JWTPayl
   );
 }
 
+/** Where `verifySignature` gets the key: one key, or a resolver such as a JWKS (which picks by kid, kty, alg, use and key_ops). */
+export type SignatureKey = CryptoKey | ((header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>);
+
+/**
+ * The signature and algorithm step of `OidcVerifier.verify`, on its own (no claims are read): JWS Compact
+ * Serialization only (never JSON), an `alg` from `algorithms` (which can hold only asymmetric algorithms), the
+ * key from `key` alone (the verifier passes its JWKS, so header jwk/jku/x5u/x5c are never used), a base64url
+ * payload (RFC 7797 `b64: false` is refused, as jwtVerify does), and no `crit` extension but `b64`.
+ * Throws AuthenticationError; returns the verified header and payload bytes, and the key that verified them.
+ */
+/**
+ * A compact JWS in its one canonical spelling: three base64url parts without padding (RFC 7515 §2, §3.1), each
+ * of which encodes back to itself. jose decodes with atob on Node 20, which also takes "==", whitespace and
+ * non-zero trailing bits: many strings for one token. Nothing keys on token text today; this keeps it so.
+ */
+function isCanonicalCompact(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  return parts.every((part) => /^[A-Za-z0-9_-]*$/.test(part) && part.length % 4 !== 1 && Buffer.from(part, 'base64url').toString('base64url') === part);
+}
+
+export async function verifySignature(
+  token: string,
+  key: SignatureKey,
+  algorithms: readonly SignatureAlgorithm[],
+): Promise<{ protectedHeader: CompactJWSHeaderParameters; payload: Uint8Array; key: CryptoKey }> {
+  if (algorithms.length === 0 || !algorithms.every((alg) => (ALGORITHMS as readonly string[]).includes(alg))) {
+    throw new TypeError(`the allowed algorithms must be some of ${ALGORITHMS.join(', ')}`);
+  }
+  if (typeof token !== 'string' || !isCanonicalCompact(token)) throw new AuthenticationError('token-malformed');
+  try {
+    // Always through a resolver, so that jose returns the key that verified the token.
+    const resolve = async (header: JWSHeaderParameters, jws: FlattenedJWSInput) => (typeof key === 'function' ? await key(header, jws) : key);
+    const verified = await compactVerify(token, resolve, { algorithms: [...algorithms] });
+    const { protectedHeader } = verified;
+    // jwtVerify's own rule, kept here so that this step alone accepts nothing the verifier would refuse for it.
+    if (Array.isArray(protectedHeader.crit) && protectedHeader.crit.includes('b64') && protectedHeader.b64 === false) {
+      throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload');
+    }
+    return { protectedHeader, payload: verified.payload, key: verified.key };
+  } catch (error) {
+    if (error instanceof AuthenticationError) throw error;
+    const reason = reasonOf(error);
+    throw new AuthenticationError(reason, keepCause(reason, error));
+  }
+}
+
 /** Fetches a JWKS for jose: 200 only (no redirects), at most MAX_JWKS_BYTES, and a JSON object with a `keys` array of objects. */
 async function fetchJwks(agent: Agent, url: string, init: Parameters<FetchImplementation>[1]): Promise<Response> {
   const response = await undiciFetch(url, {
@@ -304,7 +354,11 @@ export class OidcVerifier {
     let header: JWSHeaderParameters;
     let payload: JWTPayload;
     try {
-      ({ protectedHeader: header, payload } = await jwtVerify(token, (h: JWSHeaderParameters, t: FlattenedJWSInput) => trusted.keys.key(h, t), {
+      const { key } = await verifySignature(token, (h, t) => trusted.keys.key(h, t), config.algorithms);
+      // jose checks claims only inside jwtVerify, so the signature is checked once more there, with the key just
+      // resolved (tens of microseconds, for tokens that already passed). Outcomes and reasons are those of one
+      // jwtVerify with the JWKS: the same jose step, with the same allow-list, runs first.
+      ({ protectedHeader: header, payload } = await jwtVerify(token, key, {
         issuer: config.issuer,
         audience: config.audience,
         algorithms: [...config.algorithms],
