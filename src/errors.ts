@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   SLUICE_THROTTLED: 'too many requests or failed attempts; retry after the time given',
   SLUICE_REQUEST_INVALID: 'an API request does not match its schema',
   SLUICE_CONFLICT: 'the request conflicts with the current state (already decided, already exists)',
+  SLUICE_UNAVAILABLE: 'a service the request depends on (an identity provider) did not answer; retry later',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -333,3 +333,29 @@ describe('control plane: OIDC access tokens', () => {
     assert.ok(reasons.includes('oidc-token-type'));
   });
 });
+
+describe('control plane: identity provider down', () => {
+  test('a token whose issuer keys cannot be fetched answers 503 with Retry-After, not 401', async () => {
+    const ca = await createDevCa('idp CA', 1);
+    // A port nothing listens on: the JWKS fetch fails at once.
+    const idle = createServer();
+    await new Promise<void>((resolve) => idle.listen(0, '127.0.0.1', resolve));
+    const port = (idle.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => idle.close(() => resolve()));
+    const issuer = 'https://idp.down.test';
+    const verifier = new OidcVerifier([{ issuer, audience: 'sluice-api', jwksUri: `https://127.0.0.1:${port}/jwks`, algorithms: ['ES256'], leewaySeconds: 30, accessTokenType: 'at+jwt', ca: ca.cert }]);
+    const plane = await startTestPlane({ oidc: verifier });
+    try {
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).setIssuer(issuer).setAudience('sluice-api').setSubject('bob').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      const response = await plane.call('GET', '/api/v1/whoami', { key: token });
+      assert.equal(response.status, 503, response.text);
+      assert.equal(response.body.error.code, 'SLUICE_UNAVAILABLE');
+      assert.ok(Number(response.headers.get('retry-after')) >= 1);
+      assert.equal((await plane.store.queryAuditEvents({ action: 'auth.failure', limit: 10 })).at(-1)?.reason, 'oidc-jwks-unavailable');
+    } finally {
+      await plane.close();
+      await verifier.close();
+    }
+  });
+});

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = {
   // Data access.
   'data.read': 'objects were decrypted and read (sluice cat): details.objects, details.records, details.dataset',
   'data.detokenize': 'tokens were turned back into values: details.count, details.key, details.domain',
+  'data.decrypt': 'values sealed per data subject were opened: details.count, details.dataset',
   // Pipeline runs.
   'run.start': 'a pipeline run started or resumed',
   'run.finish': 'a run finished: details.recordsIn, details.recordsOut, details.quarantined',

@@ -1,7 +1,8 @@
 // Throttles repeated authentication failures per source address without locking out valid users: a throttled
 // address gets 429 with Retry-After for every credential that fails, while a credential that verifies still
-// passes. API keys carry 256 random bits and tokens are signed, so the throttle is not what stops guessing; it
-// stops an address from making the server verify (and audit) an endless stream of bad credentials, and says so.
+// passes. Every attempt is still checked and audited (the log must show the attack). API keys carry 256 random
+// bits and tokens are signed, so guessing is not what this stops; it tells a misbehaving client to back off and
+// marks the attack in the audit log (details.throttled).
 
 export interface FailureThrottleOptions {
   /** Failures allowed per window before the address is throttled (default 10). */

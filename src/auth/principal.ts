@@ -4,7 +4,7 @@ import type { Permission } from './permissions.ts';
 
 /** An authenticated caller. */
 export interface Principal {
-  /** "apikey:<id>", "oidc:<issuer>#<subject>", "mtls:<name>", or "dev:anonymous" under --insecure-dev. */
+  /** "apikey:<id>", "oidc:<issuer>#<subject>", "mtls:<name>", or "system:scheduler". */
   id: string;
   method: AuditActor['method'];
   /** Services (mTLS) may hold service-only roles (worker); users may not. */

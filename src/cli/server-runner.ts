@@ -37,17 +37,19 @@ export class ServerPipelineRunner implements PipelineRunner {
     const runtime = this.#runtime;
     if (this.#running.has(entry.name)) throw new SluiceError('SLUICE_RUN_LOCKED', `pipeline '${entry.name}' is already running on this server; wait for it to finish`);
     const { loaded, plan } = await loadPlan(entry.file, this.#context.registry, this.#context.cwd);
+    if (plan.spec.pipeline !== entry.name) throw new SluiceError('SLUICE_SPEC_INVALID', `${entry.namespace}/${entry.name}.yaml names pipeline '${plan.spec.pipeline}'; a catalogued spec's file name and pipeline name must match (runs are kept by name)`);
     if (hasErrors(plan.findings)) throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${entry.name}' has error findings; POST …/check lists them`);
     const actor = actorOf(by);
     const resource = `pipeline:${plan.spec.pipeline}`;
     const record = (event: { action: 'run.start' | 'run.finish' | 'run.fail'; outcome: 'success' | 'failure'; reason?: string; runId?: string; details?: Record<string, string | number | boolean> }) =>
-      runtime.audit.append({ time: new Date().toISOString(), actor, action: event.action, resource, outcome: event.outcome, requestId: event.runId ?? requestId, ...(event.reason !== undefined ? { reason: event.reason } : {}), ...(event.details ? { details: event.details } : {}) });
-    await record({ action: 'run.start', outcome: 'success', details: { specHash: loaded.hash, namespace: entry.namespace, apiRequest: requestId } });
+      runtime.audit.append({ time: new Date().toISOString(), actor, action: event.action, resource, outcome: event.outcome, requestId, ...(event.reason !== undefined ? { reason: event.reason } : {}), ...(event.details || event.runId !== undefined ? { details: { ...event.details, ...(event.runId !== undefined ? { runId: event.runId } : {}) } } : {}) });
+    await record({ action: 'run.start', outcome: 'success', details: { specHash: loaded.hash, namespace: entry.namespace } });
     const secrets = await openSecretResolver(runtime, this.#context, this.#keyring, requestId);
     const controller = new AbortController();
     let claimed!: (runId: string) => void;
     const runId = new Promise<string>((resolve) => (claimed = resolve));
     let channel: ProgressChannel | undefined;
+    let claimedId: string | undefined;
     const execution = runPipeline({
       plan,
       store: runtime.store,
@@ -59,6 +61,7 @@ export class ServerPipelineRunner implements PipelineRunner {
       secrets,
       progress: { update: (snapshot) => channel?.update(snapshot), finish: () => undefined },
       onClaimed: (id) => {
+        claimedId = id;
         channel = this.#progress.open(id);
         claimed(id);
       },
@@ -72,7 +75,7 @@ export class ServerPipelineRunner implements PipelineRunner {
       .catch(async (error: unknown) => {
         const code = (error as { code?: unknown }).code;
         runtime.logger.error({ err: error, pipeline: entry.name }, 'run failed');
-        await record({ action: 'run.fail', outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}) }).catch(() => undefined);
+        await record({ action: 'run.fail', outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}), ...(claimedId !== undefined ? { runId: claimedId } : {}) }).catch(() => undefined);
       })
       .finally(async () => {
         this.#running.delete(entry.name);

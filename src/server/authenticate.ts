@@ -85,6 +85,8 @@ export async function authenticate(plane: ControlPlane, request: FastifyRequest,
       source,
       ...(retryAfter > 0 ? { details: { throttled: true } } : {}),
     });
+    // The identity provider's keys could not be fetched: not the caller's fault, so a retry hint, not a 401.
+    if (result.reason === 'oidc-jwks-unavailable') throw Object.assign(new SluiceError('SLUICE_UNAVAILABLE', 'the identity provider did not answer, so the token could not be checked; retry shortly'), { retryAfter: 5 });
     if (retryAfter > 0) throw Object.assign(new SluiceError('SLUICE_THROTTLED', `too many failed authentication attempts from this address; retry after ${retryAfter} s`), { retryAfter });
     throw new SluiceError('SLUICE_UNAUTHENTICATED', 'authentication required: send a valid API key or access token as "Authorization: Bearer …", or a client certificate');
   }

@@ -45,7 +45,7 @@ export interface ControlPlane {
   throttle: FailureThrottle;
   metrics: Registry;
   logger: Logger;
-  /** Requests allowed per principal per minute (default 600). */
+  /** Requests allowed per principal per minute (default 1200). */
   requestsPerMinute?: number;
   /** Served over plain HTTP on loopback (--insecure-dev): no HSTS. Authentication is still required. */
   insecureDev?: boolean;

@@ -50,7 +50,7 @@ export function openApiDocument(routes: readonly AnyRoute[]): JsonSchema {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Sluice control plane', version: 'v1', description: `Every route but health, readiness and this document needs a credential. Permissions: ${Object.entries(PERMISSIONS).map(([p, d]) => `${p} (${d})`).join('; ')}.` },
+    info: { title: 'Sluice control plane', version: 'v1', description: `Every route but health and readiness needs a credential (this document too). Permissions: ${Object.entries(PERMISSIONS).map(([p, d]) => `${p} (${d})`).join('; ')}.` },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { mutualTLS: [] }],
     components: {

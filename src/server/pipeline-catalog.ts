@@ -72,7 +72,11 @@ export class PipelineCatalog {
     for (const folder of folders) {
       if (folder.isDirectory() && isCatalogName(folder.name) && folder.name !== DEFAULT_NAMESPACE) entries.push(...(await specsIn(join(this.#dir, folder.name), folder.name)));
     }
-    return entries.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    // Runs are kept by pipeline name, so a name in two namespaces (files placed by hand; PUT refuses it) would
+    // show each namespace the other's runs: such pipelines are left out until one is renamed.
+    const namespacesOf = new Map<string, number>();
+    for (const e of entries) namespacesOf.set(e.name, (namespacesOf.get(e.name) ?? 0) + 1);
+    return entries.filter((e) => namespacesOf.get(e.name) === 1).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   }
 
   async get(namespace: string, name: string): Promise<CatalogEntry | undefined> {

@@ -11,6 +11,11 @@ export class PrincipalRateLimit {
     this.#now = now;
   }
 
+  /** Forgets buckets that have refilled: they carry no information, so the map stays as small as the busy set. */
+  #prune(now: number, rate: number): void {
+    for (const [key, b] of this.#buckets) if (b.tokens + (now - b.at) * rate >= this.#perMinute) this.#buckets.delete(key);
+  }
+
   /** Takes one request from the principal's bucket: 0 when allowed, else the seconds until one is. */
   take(principal: string): number {
     const now = this.#now();
@@ -18,13 +23,12 @@ export class PrincipalRateLimit {
     const bucket = this.#buckets.get(principal) ?? { tokens: this.#perMinute, at: now };
     bucket.tokens = Math.min(this.#perMinute, bucket.tokens + (now - bucket.at) * rate);
     bucket.at = now;
+    if (!this.#buckets.has(principal) && this.#buckets.size >= 10_000) this.#prune(now, rate);
     this.#buckets.set(principal, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
     }
-    // Full buckets carry no information: forget them so the map stays as small as the set of busy principals.
-    if (this.#buckets.size > 10_000) for (const [key, b] of this.#buckets) if (b.tokens >= this.#perMinute - 1) this.#buckets.delete(key);
     return Math.max(1, Math.ceil((1 - bucket.tokens) / rate / 1000));
   }
 }

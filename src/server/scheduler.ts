@@ -1,6 +1,6 @@
 // Runs catalogued pipelines that declare a `schedule` (cron, in UTC) under `sluice serve`, as the principal
 // system:scheduler. Never two runs of one pipeline at once: a time that comes while the pipeline is still
-// running is skipped (logged, counted). Missed-run policy: a scheduled time that passed while the server was
+// running is skipped (logged, and reported to onFire). Missed-run policy: a scheduled time that passed while the server was
 // down is made up by one run at startup, however many times were missed (as anacron and systemd's
 // Persistent=true do); a pipeline that never ran has nothing to make up. The catalog is read again every
 // minute, so a spec written through the API or on disk is picked up without a restart.
@@ -19,6 +19,8 @@ export const SCHEDULE_TIMEZONE = 'UTC';
 
 interface Job {
   pattern: string;
+  /** The spec file it runs: a pipeline moved to another namespace gets a new job. */
+  file: string;
   cron: Cron;
 }
 
@@ -76,10 +78,10 @@ export class Scheduler {
       if (schedule === undefined) continue;
       seen.add(entry.name);
       const existing = this.#jobs.get(entry.name);
-      if (existing?.pattern === schedule) continue;
+      if (existing?.pattern === schedule && existing.file === entry.file) continue;
       existing?.cron.stop();
       const cron = new Cron(schedule, { timezone: SCHEDULE_TIMEZONE, unref: true, catch: true }, () => void this.#fire(entry, false));
-      this.#jobs.set(entry.name, { pattern: schedule, cron });
+      this.#jobs.set(entry.name, { pattern: schedule, file: entry.file, cron });
       if (catchUp && (await this.#missed(entry.name, cron))) await this.#fire(entry, true);
     }
     for (const [name, job] of this.#jobs) {

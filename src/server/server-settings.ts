@@ -12,7 +12,7 @@ export const serverSettingsSchema = z
       .strictObject({
         cert: z.string().describe('PEM certificate chain of the server (sluice certs init makes one for development).'),
         key: z.string().describe('PEM private key of the server (mode 0600).'),
-        clientCa: z.string().optional().describe('PEM CA that client certificates must chain to: enables mutual TLS; a verified client is the service principal mtls:<CN>.'),
+        clientCa: z.string().optional().describe('PEM CA that client certificates must chain to: enables mutual TLS; a verified client certificate (clientAuth) is the service principal mtls:<name>, its first DNS subjectAltName, else its CN.'),
         requireClientCert: z.boolean().default(false).describe('Refuse every handshake without a valid client certificate (only services call this server).'),
       })
       .optional()

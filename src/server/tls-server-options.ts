@@ -18,7 +18,7 @@ export function serverTlsOptions(material: ServerTlsMaterial): TlsOptions & Secu
     key: material.key,
     minVersion: TLS_MIN_VERSION,
     ciphers: TLS_CIPHERS,
-    // The server's order: the list above is strongest-first, so clients cannot steer to a weaker suite.
+    // The server's order (Mozilla's), not the client's: a client cannot steer the choice down its own list.
     honorCipherOrder: true,
     // Mozilla intermediate's groups: X25519, P-256, P-384 (Node's default list also offers P-521 and FFDHE).
     ecdhCurve: TLS_GROUPS,

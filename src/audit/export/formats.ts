@@ -53,6 +53,7 @@ const ECS_CATEGORIES: Record<AuditAction, { category: EcsCategory; type: EcsType
   'access.denied': { category: 'iam', type: ['info'] },
   'data.read': { category: 'database', type: ['access'] },
   'data.detokenize': { category: 'database', type: ['access'] },
+  'data.decrypt': { category: 'database', type: ['access'] },
   'run.start': { category: 'process', type: ['start'] },
   'run.finish': { category: 'process', type: ['end'] },
   'run.fail': { category: 'process', type: ['end'] },

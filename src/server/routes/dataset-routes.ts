@@ -2,6 +2,7 @@
 // clearance masked; tokens and subject-sealed values are turned back only for a caller holding data:detokenize
 // or data:decrypt there (a role or a just-in-time grant), and even then only up to its clearance. Every read is
 // audited before a record is released.
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { SluiceError, isSluiceError } from '../../errors.ts';
@@ -113,7 +114,7 @@ export function datasetRoutes(): AnyRoute[] {
           await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'access.denied', resource: `dataset:${entry.name}/${shape.sink}`, outcome: 'denied', reason: revealPermission, requestId, source: sourceAddress });
           throw new SluiceError('SLUICE_FORBIDDEN', `reveal=${query.reveal} needs ${revealPermission} in namespace ${params.namespace}; ask for it with POST /api/v1/grants`);
         }
-        if (!plane.datasets || shape.target === undefined) throw new SluiceError('SLUICE_USAGE', 'this dataset cannot be read through this server (no keyring, or its sink does not store objects here)');
+        if (!plane.datasets || shape.target === undefined || !isAbsolute(shape.target)) throw new SluiceError('SLUICE_USAGE', 'this dataset cannot be read through this server (no keyring, or its sink does not store objects here)');
         const prefix = `${pathToFileURL(shape.target).href}/`;
         const { run, objects } = await runToRead(plane, entry, prefix, query.run);
 
@@ -166,7 +167,7 @@ export function datasetRoutes(): AnyRoute[] {
         const details = { dataset: `${entry.namespace}/${entry.name}/${shape.sink}`, run: run.id, records: records.length, objects: objects.length, clearance: decision.clearance, masked: masked.size, reveal: query.reveal };
         await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'data.read', resource: `dataset:${entry.name}/${shape.sink}`, outcome: 'success', requestId, source: sourceAddress, details });
         if (revealed > 0) {
-          await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: query.reveal === 'tokens' ? 'data.detokenize' : 'data.read', resource: `dataset:${entry.name}/${shape.sink}`, outcome: 'success', requestId, source: sourceAddress, details: { count: revealed, reveal: query.reveal, via: revealDecision?.via ?? '' } });
+          await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: query.reveal === 'tokens' ? 'data.detokenize' : 'data.decrypt', resource: `dataset:${entry.name}/${shape.sink}`, outcome: 'success', requestId, source: sourceAddress, details: { count: revealed, reveal: query.reveal, via: revealDecision?.via ?? '' } });
         }
         return { dataset: describe(entry, shape), run: run.id, clearance: decision.clearance, masked: [...masked].sort(), records, ...(more ? { nextOffset: query.offset + records.length } : {}) };
       },

@@ -49,7 +49,7 @@ export function systemRoutes(openapi: () => unknown): AnyRoute[] {
     defineRoute({
       method: 'GET',
       url: '/api/v1/whoami',
-      summary: 'The caller: its principal, how it authenticated, its role bindings and active grants',
+      summary: 'The caller: its principal, how it authenticated, its scopes and role bindings',
       tag: 'system',
       access: 'authenticated',
       query: empty,
