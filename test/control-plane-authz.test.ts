@@ -43,7 +43,7 @@ interface Probe {
    * The access the route must declare, pinned here so that loosening a route's declaration fails this test instead
    * of silently moving the expectation: 'public', 'authenticated' or '<permission>@<scope>'.
    */
-  access: string;
+  policy: string;
   path: string;
   body?: unknown;
   /** The status when access is allowed; some allowed calls fail for other reasons (a missing id → 404). */
@@ -57,44 +57,44 @@ const MATRIX_RUN_ID = 'matrix-run-1';
  * escape it. Keyed by `${method} ${url}`.
  */
 const PROBES: Readonly<Record<string, Probe>> = {
-  'GET /api/v1/health': { access: 'public', path: '/api/v1/health', allowed: 200 },
-  'GET /api/v1/ready': { access: 'public', path: '/api/v1/ready', allowed: 200 },
-  'GET /api/v1/metrics': { access: 'metrics:read@global', path: '/api/v1/metrics', allowed: 200 },
-  'GET /api/v1/openapi.json': { access: 'authenticated', path: '/api/v1/openapi.json', allowed: 200 },
-  'GET /api/v1/whoami': { access: 'authenticated', path: '/api/v1/whoami', allowed: 200 },
-  'GET /api/v1/pipelines': { access: 'pipelines:read@namespaced', path: '/api/v1/pipelines', allowed: 200 },
-  'GET /api/v1/pipelines/:namespace/:name': { access: 'pipelines:read@namespaced', path: '/api/v1/pipelines/sales/customers', allowed: 200 },
-  'PUT /api/v1/pipelines/:namespace/:name': { access: 'pipelines:write@namespaced', path: '/api/v1/pipelines/sales/customers', body: { spec: customersSpec('customers', 100) }, allowed: 200 },
-  'POST /api/v1/pipelines/:namespace/:name/check': { access: 'pipelines:read@namespaced', path: '/api/v1/pipelines/sales/customers/check', allowed: 200 },
-  'POST /api/v1/pipelines/:namespace/:name/runs': { access: 'pipelines:run@namespaced', path: '/api/v1/pipelines/sales/customers/runs', allowed: 202 },
-  'GET /api/v1/pipelines/:namespace/:name/runs': { access: 'runs:read@namespaced', path: '/api/v1/pipelines/sales/customers/runs', allowed: 200 },
-  'GET /api/v1/runs': { access: 'runs:read@namespaced', path: '/api/v1/runs', allowed: 200 },
-  'GET /api/v1/runs/:id': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}`, allowed: 200 },
-  'GET /api/v1/runs/:id/events': { access: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}/events`, allowed: 200 },
-  'GET /api/v1/datasets': { access: 'datasets:read@namespaced', path: '/api/v1/datasets', allowed: 200 },
+  'GET /api/v1/health': { policy: 'public', path: '/api/v1/health', allowed: 200 },
+  'GET /api/v1/ready': { policy: 'public', path: '/api/v1/ready', allowed: 200 },
+  'GET /api/v1/metrics': { policy: 'metrics:read@global', path: '/api/v1/metrics', allowed: 200 },
+  'GET /api/v1/openapi.json': { policy: 'authenticated', path: '/api/v1/openapi.json', allowed: 200 },
+  'GET /api/v1/whoami': { policy: 'authenticated', path: '/api/v1/whoami', allowed: 200 },
+  'GET /api/v1/pipelines': { policy: 'pipelines:read@namespaced', path: '/api/v1/pipelines', allowed: 200 },
+  'GET /api/v1/pipelines/:namespace/:name': { policy: 'pipelines:read@namespaced', path: '/api/v1/pipelines/sales/customers', allowed: 200 },
+  'PUT /api/v1/pipelines/:namespace/:name': { policy: 'pipelines:write@namespaced', path: '/api/v1/pipelines/sales/customers', body: { spec: customersSpec('customers', 100) }, allowed: 200 },
+  'POST /api/v1/pipelines/:namespace/:name/check': { policy: 'pipelines:read@namespaced', path: '/api/v1/pipelines/sales/customers/check', allowed: 200 },
+  'POST /api/v1/pipelines/:namespace/:name/runs': { policy: 'pipelines:run@namespaced', path: '/api/v1/pipelines/sales/customers/runs', allowed: 202 },
+  'GET /api/v1/pipelines/:namespace/:name/runs': { policy: 'runs:read@namespaced', path: '/api/v1/pipelines/sales/customers/runs', allowed: 200 },
+  'GET /api/v1/runs': { policy: 'runs:read@namespaced', path: '/api/v1/runs', allowed: 200 },
+  'GET /api/v1/runs/:id': { policy: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}`, allowed: 200 },
+  'GET /api/v1/runs/:id/events': { policy: 'runs:read@namespaced', path: `/api/v1/runs/${MATRIX_RUN_ID}/events`, allowed: 200 },
+  'GET /api/v1/datasets': { policy: 'datasets:read@namespaced', path: '/api/v1/datasets', allowed: 200 },
   // This plane has no dataset reader (no keyring): allowed callers get past authorization and are told so.
-  'GET /api/v1/datasets/:namespace/:name/:sink/records': { access: 'datasets:read@namespaced', path: '/api/v1/datasets/sales/customers/file/records', allowed: 400 },
-  'GET /api/v1/keys': { access: 'keys:read@global', path: '/api/v1/keys', allowed: 200 },
-  'GET /api/v1/audit/export': { access: 'audit:read@global', path: '/api/v1/audit/export', allowed: 200 },
+  'GET /api/v1/datasets/:namespace/:name/:sink/records': { policy: 'datasets:read@namespaced', path: '/api/v1/datasets/sales/customers/file/records', allowed: 400 },
+  'GET /api/v1/keys': { policy: 'keys:read@global', path: '/api/v1/keys', allowed: 200 },
+  'GET /api/v1/audit/export': { policy: 'audit:read@global', path: '/api/v1/audit/export', allowed: 200 },
   // This plane has no keyring: allowed callers get past authorization and are told so.
-  'POST /api/v1/subjects/erase': { access: 'subjects:erase@global', path: '/api/v1/subjects/erase', body: { subject: 'cust-1' }, allowed: 503 },
+  'POST /api/v1/subjects/erase': { policy: 'subjects:erase@global', path: '/api/v1/subjects/erase', body: { subject: 'cust-1' }, allowed: 503 },
   // A fresh store has no keyring key 'default': allowed callers get past authorization and find nothing.
-  'POST /api/v1/keys/:keyId/rotate': { access: 'keys:rotate@global', path: '/api/v1/keys/default/rotate', allowed: 404 },
-  'GET /api/v1/secrets': { access: 'secrets:read@global', path: '/api/v1/secrets', allowed: 200 },
-  'GET /api/v1/audit/events': { access: 'audit:read@global', path: '/api/v1/audit/events', allowed: 200 },
-  'POST /api/v1/audit/verify': { access: 'audit:verify@global', path: '/api/v1/audit/verify', allowed: 200 },
-  'GET /api/v1/api-keys': { access: 'access:manage@global', path: '/api/v1/api-keys', allowed: 200 },
-  'POST /api/v1/api-keys': { access: 'access:manage@global', path: '/api/v1/api-keys', body: { name: 'matrix key' }, allowed: 201 },
+  'POST /api/v1/keys/:keyId/rotate': { policy: 'keys:rotate@global', path: '/api/v1/keys/default/rotate', allowed: 404 },
+  'GET /api/v1/secrets': { policy: 'secrets:read@global', path: '/api/v1/secrets', allowed: 200 },
+  'GET /api/v1/audit/events': { policy: 'audit:read@global', path: '/api/v1/audit/events', allowed: 200 },
+  'POST /api/v1/audit/verify': { policy: 'audit:verify@global', path: '/api/v1/audit/verify', allowed: 200 },
+  'GET /api/v1/api-keys': { policy: 'access:manage@global', path: '/api/v1/api-keys', allowed: 200 },
+  'POST /api/v1/api-keys': { policy: 'access:manage@global', path: '/api/v1/api-keys', body: { name: 'matrix key' }, allowed: 201 },
   // Never a real id: revoking the keys the matrix uses would turn later rows into 401s.
-  'DELETE /api/v1/api-keys/:id': { access: 'access:manage@global', path: '/api/v1/api-keys/no-such-key', allowed: 404 },
-  'GET /api/v1/role-bindings': { access: 'access:manage@global', path: '/api/v1/role-bindings', allowed: 200 },
-  'POST /api/v1/role-bindings': { access: 'access:manage@global', path: '/api/v1/role-bindings', body: { principal: 'apikey:matrix-dummy', role: 'viewer', namespace: 'sales', clearance: 'internal' }, allowed: 201 },
-  'DELETE /api/v1/role-bindings': { access: 'access:manage@global', path: '/api/v1/role-bindings?principal=apikey%3Anobody&role=viewer&namespace=sales', allowed: 404 },
-  'POST /api/v1/grants': { access: 'grants:request@namespaced', path: '/api/v1/grants', body: { permission: 'datasets:read', namespace: 'sales', reason: 'matrix probe', durationMinutes: 5 }, allowed: 201 },
-  'GET /api/v1/grants': { access: 'authenticated', path: '/api/v1/grants', allowed: 200 },
-  'POST /api/v1/grants/:id/approve': { access: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/approve', allowed: 404 },
-  'POST /api/v1/grants/:id/deny': { access: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/deny', allowed: 404 },
-  'POST /api/v1/grants/:id/revoke': { access: 'authenticated', path: '/api/v1/grants/no-such-grant/revoke', allowed: 404 },
+  'DELETE /api/v1/api-keys/:id': { policy: 'access:manage@global', path: '/api/v1/api-keys/no-such-key', allowed: 404 },
+  'GET /api/v1/role-bindings': { policy: 'access:manage@global', path: '/api/v1/role-bindings', allowed: 200 },
+  'POST /api/v1/role-bindings': { policy: 'access:manage@global', path: '/api/v1/role-bindings', body: { principal: 'apikey:matrix-dummy', role: 'viewer', namespace: 'sales', clearance: 'internal' }, allowed: 201 },
+  'DELETE /api/v1/role-bindings': { policy: 'access:manage@global', path: '/api/v1/role-bindings?principal=apikey%3Anobody&role=viewer&namespace=sales', allowed: 404 },
+  'POST /api/v1/grants': { policy: 'grants:request@namespaced', path: '/api/v1/grants', body: { permission: 'datasets:read', namespace: 'sales', reason: 'matrix probe', durationMinutes: 5 }, allowed: 201 },
+  'GET /api/v1/grants': { policy: 'authenticated', path: '/api/v1/grants', allowed: 200 },
+  'POST /api/v1/grants/:id/approve': { policy: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/approve', allowed: 404 },
+  'POST /api/v1/grants/:id/deny': { policy: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/deny', allowed: 404 },
+  'POST /api/v1/grants/:id/revoke': { policy: 'authenticated', path: '/api/v1/grants/no-such-grant/revoke', allowed: 404 },
 };
 
 /** Who calls: each built-in role bound at '*', a key with no binding, and nobody. */
@@ -143,15 +143,15 @@ describe('role × route matrix: every route against every built-in role, an unbo
 
   test('every route declares the access pinned in the matrix table (no route was loosened unnoticed)', () => {
     const changed = routeTable()
-      .filter((route) => PROBES[routeKey(route)] !== undefined && PROBES[routeKey(route)]?.access !== accessOf(route))
-      .map((route) => `${routeKey(route)}: declares ${accessOf(route)}, pinned ${PROBES[routeKey(route)]?.access}`);
+      .filter((route) => PROBES[routeKey(route)] !== undefined && PROBES[routeKey(route)]?.policy !== accessOf(route))
+      .map((route) => `${routeKey(route)}: declares ${accessOf(route)}, pinned ${PROBES[routeKey(route)]?.policy}`);
     assert.deepEqual(changed, []);
   });
 
   for (const route of routeTable()) {
     const probe = PROBES[routeKey(route)];
     // Expectations follow the pinned access, not the declaration: a loosened declaration fails here too.
-    const pinned = probe?.access ?? accessOf(route);
+    const pinned = probe?.policy ?? accessOf(route);
     const [permission] = pinned.split('@') as [string];
     test(`${routeKey(route)} [${pinned}]: allowed callers get past authorization, others get 401/403`, async () => {
       if (!probe) return assert.fail(`no probe for ${routeKey(route)} in PROBES`);
