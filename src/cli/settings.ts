@@ -96,6 +96,19 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('Where secret references are resolved, and for how long values are kept.'),
+    state: z
+      .strictObject({
+        store: z.enum(['sqlite', 'postgresql']).default('sqlite').describe('Where runs, checkpoints, keyring metadata, the audit log and access state live: sqlite (state.db in the state folder) or postgresql (cluster mode).'),
+        postgresql: z
+          .strictObject({
+            url: secretReference(BOOTSTRAP_SCHEMES).describe('Where the connection string (postgresql://user:password@host/db?sslmode=verify-full) comes from: env:// or file://, never written here.'),
+            schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('sluice').describe('The schema holding the store; created and migrated on start.'),
+          })
+          .optional(),
+      })
+      .refine((state) => state.store !== 'postgresql' || state.postgresql !== undefined, { message: 'state.store is postgresql, so give state.postgresql.url' })
+      .prefault({})
+      .describe('The state store. The state folder still holds the quarantine and logs.'),
     server: serverSettingsSchema,
   })
   .describe('Local settings of the sluice command.');
@@ -146,6 +159,7 @@ export async function loadSettings(cwd: string): Promise<Settings> {
     // Without keys.file the root key sits in the state folder, wherever --state-dir puts it (runtime-setup).
     keys: { ...settings.keys, ...(settings.keys.file !== undefined ? { file: resolve(cwd, settings.keys.file) } : {}) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
+    state: settings.state,
     server: {
       ...settings.server,
       pipelines: resolve(cwd, settings.server.pipelines),

@@ -1,0 +1,62 @@
+// The CLI on the PostgreSQL state store (state.store: postgresql): a run, its listing, keys and the audit log
+// live in the schema, not in state.db; the connection string comes from a secret reference and is in no output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { assertNoStack, customersSpec, runCli } from './support/cli-harness.ts';
+import { writeCustomers } from './support/generate-customers.ts';
+import { serviceMissing } from './support/services.ts';
+import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
+import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.ts';
+
+const skip = await serviceMissing('postgresql');
+
+test('state.store postgresql: a run, its listing and a verified audit log live in the schema; no state.db is made', { skip }, async () => {
+  const schema = `sluice_cli_${randomBytes(4).toString('hex')}`;
+  const url = `postgresql://${LOCAL_POSTGRES.user}@${LOCAL_POSTGRES.host}:${LOCAL_POSTGRES.port}/${LOCAL_POSTGRES.database}`;
+  const variable = `SLUICE_TEST_STATE_URL_${randomBytes(3).toString('hex').toUpperCase()}`;
+  process.env[variable] = url;
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
+  const admin = new pg.Pool({ ...LOCAL_POSTGRES, max: 1 });
+  try {
+    await writeFile(join(dir, 'sluice.settings.yaml'), `state:\n  store: postgresql\n  postgresql:\n    url: env://${variable}\n    schema: ${schema}\n`);
+    await writeFile(join(dir, 'pipeline.yaml'), customersSpec('pgstate', 40));
+    await writeCustomers(join(dir, 'customers.jsonl'), 100);
+    const ran = await runCli(dir, 'run', 'pipeline.yaml');
+    assert.equal(ran.code, 0, ran.stderr);
+    assertNoStack(ran.stderr);
+    assert.ok(!existsSync(join(dir, '.sluice', 'state.db')), 'no SQLite store was made');
+    const store = await PostgresStateStore.open({ connectionString: url, schema });
+    try {
+      const [run] = await store.listRuns({ pipeline: 'pgstate' });
+      assert.equal(run?.status, 'succeeded');
+      assert.equal(run?.totals.recordsIn, 100);
+      assert.ok((await store.listKeyVersions('default')).length > 0, 'the keyring lives in the schema');
+    } finally {
+      await store.close();
+    }
+    const runs = await runCli(dir, 'runs');
+    assert.match(runs.stdout, /pgstate\s+succeeded/);
+    const verified = await runCli(dir, 'audit', 'verify');
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    for (const text of [ran.stdout, ran.stderr, runs.stdout, verified.stdout]) assert.ok(!text.includes(url), 'the connection string is in no output');
+  } finally {
+    delete process.env[variable];
+    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+    await admin.end();
+  }
+});
+
+test('state.store postgresql without state.postgresql is a settings error naming the fix', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
+  await writeFile(join(dir, 'sluice.settings.yaml'), 'state:\n  store: postgresql\n');
+  const outcome = await runCli(dir, 'runs');
+  assert.equal(outcome.code, 2);
+  assert.match(outcome.stderr, /SLUICE_SETTINGS_INVALID[\s\S]*state\.postgresql\.url/);
+  assertNoStack(outcome.stderr);
+});
