@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { assertNoStack, customersSpec, runCli } from './support/cli-harness.ts';
+import { assertNoStack, customersSpec, runCli, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
@@ -44,6 +44,34 @@ test('state.store postgresql: a run, its listing and a verified audit log live i
     assert.match(runs.stdout, /pgstate\s+succeeded/);
     const verified = await runCli(dir, 'audit', 'verify');
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    const checked = await runCli(dir, 'check', 'pipeline.yaml');
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+
+    // The control plane on the same store: a key made by the CLI lands in the schema, and the API lists the run.
+    const created = await runCli(dir, 'access', 'apikey', 'create', '--name', 'pg', '--role', 'viewer');
+    assert.equal(created.code, 0, created.stderr);
+    const { child, done } = spawnCli(dir, '--log-level', 'warn', 'serve', '--insecure-dev', '--listen', '127.0.0.1:0');
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/[^/\s]+)\//.exec(out);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      const listed = await fetch(`${base}/api/v1/runs`, { headers: { authorization: `Bearer ${created.stdout.trim()}` } });
+      assert.equal(listed.status, 200);
+      const body = (await listed.json()) as { runs: { pipeline: string; status: string }[] };
+      assert.deepEqual(body.runs.map((r) => [r.pipeline, r.status]), [['pgstate', 'succeeded']]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal((await done).code, 0);
     for (const text of [ran.stdout, ran.stderr, runs.stdout, verified.stdout]) assert.ok(!text.includes(url), 'the connection string is in no output');
   } finally {
     delete process.env[variable];

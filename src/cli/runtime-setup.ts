@@ -63,13 +63,18 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   // On a terminal, logs go to a file so the human output stays readable; elsewhere (CI, services) to stderr.
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
-  const bootstrapSecrets = new SecretResolver({ providers: [new EnvSecretProvider(), new FileSecretProvider()], ...resolverLimits(settings, logger) });
+  const bootstrapSecrets = bootstrapResolver(settings, logger);
   const store = await openStateStore(settings, stateDir, bootstrapSecrets);
   return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets, audit: new AuditLog(store) };
 }
 
+/** Resolves the credentials that open providers and stores: env:// and file:// only. */
+export function bootstrapResolver(settings: Settings, logger?: Logger): SecretResolver {
+  return new SecretResolver({ providers: [new EnvSecretProvider(), new FileSecretProvider()], ...(logger ? resolverLimits(settings, logger) : {}) });
+}
+
 /** The configured state store: state.db in the state folder, or a PostgreSQL schema (cluster mode). */
-async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver): Promise<StateStore> {
+export async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver): Promise<StateStore> {
   const postgresql = settings.state.postgresql;
   if (settings.state.store !== 'postgresql' || !postgresql) return new SqliteStateStore(join(stateDir, 'state.db'));
   const url = await bootstrap.resolve(postgresql.url);

@@ -14,10 +14,9 @@ import { DEFAULT_SPEC } from './defaults.ts';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
-import { stateDirOf } from '../runtime-setup.ts';
+import { bootstrapResolver, openStateStore, stateDirOf } from '../runtime-setup.ts';
 import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
-import { SqliteStateStore } from '../../store/sqlite/sqlite-state-store.ts';
 import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
 import { SERVER_MODE_FILE } from '../server-mode.ts';
@@ -33,12 +32,16 @@ import { formatSecretScan } from '../format-secrets.ts';
 
 /** Keyring and secret store findings (overdue rotation), when this folder has a state store; check never creates one. */
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
-  const stateDir = stateDirOf(context, await loadSettings(context.cwd));
+  const settings = await loadSettings(context.cwd);
+  const stateDir = stateDirOf(context, settings);
+  const server = await serverModeFindings(stateDir);
+  // A check never creates a store: with SQLite only an existing state.db is read; PostgreSQL is opened as configured.
   const file = join(stateDir, 'state.db');
-  if (!existsSync(file)) return [];
-  const store = new SqliteStateStore(file);
+  if (settings.state.store === 'sqlite' && !existsSync(file)) return server;
+  const store = await openStateStore(settings, stateDir, bootstrapResolver(settings));
   try {
-    return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), file), ...(await serverModeFindings(stateDir))];
+    const where = settings.state.store === 'sqlite' ? file : `${SETTINGS_FILE} (state.postgresql)`;
+    return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), where), ...server];
   } finally {
     await store.close();
   }
