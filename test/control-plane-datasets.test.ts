@@ -147,16 +147,20 @@ describe('control plane: datasets', () => {
     assert.equal((await plane.call('GET', '/api/v1/datasets', { key: viewer })).status, 403);
   });
 
-  test('erasure through the API: an unknown dataset key is 404; a known one gives a receipt without the subject id, audited', async () => {
+  test('erasure through the API: an unknown dataset key is 404 (and its attempt recorded as a failure); a known one gives a receipt without the subject id, audited first', async () => {
     plane.plane.eraseSubject = (subject, keyId) => eraseSubject(subject, plane.store, keyring, keyId);
     const { key } = await plane.apiKey('admin');
     assert.equal((await plane.call('POST', '/api/v1/subjects/erase', { key, body: { subject: 'cust-000001', key: 'nope' } })).status, 404);
+    const attempt = (await plane.store.queryAuditEvents({ action: 'subject.erase', limit: 10 })).at(-1);
+    assert.deepEqual([attempt?.outcome, attempt?.reason], ['failure', 'SLUICE_KEY_UNKNOWN']);
     await keyring.create('subjects');
     const erased = await plane.call('POST', '/api/v1/subjects/erase', { key, body: { subject: 'cust-000001' } });
     assert.equal(erased.status, 200, erased.text);
     assert.equal(erased.body.keyId, 'subjects');
+    // On record before the keys went, under the request's id.
     const event = (await plane.store.queryAuditEvents({ action: 'subject.erase', limit: 10 })).at(-1);
-    assert.equal(event?.details?.receipt, erased.body.receipt);
+    assert.equal(event?.requestId, erased.headers.get('x-request-id'));
+    assert.equal(event?.outcome, 'success');
     assert.ok(!JSON.stringify(await plane.store.queryAuditEvents({ limit: 10_000 })).includes('cust-000001'), 'the subject id is in no audit event');
   });
 
@@ -187,5 +191,17 @@ describe('control plane: datasets', () => {
     const response = await plane.call('GET', '/api/v1/datasets/sales/crm/warehouse/records', { key });
     assert.equal(response.body.error?.code, 'SLUICE_DECRYPT_FAILED', response.text);
     assert.equal(response.body.records, undefined);
+  });
+
+  test('a spec changed after a run: its old objects are not read through the new plan (the old run may hold plaintext the new spec protects)', async () => {
+    const { key } = await plane.apiKey('analyst', { namespace: 'sales', clearance: 'internal' });
+    const [run] = await plane.store.listRuns({ pipeline: 'crm' });
+    // Tokenize full_name too: under the new plan it would be an internal field, shown unmasked.
+    await writeFile(join(plane.dir, 'pipelines', 'sales', 'crm.yaml'), spec(outDir).replace('tokenize: { fields: [email] }', 'tokenize: { fields: [email, full_name] }'));
+    const latest = await plane.call('GET', '/api/v1/datasets/sales/crm/warehouse/records', { key });
+    assert.equal(latest.status, 404, latest.text);
+    const pinned = await plane.call('GET', `/api/v1/datasets/sales/crm/warehouse/records?run=${run!.id}`, { key });
+    assert.equal(pinned.status, 409, pinned.text);
+    assert.ok(!pinned.text.includes('"records"'));
   });
 });

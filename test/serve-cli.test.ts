@@ -2,7 +2,7 @@
 // pipeline started through the API and run to completion, SIGTERM to stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, readdir, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
@@ -41,6 +41,10 @@ test('serve: certs init, an admin key from the CLI, a run started over HTTPS run
   const again = await runCli(dir, 'certs', 'init');
   assert.equal(again.code, 2);
   assert.match(again.stderr, /SLUICE_INIT_EXISTS/);
+  // --force replaces them, and a key file left readable by others does not keep its mode.
+  await chmod(join(dir, 'certs', 'ca-key.pem'), 0o644);
+  assert.equal((await runCli(dir, 'certs', 'init', '--force', '--client', 'worker-1')).code, 0);
+  assert.equal((await stat(join(dir, 'certs', 'ca-key.pem'))).mode & 0o777, 0o600);
   await appendFile(join(dir, 'sluice.settings.yaml'), 'server:\n  tls:\n    cert: certs/server.pem\n    key: certs/server-key.pem\n    clientCa: certs/ca.pem\n');
   const created = await runCli(dir, 'access', 'apikey', 'create', '--name', 'ops', '--role', 'admin', '--clearance', 'confidential');
   assert.equal(created.code, 0, created.stderr);
@@ -56,8 +60,11 @@ test('serve: certs init, an admin key from the CLI, a run started over HTTPS run
     return { status: response.status, body: (await response.json()) as any };
   };
   try {
-    const started = await call('POST', '/api/v1/pipelines/sales/customers/runs');
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    // Two starts at once: one run, and the second is told the pipeline is running (409), never a second executor.
+    const [first, second] = await Promise.all([call('POST', '/api/v1/pipelines/sales/customers/runs'), call('POST', '/api/v1/pipelines/sales/customers/runs')]);
+    const statuses = [first.status, second.status].sort();
+    assert.deepEqual(statuses, [202, 409], JSON.stringify([first.body, second.body]));
+    const started = first.status === 202 ? first : second;
     let run: any;
     for (let i = 0; i < 300; i++) {
       run = (await call('GET', `/api/v1/runs/${started.body.runId}`)).body;
@@ -65,6 +72,7 @@ test('serve: certs init, an admin key from the CLI, a run started over HTTPS run
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.attempts, 1, 'one executor, one attempt');
     assert.equal(run.totals.recordsIn, 200);
     assert.equal(run.namespace, 'sales');
     assert.ok((await readdir(join(dir, 'pipelines', 'sales', 'out'))).length > 0, 'the sink wrote objects');

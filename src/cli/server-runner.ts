@@ -34,8 +34,26 @@ export class ServerPipelineRunner implements PipelineRunner {
   }
 
   async start(entry: CatalogEntry, by: Principal, requestId: string): Promise<{ runId: string }> {
-    const runtime = this.#runtime;
     if (this.#running.has(entry.name)) throw new SluiceError('SLUICE_RUN_LOCKED', `pipeline '${entry.name}' is already running on this server; wait for it to finish`);
+    // Reserved before the first await: two starts at once must not both get past the check above (the store's
+    // lock cannot tell them apart, both being this process).
+    let finished!: () => void;
+    const slot = { controller: new AbortController(), done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.#running.set(entry.name, slot);
+    const release = () => {
+      if (this.#running.get(entry.name) === slot) this.#running.delete(entry.name);
+      finished();
+    };
+    try {
+      return await this.#start(entry, by, requestId, slot.controller, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  async #start(entry: CatalogEntry, by: Principal, requestId: string, controller: AbortController, release: () => void): Promise<{ runId: string }> {
+    const runtime = this.#runtime;
     const { loaded, plan } = await loadPlan(entry.file, this.#context.registry, this.#context.cwd);
     if (plan.spec.pipeline !== entry.name) throw new SluiceError('SLUICE_SPEC_INVALID', `${entry.namespace}/${entry.name}.yaml names pipeline '${plan.spec.pipeline}'; a catalogued spec's file name and pipeline name must match (runs are kept by name)`);
     if (hasErrors(plan.findings)) throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${entry.name}' has error findings; POST …/check lists them`);
@@ -45,7 +63,6 @@ export class ServerPipelineRunner implements PipelineRunner {
       runtime.audit.append({ time: new Date().toISOString(), actor, action: event.action, resource, outcome: event.outcome, requestId, ...(event.reason !== undefined ? { reason: event.reason } : {}), ...(event.details || event.runId !== undefined ? { details: { ...event.details, ...(event.runId !== undefined ? { runId: event.runId } : {}) } } : {}) });
     await record({ action: 'run.start', outcome: 'success', details: { specHash: loaded.hash, namespace: entry.namespace } });
     const secrets = await openSecretResolver(runtime, this.#context, this.#keyring, requestId);
-    const controller = new AbortController();
     let claimed!: (runId: string) => void;
     const runId = new Promise<string>((resolve) => (claimed = resolve));
     let channel: ProgressChannel | undefined;
@@ -66,7 +83,7 @@ export class ServerPipelineRunner implements PipelineRunner {
         claimed(id);
       },
     });
-    const done = execution
+    void execution
       .then(async (result) => {
         const { totals } = result.run;
         const recordsOut = Object.values(totals.recordsOut).reduce((a, b) => a + b, 0);
@@ -78,11 +95,10 @@ export class ServerPipelineRunner implements PipelineRunner {
         await record({ action: 'run.fail', outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}), ...(claimedId !== undefined ? { runId: claimedId } : {}) }).catch(() => undefined);
       })
       .finally(async () => {
-        this.#running.delete(entry.name);
         if (channel) void runId.then((id) => this.#progress.close(id));
         await secrets.close();
+        release();
       });
-    this.#running.set(entry.name, { controller, done });
     // Either the run is claimed (its id), or it fails before that (locked, unreadable input): answer with that.
     return { runId: await Promise.race([runId, execution.then(() => runId)]) };
   }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -66,6 +66,13 @@ async function streamEvents(reply: FastifyReply, events: AsyncIterable<StreamEve
   return reply;
 }
 
+const NO_QUERY = z.strictObject({});
+
+function noBody(body: unknown): undefined {
+  if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) throw new SluiceError('SLUICE_REQUEST_INVALID', 'this route takes no request body');
+  return undefined;
+}
+
 export async function buildServer(plane: ControlPlane, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.tls ? { https: serverTlsOptions(options.tls) } : {}),
@@ -83,6 +90,8 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
+  // JSON only: a text/plain body is not parsed (415), which also keeps browsers' "simple" cross-site POSTs out.
+  app.removeContentTypeParser('text/plain');
   const requests = new Counter({ name: 'sluice_api_requests_total', help: 'API requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [plane.metrics] });
   const latency = new Histogram({
     name: 'sluice_api_request_duration_seconds',
@@ -161,8 +170,9 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
           request.raw.on('close', () => disconnected.abort());
           const result: unknown = await route.handler({
             params: parse<unknown>(route.params, request.params, 'params'),
-            query: parse<unknown>(route.query, request.query, 'query'),
-            body: parse<unknown>(route.body, request.body, 'body'),
+            // Routes without a query or body schema take none: an unexpected one is refused, not ignored.
+            query: parse<unknown>(route.query ?? NO_QUERY, request.query, 'query'),
+            body: route.body ? parse<unknown>(route.body, request.body, 'body') : noBody(request.body),
             principal: principal as Principal,
             requestId,
             sourceAddress: request.ip,

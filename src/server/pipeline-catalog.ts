@@ -5,7 +5,7 @@
 import { readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SluiceError, isSluiceError } from '../errors.ts';
 import type { DatasetShape } from './dataset-shape.ts';
 
@@ -109,7 +109,7 @@ export class PipelineCatalog {
    * Writes a spec (create or replace) after checking it in a temporary file: a spec that does not load, names
    * another pipeline, or whose name another namespace already uses is refused and nothing changes.
    */
-  async write(namespace: string, name: string, text: string): Promise<{ created: boolean; entry: CatalogEntry }> {
+  async write(namespace: string, name: string, text: string): Promise<{ created: boolean; entry: CatalogEntry; checked: Awaited<ReturnType<SpecChecker>> }> {
     if (!isCatalogName(namespace) || !isCatalogName(name)) throw new SluiceError('SLUICE_REQUEST_INVALID', 'namespaces and pipeline names are 1–63 lowercase letters, digits, - and _');
     const existing = await this.list();
     // Pipeline names are unique on a server (runs are kept by name), so this answer tells a writer that the name
@@ -119,14 +119,14 @@ export class PipelineCatalog {
     const dir = namespace === DEFAULT_NAMESPACE ? this.#dir : join(this.#dir, namespace);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, `${name}.yaml`);
-    const temp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp.yaml`);
+    const temp = join(dir, `.${name}.${randomUUID()}.tmp.yaml`);
     await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
     try {
       const checked = await this.#checkAs(temp, `${namespace}/${name}.yaml`);
       if (checked.pipeline !== name) throw new SluiceError('SLUICE_REQUEST_INVALID', `the spec names pipeline '${checked.pipeline}', but it is being written as '${name}'; the two must match`);
       const created = !existing.some((e) => e.namespace === namespace && e.name === name);
       await rename(temp, file);
-      return { created, entry: { namespace, name, file } };
+      return { created, entry: { namespace, name, file }, checked };
     } catch (error) {
       await rm(temp, { force: true });
       throw error;

@@ -15,6 +15,7 @@ export const serverSettingsSchema = z
         clientCa: z.string().optional().describe('PEM CA that client certificates must chain to: enables mutual TLS; a verified client certificate (clientAuth) is the service principal mtls:<name>, its first DNS subjectAltName, else its CN.'),
         requireClientCert: z.boolean().default(false).describe('Refuse every handshake without a valid client certificate (only services call this server).'),
       })
+      .refine((tls) => !tls.requireClientCert || tls.clientCa !== undefined, { message: 'requireClientCert needs clientCa: the CA that client certificates must chain to' })
       .optional()
       .describe('Server certificate and optional client CA. Required unless --insecure-dev.'),
     pipelines: z.string().default('pipelines').describe('Folder of pipeline specs the server offers; each subfolder is a namespace, files at the top are in namespace default.'),

@@ -2,6 +2,7 @@
 // the server's certificate, and client certificates requested (optional mTLS) or required.
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { TLS_CIPHERS, TLS_GROUPS, TLS_MIN_VERSION } from '../tls/cipher-policy.ts';
+import { SluiceError } from '../errors.ts';
 
 export interface ServerTlsMaterial {
   cert: string | Buffer;
@@ -13,6 +14,8 @@ export interface ServerTlsMaterial {
 }
 
 export function serverTlsOptions(material: ServerTlsMaterial): TlsOptions & SecureContextOptions {
+  // Requiring client certificates without saying whose would accept every handshake: refuse it, never fail open.
+  if (material.requireClientCert && material.clientCa === undefined) throw new SluiceError('SLUICE_SETTINGS_INVALID', 'server.tls.requireClientCert needs server.tls.clientCa');
   return {
     cert: material.cert,
     key: material.key,

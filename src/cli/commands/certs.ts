@@ -1,6 +1,6 @@
 // `sluice certs init`: a local CA, a server certificate and client certificates for developing against
 // `sluice serve` with TLS and mutual TLS. NOT for production: the CA key sits in a file beside the certificates.
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
@@ -51,7 +51,12 @@ export function registerCerts(program: Command, context: CliContext, setExit: (c
       }
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        for (const [name, text, secret] of files) await writeFile(join(dir, name), text, { mode: secret ? 0o600 : 0o644 });
+        for (const [name, text, secret] of files) {
+          // writeFile's mode applies only to a new file: remove an old one first, so a key never sits in a file
+          // whose mode --force inherited.
+          await rm(join(dir, name), { force: true });
+          await writeFile(join(dir, name), text, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+        }
       } catch (error) {
         throw ioFailure('SLUICE_IO_FAILED', `cannot write certificates to ${dir}`, error);
       }

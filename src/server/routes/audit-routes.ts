@@ -44,7 +44,11 @@ export function auditRoutes(): AnyRoute[] {
       }),
       response: z.strictObject({ events: z.array(eventSchema), nextAfterSeq: z.number().optional() }),
       handler: async ({ plane, query }) => {
-        const events = await plane.store.queryAuditEvents(query);
+        // Stored times are UTC ISO strings compared as text: one spelling for every instant asked about.
+        const instant = (text: string | undefined) => (text === undefined ? undefined : new Date(text).toISOString());
+        const from = instant(query.from);
+        const to = instant(query.to);
+        const events = await plane.store.queryAuditEvents({ ...query, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
         const last = events.at(-1);
         return { events: events.map((e) => ({ ...e })), ...(events.length === query.limit && last ? { nextAfterSeq: last.seq } : {}) };
       },

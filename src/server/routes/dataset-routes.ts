@@ -46,20 +46,25 @@ async function shapesOf(plane: ControlPlane, entry: CatalogEntry): Promise<reado
   }
 }
 
-/** The run to read: the one asked for, else the newest succeeded run that wrote objects to the dataset. */
-async function runToRead(plane: ControlPlane, entry: CatalogEntry, prefix: string, runId: string | undefined): Promise<{ run: RunRecord; objects: string[] }> {
+/**
+ * The run to read: the one asked for, else the newest succeeded run that wrote objects to the dataset. Only runs
+ * made under the current spec: field classes come from the current plan, and an older spec may have left a field
+ * in plaintext that the current one protects (masking it by today's class would release it).
+ */
+async function runToRead(plane: ControlPlane, entry: CatalogEntry, specHash: string, prefix: string, runId: string | undefined): Promise<{ run: RunRecord; objects: string[] }> {
   const objectsOf = async (run: RunRecord) => (await plane.store.listObjects()).filter((o) => o.runId === run.id && o.location.startsWith(prefix)).map((o) => o.location).sort();
   if (runId !== undefined) {
     const run = await plane.store.getRun(runId);
     if (!run || run.pipeline !== entry.name) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
+    if (run.specHash !== specHash) throw new SluiceError('SLUICE_CONFLICT', `run ${run.id} was written under another version of the spec, whose field classes may differ; it cannot be read through the API (sluice cat reads it where it lives)`);
     return { run, objects: await objectsOf(run) };
   }
   for (const run of await plane.store.listRuns({ pipeline: entry.name, limit: 50 })) {
-    if (run.status !== 'succeeded') continue;
+    if (run.status !== 'succeeded' || run.specHash !== specHash) continue;
     const objects = await objectsOf(run);
     if (objects.length > 0) return { run, objects };
   }
-  throw new SluiceError('SLUICE_NOT_FOUND', 'this dataset has no records yet: no succeeded run wrote any');
+  throw new SluiceError('SLUICE_NOT_FOUND', 'this dataset has no records under its current spec yet: no succeeded run of this spec wrote any');
 }
 
 export function datasetRoutes(): AnyRoute[] {
@@ -91,7 +96,7 @@ export function datasetRoutes(): AnyRoute[] {
       params: z.strictObject({ namespace: catalogName, name: catalogName, sink: z.string().min(1).max(63) }),
       query: z.strictObject({
         run: z.string().min(1).max(100).optional(),
-        offset: z.coerce.number().int().min(0).default(0),
+        offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
         reveal: z.enum(['none', 'tokens', 'subjects']).default('none'),
       }),
@@ -116,7 +121,8 @@ export function datasetRoutes(): AnyRoute[] {
         }
         if (!plane.datasets || shape.target === undefined || !isAbsolute(shape.target)) throw new SluiceError('SLUICE_USAGE', 'this dataset cannot be read through this server (no keyring, or its sink does not store objects here)');
         const prefix = `${pathToFileURL(shape.target).href}/`;
-        const { run, objects } = await runToRead(plane, entry, prefix, query.run);
+        const { specHash } = await plane.pipelines.text(entry);
+        const { run, objects } = await runToRead(plane, entry, specHash, prefix, query.run);
 
         // Read the page of records (at most `limit` after `offset`), then mask what is above the clearance.
         const raw: Record<string, unknown>[] = [];

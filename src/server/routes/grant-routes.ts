@@ -12,6 +12,7 @@ import type { AuditAction } from '../../audit/audit-event.ts';
 import { defineRoute } from '../route.ts';
 import type { AnyRoute, RouteContext } from '../route.ts';
 import { catalogName, empty, idParams } from './api-schemas.ts';
+import { auditedAct } from './audited-act.ts';
 
 const grantSchema = z.strictObject({
   id: z.string(),
@@ -33,6 +34,11 @@ function view(grant: AccessGrant, now: Date): z.infer<typeof grantSchema> {
   return { ...grant, expired: grant.status === 'approved' && grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime() };
 }
 
+function grantDetails(grant: AccessGrant): Record<string, string | number> {
+  return { principal: grant.principal, permission: grant.permission, namespace: grant.namespace, durationSeconds: grant.durationSeconds };
+}
+
+/** Records a refusal (self-approval and the like). */
 async function audit(context: RouteContext<unknown, unknown, unknown>, action: AuditAction, grant: AccessGrant, outcome: 'success' | 'denied' = 'success', reason?: string): Promise<void> {
   await context.plane.audit.append({
     time: new Date().toISOString(),
@@ -43,7 +49,7 @@ async function audit(context: RouteContext<unknown, unknown, unknown>, action: A
     requestId: context.requestId,
     source: context.sourceAddress,
     ...(reason !== undefined ? { reason } : {}),
-    details: { principal: grant.principal, permission: grant.permission, namespace: grant.namespace, durationSeconds: grant.durationSeconds },
+    details: grantDetails(grant),
   });
 }
 
@@ -58,13 +64,19 @@ function decide(status: Extract<GrantStatus, 'approved' | 'denied'>): (context: 
       await audit(context, action, grant, 'denied', 'self-approval');
       throw new SluiceError('SLUICE_FORBIDDEN', 'a grant must be decided by someone other than its requester (two-person rule)');
     }
+    // An approver lends only what it holds itself there.
+    if (status === 'approved' && !(await plane.authorizer.decide(principal, grant.permission, grant.namespace)).allowed) {
+      await audit(context, action, grant, 'denied', 'approver-lacks-permission');
+      throw new SluiceError('SLUICE_FORBIDDEN', `you do not hold ${grant.permission} in ${grant.namespace} yourself, so you cannot lend it`);
+    }
+    if (grant.status !== 'pending') throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} is ${grant.status}, not pending: it was already decided`);
     const now = plane.now?.() ?? new Date();
     const expiresAt = status === 'approved' ? new Date(now.getTime() + grant.durationSeconds * 1000).toISOString() : undefined;
-    const changed = await plane.store.access.decideGrant(grant.id, 'pending', { status, decidedBy: principal.id, decidedAt: now.toISOString(), ...(expiresAt ? { expiresAt } : {}) });
-    if (!changed) throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} is ${grant.status}, not pending: it was already decided`);
-    const decided = (await plane.store.access.getGrant(grant.id))!;
-    await audit(context, action, decided);
-    return view(decided, now);
+    await auditedAct(context, { action, resource: `grant:${grant.id}`, details: { ...grantDetails(grant), ...(expiresAt ? { expiresAt } : {}) } }, async () => {
+      const changed = await plane.store.access.decideGrant(grant.id, 'pending', { status, decidedBy: principal.id, decidedAt: now.toISOString(), ...(expiresAt ? { expiresAt } : {}) });
+      if (!changed) throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} was decided by another request first`);
+    });
+    return view((await plane.store.access.getGrant(grant.id))!, now);
   };
 }
 
@@ -90,8 +102,7 @@ export function grantRoutes(): AnyRoute[] {
         await context.authorize(body.namespace);
         const now = plane.now?.() ?? new Date();
         const grant: AccessGrant = { id: randomUUID(), principal: principal.id, permission: body.permission, namespace: body.namespace, reason: body.reason, durationSeconds: body.durationMinutes * 60, status: 'pending', requestedAt: now.toISOString() };
-        await plane.store.access.createGrant(grant);
-        await audit(context, 'grant.request', grant);
+        await auditedAct(context, { action: 'grant.request', resource: `grant:${grant.id}`, details: grantDetails(grant) }, () => plane.store.access.createGrant(grant));
         context.header('location', `/api/v1/grants/${grant.id}`);
         return view(grant, now);
       },
@@ -149,12 +160,13 @@ export function grantRoutes(): AnyRoute[] {
         // Someone else's grant is invisible to a non-approver: 404, as for a missing id.
         if (!grant || (grant.principal !== principal.id && !approver)) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
         const now = plane.now?.() ?? new Date();
-        if (!(await plane.store.access.decideGrant(grant.id, 'approved', { status: 'revoked', decidedBy: principal.id, decidedAt: now.toISOString() }))) {
-          throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} is ${grant.status}, not approved: there is nothing to revoke`);
-        }
-        const revoked = (await plane.store.access.getGrant(grant.id))!;
-        await audit(context, 'grant.revoke', revoked);
-        return view(revoked, now);
+        if (grant.status !== 'approved') throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} is ${grant.status}, not approved: there is nothing to revoke`);
+        await auditedAct(context, { action: 'grant.revoke', resource: `grant:${grant.id}`, details: grantDetails(grant) }, async () => {
+          if (!(await plane.store.access.decideGrant(grant.id, 'approved', { status: 'revoked', decidedBy: principal.id, decidedAt: now.toISOString() }))) {
+            throw new SluiceError('SLUICE_CONFLICT', `grant ${grant.id} was revoked by another request first`);
+          }
+        });
+        return view((await plane.store.access.getGrant(grant.id))!, now);
       },
     }),
   ];

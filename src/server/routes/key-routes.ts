@@ -1,7 +1,7 @@
 // Keyring keys: versions and states (never material), and rotation.
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
-import { actorOf } from '../../auth/principal.ts';
+import { auditedAct } from './audited-act.ts';
 import { defineRoute } from '../route.ts';
 import type { AnyRoute } from '../route.ts';
 import { empty } from './api-schemas.ts';
@@ -34,8 +34,8 @@ export function keyRoutes(): AnyRoute[] {
       handler: async ({ plane, params, principal, requestId, sourceAddress }) => {
         if (!plane.rotateKey) throw new SluiceError('SLUICE_KEY_PROVIDER', 'this server has no keyring open');
         if ((await plane.store.listKeyVersions(params.keyId)).length === 0) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');
-        const version = await plane.rotateKey(params.keyId);
-        await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'key.rotate', resource: `key:${params.keyId}`, outcome: 'success', requestId, source: sourceAddress, details: { version } });
+        const rotate = plane.rotateKey;
+        const version = await auditedAct({ plane, principal, requestId, sourceAddress }, { action: 'key.rotate', resource: `key:${params.keyId}` }, () => rotate(params.keyId));
         return { keyId: params.keyId, version };
       },
     }),

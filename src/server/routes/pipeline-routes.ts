@@ -1,13 +1,14 @@
 // Pipelines: list, read, create or update, check, run; and the runs of a pipeline.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
 import { covers } from '../../auth/authorizer.ts';
-import { actorOf } from '../../auth/principal.ts';
 import { defineRoute } from '../route.ts';
 import type { AnyRoute, RouteContext } from '../route.ts';
 import type { CatalogEntry } from '../pipeline-catalog.ts';
 import { catalogName, empty, limit, namespaceParams } from './api-schemas.ts';
 import { runSchema, toRunView } from './run-view.ts';
+import { auditedAct } from './audited-act.ts';
 
 const pipelineSummary = z.strictObject({ namespace: z.string(), name: z.string(), running: z.boolean() });
 const findingSchema = z.strictObject({ severity: z.string(), rule: z.string(), message: z.string(), field: z.string().optional(), fix: z.string() });
@@ -64,12 +65,12 @@ export function pipelineRoutes(): AnyRoute[] {
       query: empty,
       body: z.strictObject({ spec: z.string().min(1).max(512 * 1024) }),
       response: z.strictObject({ namespace: z.string(), name: z.string(), created: z.boolean(), findings: z.array(findingSchema) }),
-      handler: async ({ plane, params, body, principal, requestId, sourceAddress, authorize }) => {
-        await authorize(params.namespace);
-        const { created, entry } = await plane.pipelines.write(params.namespace, params.name, body.spec);
-        const { specHash } = await plane.pipelines.text(entry);
-        await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'config.change', resource: `pipeline:${entry.name}`, outcome: 'success', requestId, source: sourceAddress, details: { what: 'spec', namespace: entry.namespace, specHash, created } });
-        const checked = await plane.pipelines.check(entry);
+      handler: async (context) => {
+        const { plane, params, body } = context;
+        await context.authorize(params.namespace);
+        // The hash of what this request writes (a concurrent PUT may replace the file right after).
+        const specHash = createHash('sha256').update(body.spec).digest('hex');
+        const { created, entry, checked } = await auditedAct(context, { action: 'config.change', resource: `pipeline:${params.name}`, details: { what: 'spec', namespace: params.namespace, specHash } }, () => plane.pipelines.write(params.namespace, params.name, body.spec));
         return { namespace: entry.namespace, name: entry.name, created, findings: checked.findings.map((f) => ({ severity: f.severity, rule: f.rule, message: f.message, fix: f.fix, ...(f.field !== undefined ? { field: f.field } : {}) })) };
       },
     }),

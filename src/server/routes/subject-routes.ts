@@ -2,7 +2,7 @@
 // them becomes unreadable wherever copies sit. The receipt names keyed references, never the subject id.
 import { z } from 'zod';
 import { SluiceError } from '../../errors.ts';
-import { actorOf } from '../../auth/principal.ts';
+import { auditedAct } from './audited-act.ts';
 import { defineRoute } from '../route.ts';
 import type { AnyRoute } from '../route.ts';
 import { empty } from './api-schemas.ts';
@@ -23,9 +23,10 @@ export function subjectRoutes(): AnyRoute[] {
       response: z.strictObject({ receipt: z.string(), keyId: z.string(), erasedAt: z.string(), subjectRefs: z.array(z.string()), keysDestroyed: z.number() }),
       handler: async ({ plane, body, principal, requestId, sourceAddress }) => {
         if (!plane.eraseSubject) throw new SluiceError('SLUICE_KEY_PROVIDER', 'this server has no keyring open');
-        const receipt = await plane.eraseSubject(body.subject, body.key);
-        // The log keeps the keyed reference, never the id (the request body is not logged either).
-        await plane.audit.append({ time: new Date().toISOString(), actor: actorOf(principal), action: 'subject.erase', resource: `key:${body.key}`, outcome: 'success', requestId, source: sourceAddress, details: { keys: receipt.keysDestroyed, receipt: receipt.receipt } });
+        const erase = plane.eraseSubject;
+        // On record before the keys go (an erasure cannot be undone); the record names the dataset key, never the
+        // subject id, and the receipt goes back to the caller.
+        const receipt = await auditedAct({ plane, principal, requestId, sourceAddress }, { action: 'subject.erase', resource: `key:${body.key}` }, () => erase(body.subject, body.key));
         return { ...receipt, subjectRefs: [...receipt.subjectRefs] };
       },
     }),
