@@ -16,15 +16,16 @@ import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.t
 
 const skip = await serviceMissing('postgresql');
 
-test('state.store postgresql: a run, its listing and a verified audit log live in the schema; no state.db is made', { skip }, async () => {
+test('state.store postgresql: a run, its listing and a verified audit log live in the schema; no state.db is made; the password comes from a reference and is in no output', { skip }, async () => {
   const schema = `sluice_cli_${randomBytes(4).toString('hex')}`;
   const url = `postgresql://${LOCAL_POSTGRES.user}@${LOCAL_POSTGRES.host}:${LOCAL_POSTGRES.port}/${LOCAL_POSTGRES.database}`;
   const variable = `SLUICE_TEST_STATE_URL_${randomBytes(3).toString('hex').toUpperCase()}`;
-  process.env[variable] = url;
+  // The local server trusts loopback connections: the password is there to show it comes from a reference.
+  process.env[variable] = 'not-checked-by-trust-auth';
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
   const admin = new pg.Pool({ ...LOCAL_POSTGRES, max: 1 });
   try {
-    await writeFile(join(dir, 'sluice.settings.yaml'), `state:\n  store: postgresql\n  postgresql:\n    url: env://${variable}\n    schema: ${schema}\n`);
+    await writeFile(join(dir, 'sluice.settings.yaml'), `state:\n  store: postgresql\n  postgresql:\n    host: ${LOCAL_POSTGRES.host}\n    port: ${LOCAL_POSTGRES.port}\n    database: ${LOCAL_POSTGRES.database}\n    user: ${LOCAL_POSTGRES.user}\n    password: env://${variable}\n    insecureNoTls: true\n    schema: ${schema}\n`);
     await writeFile(join(dir, 'pipeline.yaml'), customersSpec('pgstate', 40));
     await writeCustomers(join(dir, 'customers.jsonl'), 100);
     const ran = await runCli(dir, 'run', 'pipeline.yaml');
@@ -46,6 +47,7 @@ test('state.store postgresql: a run, its listing and a verified audit log live i
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     const checked = await runCli(dir, 'check', 'pipeline.yaml');
     assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /SLC108.*the state store: a connection without TLS/, 'the plaintext opt-out is reported');
 
     // The control plane on the same store: a key made by the CLI lands in the schema, and the API lists the run.
     const created = await runCli(dir, 'access', 'apikey', 'create', '--name', 'pg', '--role', 'viewer');
@@ -72,7 +74,7 @@ test('state.store postgresql: a run, its listing and a verified audit log live i
       child.kill('SIGTERM');
     }
     assert.equal((await done).code, 0);
-    for (const text of [ran.stdout, ran.stderr, runs.stdout, verified.stdout]) assert.ok(!text.includes(url), 'the connection string is in no output');
+    for (const text of [ran.stdout, ran.stderr, runs.stdout, verified.stdout, checked.stdout]) assert.ok(!text.includes('not-checked-by-trust-auth'), 'the password is in no output');
   } finally {
     delete process.env[variable];
     await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
@@ -80,11 +82,27 @@ test('state.store postgresql: a run, its listing and a verified audit log live i
   }
 });
 
+test('state.postgresql to another machine without TLS is refused at load (insecureNoTls is for loopback only)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
+  await writeFile(join(dir, 'sluice.settings.yaml'), 'state:\n  store: postgresql\n  postgresql:\n    host: db.example.com\n    database: sluice\n    user: sluice\n    insecureNoTls: true\n');
+  const outcome = await runCli(dir, 'runs');
+  assert.equal(outcome.code, 2);
+  assert.match(outcome.stderr, /state\.postgresql\.insecureNoTls: a connection to db\.example\.com must use TLS/);
+});
+
+test('state.postgresql password as a literal or from a store it opens itself is refused: env:// or file:// only', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
+  await writeFile(join(dir, 'sluice.settings.yaml'), 'state:\n  store: postgresql\n  postgresql:\n    host: 127.0.0.1\n    database: sluice\n    user: sluice\n    password: sluice://pg-password\n    insecureNoTls: true\n');
+  const outcome = await runCli(dir, 'runs');
+  assert.equal(outcome.code, 2);
+  assert.match(outcome.stderr, /state\.postgresql\.password/);
+});
+
 test('state.store postgresql without state.postgresql is a settings error naming the fix', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pgstate-'));
   await writeFile(join(dir, 'sluice.settings.yaml'), 'state:\n  store: postgresql\n');
   const outcome = await runCli(dir, 'runs');
   assert.equal(outcome.code, 2);
-  assert.match(outcome.stderr, /SLUICE_SETTINGS_INVALID[\s\S]*state\.postgresql\.url/);
+  assert.match(outcome.stderr, /SLUICE_SETTINGS_INVALID[\s\S]*state\.postgresql \(host, database, user\)/);
   assertNoStack(outcome.stderr);
 });

@@ -64,7 +64,7 @@ export async function openRuntime(context: CliContext): Promise<Runtime> {
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
   const bootstrapSecrets = bootstrapResolver(settings, logger);
-  const store = await openStateStore(settings, stateDir, bootstrapSecrets);
+  const store = await openStateStore(settings, stateDir, bootstrapSecrets, context.cwd);
   return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets, audit: new AuditLog(store) };
 }
 
@@ -74,13 +74,15 @@ export function bootstrapResolver(settings: Settings, logger?: Logger): SecretRe
 }
 
 /** The configured state store: state.db in the state folder, or a PostgreSQL schema (cluster mode). */
-export async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver): Promise<StateStore> {
+export async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver, settingsDir: string): Promise<StateStore> {
   const postgresql = settings.state.postgresql;
   if (settings.state.store !== 'postgresql' || !postgresql) return new SqliteStateStore(join(stateDir, 'state.db'));
-  const url = await bootstrap.resolve(postgresql.url);
-  // Loaded only when configured: pg is for cluster mode.
-  const { PostgresStateStore } = await import('../store/postgres/postgres-state-store.ts');
-  return await PostgresStateStore.open({ connectionString: url.reveal(), schema: postgresql.schema });
+  // Loaded only when configured: pg is for cluster mode. The pool is the connectors' (verify-full TLS with the
+  // pinned policy, the password resolved per connection, fixed session settings), handed over to the store.
+  const [{ PostgresStateStore }, { openPool }] = await Promise.all([import('../store/postgres/postgres-state-store.ts'), import('../connectors/postgres/pool.ts')]);
+  const { schema, ...connection } = postgresql;
+  const pool = await openPool(connection, { baseDir: settingsDir, pipeline: 'state', secrets: bootstrap }, { readOnly: false, max: 10 });
+  return await PostgresStateStore.open({ pool, owned: true, schema });
 }
 
 /** The local root key file: keys.file, else master.key in the state folder. */

@@ -10,6 +10,7 @@ import { didYouMean } from '../spec/did-you-mean.ts';
 import { secretReference } from '../spec/secret-reference-schema.ts';
 import { durationSchema } from '../spec/duration.ts';
 import { serverSettingsSchema } from '../server/server-settings.ts';
+import { checkPostgresConnection, postgresConnectionShape } from '../connectors/postgres/connection-options.ts';
 
 /** Where the credentials that open providers come from: the environment or a mounted file, never a store they open. */
 const BOOTSTRAP_SCHEMES = ['env', 'file'] as const;
@@ -101,12 +102,15 @@ export const settingsSchema = z
         store: z.enum(['sqlite', 'postgresql']).default('sqlite').describe('Where runs, checkpoints, keyring metadata, the audit log and access state live: sqlite (state.db in the state folder) or postgresql (cluster mode).'),
         postgresql: z
           .strictObject({
-            url: secretReference(BOOTSTRAP_SCHEMES).describe('Where the connection string (postgresql://user:password@host/db?sslmode=verify-full) comes from: env:// or file://, never written here.'),
+            ...postgresConnectionShape,
+            password: secretReference(BOOTSTRAP_SCHEMES).optional().describe("The role's password: env:// or file:// (the store opens before any other secret provider)."),
             schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('sluice').describe('The schema holding the store; created and migrated on start.'),
           })
-          .optional(),
+          .superRefine((options, ctx) => checkPostgresConnection(options, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message })))
+          .optional()
+          .describe('The server, as the PostgreSQL connectors take it: TLS verify-full with the pinned policy always, except insecureNoTls for a server on this machine.'),
       })
-      .refine((state) => state.store !== 'postgresql' || state.postgresql !== undefined, { message: 'state.store is postgresql, so give state.postgresql.url' })
+      .refine((state) => state.store !== 'postgresql' || state.postgresql !== undefined, { message: 'state.store is postgresql, so give state.postgresql (host, database, user)' })
       .prefault({})
       .describe('The state store. The state folder still holds the quarantine and logs.'),
     server: serverSettingsSchema,

@@ -17,6 +17,8 @@ import { dirname, join, posix, resolve } from 'node:path';
 import { bootstrapResolver, openStateStore, stateDirOf } from '../runtime-setup.ts';
 import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
+import type { Settings } from '../settings.ts';
+import { postgresInsecureOptOuts } from '../../connectors/postgres/connection-options.ts';
 import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
 import { SERVER_MODE_FILE } from '../server-mode.ts';
@@ -34,17 +36,30 @@ import { formatSecretScan } from '../format-secrets.ts';
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
   const settings = await loadSettings(context.cwd);
   const stateDir = stateDirOf(context, settings);
-  const server = await serverModeFindings(stateDir);
+  const server = [...(await serverModeFindings(stateDir)), ...stateStoreOptOuts(settings)];
   // A check never creates a store: with SQLite only an existing state.db is read; PostgreSQL is opened as configured.
   const file = join(stateDir, 'state.db');
   if (settings.state.store === 'sqlite' && !existsSync(file)) return server;
-  const store = await openStateStore(settings, stateDir, bootstrapResolver(settings));
+  const store = await openStateStore(settings, stateDir, bootstrapResolver(settings), context.cwd);
   try {
     const where = settings.state.store === 'sqlite' ? file : `${SETTINGS_FILE} (state.postgresql)`;
     return [...rotationFindings(await store.listKeyVersions(), SETTINGS_FILE), ...secretAgeFindings(await store.listSecrets(), where), ...server];
   } finally {
     await store.close();
   }
+}
+
+/** SLC108 for a PostgreSQL state store reached without TLS (allowed only on this machine). */
+function stateStoreOptOuts(settings: Settings): Finding[] {
+  const postgresql = settings.state.store === 'postgresql' ? settings.state.postgresql : undefined;
+  if (!postgresql) return [];
+  return postgresInsecureOptOuts(postgresql).map((optOut) => ({
+    rule: 'SLC108' as const,
+    severity: 'warning' as const,
+    message: `the state store: ${optOut.allows}`,
+    location: { file: SETTINGS_FILE },
+    fix: 'give state.postgresql.tls (the server must offer TLS) instead of insecureNoTls before the store leaves this machine',
+  }));
 }
 
 /** SLC203 when `sluice serve` last started in plain HTTP (--insecure-dev). */

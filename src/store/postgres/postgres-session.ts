@@ -5,8 +5,11 @@ import { SluiceError } from '../../errors.ts';
 import { APPLICATION_NAME } from '../../connectors/postgres/pool.ts';
 import { postgresFailure } from '../../connectors/postgres/postgres-errors.ts';
 
-/** Where the store lives: a pool the caller owns (and ends), or a connection string the store opens a pool on. */
-export type PostgresStoreTarget = { pool: pg.Pool } | { connectionString: string };
+/**
+ * Where the store lives: a pool the caller owns (and ends), a pool handed over to the store (`owned`: it ends it
+ * on close), or a connection string the store opens a pool on.
+ */
+export type PostgresStoreTarget = { pool: pg.Pool; owned?: boolean } | { connectionString: string };
 
 /** int8 (sequence numbers, counts) as a JS number, refused rather than rounded past 2^53. */
 function parseInt8(text: string): number {
@@ -85,11 +88,12 @@ export class PostgresSession extends Queries {
   readonly #ownsPool: boolean;
 
   constructor(target: PostgresStoreTarget) {
-    const ownsPool = !('pool' in target);
-    // TLS: the connection string's sslmode for now; the connectors' verify-full policy (pool.ts) is to come.
+    const ownsPool = !('pool' in target) || target.owned === true;
+    // A connection string gets libpq's sslmode semantics; the CLI hands over a pool made by the connectors'
+    // openPool instead (verify-full with the pinned TLS policy).
     const pool = 'pool' in target ? target.pool : new pg.Pool({ connectionString: target.connectionString, application_name: APPLICATION_NAME, max: 10, keepAlive: true, idleTimeoutMillis: 30_000 });
     // An idle connection that fails (the server restarted) is dropped by the pool; the next query opens another.
-    if (ownsPool) pool.on('error', () => undefined);
+    if (!('pool' in target)) pool.on('error', () => undefined);
     super(pool);
     this.#pool = pool;
     this.#ownsPool = ownsPool;
