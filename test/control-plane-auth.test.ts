@@ -124,8 +124,33 @@ describe('control plane: brute force and rate limits', () => {
     assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
     assert.equal((await plane.call('GET', '/api/v1/runs', { key })).status, 200, 'a valid credential is not locked out');
     const failures = await events(plane, 'auth.failure');
-    assert.ok(failures.length >= 9, 'every attempt is audited, throttled ones too');
+    // The 5 before the throttle one by one; from the first throttled one on, counted into one event per interval.
+    assert.equal(failures.length, 6);
+    assert.deepEqual(failures.map((f) => f.details?.attempts ?? 1), [1, 1, 1, 1, 1, 1]);
     assert.equal(failures.at(-1)?.details?.throttled, true);
+  });
+
+  test('a flood from a throttled address does not grow the audit log with it: 300 attempts, a handful of events that count them all', async () => {
+    const flood = await startTestPlane({ throttle: { maxFailures: 3, windowMs: 60_000, recordThrottledEveryMs: 200 } });
+    try {
+      let sent = 0;
+      const deadline = Date.now() + 1000;
+      while (sent < 300) {
+        await flood.call('GET', '/api/v1/runs', { key: `slc_${'C'.repeat(12)}_${'D'.repeat(43)}` });
+        sent++;
+        if (Date.now() > deadline && sent >= 100) break;
+      }
+      // One more after the interval, so the last count is recorded.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await flood.call('GET', '/api/v1/runs', { key: 'slc_x' });
+      sent++;
+      const failures = await flood.store.queryAuditEvents({ action: 'auth.failure', limit: 10_000 });
+      const counted = failures.reduce((sum, f) => sum + Number(f.details?.attempts ?? 1), 0);
+      assert.ok(failures.length < sent / 4, `${failures.length} events for ${sent} attempts`);
+      assert.equal(counted, sent, 'every attempt is counted in some event');
+    } finally {
+      await flood.close();
+    }
   });
 
   test('a principal over its request rate gets 429 with Retry-After; another principal is unaffected', async () => {

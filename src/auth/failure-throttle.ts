@@ -1,6 +1,7 @@
 // Throttles repeated authentication failures per source address without locking out valid users: a throttled
 // address gets 429 with Retry-After for every credential that fails, while a credential that verifies still
-// passes. Every attempt is still checked and audited (the log must show the attack). API keys carry 256 random
+// passes. Every attempt is still checked and accounted for in the audit log (the log must show the attack): those
+// of a throttled address as one event per interval with their count, so a flood does not grow the log with it. API keys carry 256 random
 // bits and tokens are signed, so guessing is not what this stops; it tells a misbehaving client to back off and
 // marks the attack in the audit log (details.throttled).
 
@@ -11,6 +12,8 @@ export interface FailureThrottleOptions {
   windowMs?: number;
   /** How many addresses are tracked at most; the stalest are forgotten first (default 10,000). */
   maxTracked?: number;
+  /** While an address is throttled, its failures are recorded as one event per this many ms (default 10 s). */
+  recordThrottledEveryMs?: number;
   now?: () => number;
 }
 
@@ -21,12 +24,16 @@ export class FailureThrottle {
   readonly #now: () => number;
   // Failure times per address, oldest first; Map order is insertion order, refreshed on every failure.
   readonly #failures = new Map<string, number[]>();
+  // Throttled attempts not yet recorded, per address, and when the last record was made.
+  readonly #throttled = new Map<string, { count: number; recordedAt: number }>();
+  readonly #recordEveryMs: number;
 
   constructor(options: FailureThrottleOptions = {}) {
     this.#max = options.maxFailures ?? 10;
     this.#windowMs = options.windowMs ?? 60_000;
     this.#maxTracked = options.maxTracked ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#recordEveryMs = options.recordThrottledEveryMs ?? 10_000;
   }
 
   #recent(address: string): number[] {
@@ -42,6 +49,27 @@ export class FailureThrottle {
     if (times.length < this.#max) return 0;
     const oldest = times[times.length - this.#max] ?? this.#now();
     return Math.max(1, Math.ceil((oldest + this.#windowMs - this.#now()) / 1000));
+  }
+
+  /**
+   * Counts a failed attempt from an address that is already throttled. Returns how many such attempts to record
+   * now (all since the last record) when the last record is `recordEveryMs` old or more, else 0 (counted for the
+   * next record).
+   */
+  countThrottled(address: string): number {
+    const now = this.#now();
+    const entry = this.#throttled.get(address) ?? { count: 0, recordedAt: -Infinity };
+    entry.count++;
+    this.#throttled.set(address, entry);
+    if (now - entry.recordedAt < this.#recordEveryMs) return 0;
+    const count = entry.count;
+    entry.count = 0;
+    entry.recordedAt = now;
+    if (this.#throttled.size > this.#maxTracked) {
+      const stalest = this.#throttled.keys().next().value;
+      if (stalest !== undefined) this.#throttled.delete(stalest);
+    }
+    return count;
   }
 
   /** Records a failed attempt from `address`. */

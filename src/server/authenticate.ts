@@ -72,9 +72,14 @@ export async function authenticate(plane: ControlPlane, request: FastifyRequest,
   const time = (plane.now?.() ?? new Date()).toISOString();
   const source = request.ip;
   if (result instanceof AuthFailure) {
+    const wasThrottled = plane.throttle.retryAfterSeconds(source) > 0;
     plane.throttle.fail(source);
     const retryAfter = plane.throttle.retryAfterSeconds(source);
-    await plane.audit.append({
+    // Under a flood, failures from an address already throttled are counted, and recorded as one event per
+    // interval with the count (details.attempts): every attempt is accounted for, and the log (append-only)
+    // does not grow with the attacker's request rate.
+    const attempts = wasThrottled ? plane.throttle.countThrottled(source) : 1;
+    if (attempts > 0) await plane.audit.append({
       time,
       actor: { principal: result.principal ?? 'anonymous', method: result.method },
       action: 'auth.failure',
@@ -83,7 +88,7 @@ export async function authenticate(plane: ControlPlane, request: FastifyRequest,
       reason: result.reason,
       requestId,
       source,
-      ...(retryAfter > 0 ? { details: { throttled: true } } : {}),
+      ...(retryAfter > 0 ? { details: { throttled: true, attempts } } : {}),
     });
     // The identity provider's keys could not be fetched: not the caller's fault, so a retry hint, not a 401.
     if (result.reason === 'oidc-jwks-unavailable') throw Object.assign(new SluiceError('SLUICE_UNAVAILABLE', 'the identity provider did not answer, so the token could not be checked; retry shortly'), { retryAfter: 5 });
