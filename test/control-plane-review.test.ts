@@ -86,6 +86,13 @@ describe('control plane: review fixes', () => {
     assert.equal((await plane.call('POST', '/api/v1/pipelines/sales/customers/runs', { key })).status, 202);
   });
 
+  test('a flood of grant requests is capped: the eleventh pending request of one principal gets 429', async () => {
+    const { key } = await plane.apiKey('analyst', { namespace: 'sales' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await plane.call('POST', '/api/v1/grants', { key, body: { permission: 'datasets:read', namespace: 'sales', reason: `ticket ${i}`, durationMinutes: 5 } })).status);
+    assert.deepEqual(statuses, [...Array<number>(10).fill(201), 429]);
+  });
+
   test('audit time filters mean instants: the same moment written with an offset finds the same events', async () => {
     const { key } = await plane.apiKey('auditor');
     const last = (await plane.store.queryAuditEvents({ limit: 10_000 })).at(-1)!;

@@ -91,8 +91,8 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; finishedAt: string; totals: RunTotals; error?: string }): Promise<void>;
   /** Runs, newest first. */
   listRuns(options?: { pipeline?: string; limit?: number }): Promise<RunRecord[]>;
-  /** Objects sealed under a key (and version), or every object. */
-  listObjects(filter?: { keyId?: string; keyVersion?: number }): Promise<StoredObject[]>;
+  /** Objects sealed under a key (and version), or written by a run, or every object; by location. */
+  listObjects(filter?: { keyId?: string; keyVersion?: number; runId?: string }): Promise<StoredObject[]>;
   /** Records that an object is now sealed under another version (after rewrap). */
   updateObjectKey(location: string, keyVersion: number): Promise<void>;
   /** Forgets objects that were removed: every object of a run, or the given locations. */

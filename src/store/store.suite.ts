@@ -103,6 +103,8 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       const objects = [1, 2, 3].map((n) => ({ location: `file:/out/part-${n}`, runId: 'ro', keyId: 'k', keyVersion: n === 3 ? 2 : 1 }));
       await store.commitCheckpoint({ runId: 'ro', batch: 1, position: {}, totals: emptyTotals(), objects });
       assert.deepEqual((await store.listObjects({ keyId: 'k', keyVersion: 1 })).map((o) => o.location), ['file:/out/part-1', 'file:/out/part-2']);
+      assert.deepEqual((await store.listObjects({ runId: 'ro' })).map((o) => o.location), ['file:/out/part-1', 'file:/out/part-2', 'file:/out/part-3']);
+      assert.deepEqual(await store.listObjects({ runId: 'another-run' }), []);
       await store.updateObjectKey('file:/out/part-1', 2);
       assert.equal((await store.listObjects({ keyId: 'k', keyVersion: 2 })).length, 2);
       await store.forgetObjects({ locations: ['file:/out/part-2'] });

@@ -52,7 +52,7 @@ async function shapesOf(plane: ControlPlane, entry: CatalogEntry): Promise<reado
  * in plaintext that the current one protects (masking it by today's class would release it).
  */
 async function runToRead(plane: ControlPlane, entry: CatalogEntry, specHash: string, prefix: string, runId: string | undefined): Promise<{ run: RunRecord; objects: string[] }> {
-  const objectsOf = async (run: RunRecord) => (await plane.store.listObjects()).filter((o) => o.runId === run.id && o.location.startsWith(prefix)).map((o) => o.location).sort();
+  const objectsOf = async (run: RunRecord) => (await plane.store.listObjects({ runId: run.id })).filter((o) => o.location.startsWith(prefix)).map((o) => o.location);
   if (runId !== undefined) {
     const run = await plane.store.getRun(runId);
     if (!run || run.pipeline !== entry.name) throw new SluiceError('SLUICE_NOT_FOUND', 'no such object');

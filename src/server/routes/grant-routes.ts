@@ -14,6 +14,9 @@ import type { AnyRoute, RouteContext } from '../route.ts';
 import { catalogName, empty, idParams } from './api-schemas.ts';
 import { auditedAct } from './audited-act.ts';
 
+/** Requests one principal may have waiting at once. */
+export const MAX_PENDING_GRANTS = 10;
+
 const grantSchema = z.strictObject({
   id: z.string(),
   principal: z.string(),
@@ -100,6 +103,10 @@ export function grantRoutes(): AnyRoute[] {
       handler: async (context) => {
         const { plane, body, principal } = context;
         await context.authorize(body.namespace);
+        // A principal may have a bounded number of requests waiting: a flood of them would bury the real ones.
+        if ((await plane.store.access.listGrants({ principal: principal.id, status: 'pending' })).length >= MAX_PENDING_GRANTS) {
+          throw Object.assign(new SluiceError('SLUICE_THROTTLED', `you have ${MAX_PENDING_GRANTS} requests waiting already; wait for them to be decided`), { retryAfter: 60 });
+        }
         const now = plane.now?.() ?? new Date();
         const grant: AccessGrant = { id: randomUUID(), principal: principal.id, permission: body.permission, namespace: body.namespace, reason: body.reason, durationSeconds: body.durationMinutes * 60, status: 'pending', requestedAt: now.toISOString() };
         await auditedAct(context, { action: 'grant.request', resource: `grant:${grant.id}`, details: grantDetails(grant) }, () => plane.store.access.createGrant(grant));

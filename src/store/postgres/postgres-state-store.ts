@@ -230,11 +230,11 @@ export class PostgresStateStore implements StateStore {
     return rows.map(toRun);
   }
 
-  async listObjects(filter: { keyId?: string; keyVersion?: number } = {}): Promise<StoredObject[]> {
+  async listObjects(filter: { keyId?: string; keyVersion?: number; runId?: string } = {}): Promise<StoredObject[]> {
     const rows = await this.#session.rows<{ location: string; run_id: string; key_id: string; key_version: number }>(
       `SELECT location, run_id, key_id, key_version FROM ${this.#t.objects}
-       WHERE ($1::text IS NULL OR key_id = $1) AND ($2::integer IS NULL OR key_version = $2) ORDER BY location`,
-      [filter.keyId ?? null, filter.keyVersion ?? null],
+       WHERE ($1::text IS NULL OR key_id = $1) AND ($2::integer IS NULL OR key_version = $2) AND ($3::text IS NULL OR run_id = $3) ORDER BY location`,
+      [filter.keyId ?? null, filter.keyVersion ?? null, filter.runId ?? null],
     );
     return rows.map((r) => ({ location: r.location, runId: r.run_id, keyId: r.key_id, keyVersion: r.key_version }));
   }

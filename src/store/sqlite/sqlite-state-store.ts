@@ -229,10 +229,10 @@ export class SqliteStateStore implements StateStore {
     return rows.map(toRun);
   }
 
-  async listObjects(filter: { keyId?: string; keyVersion?: number } = {}): Promise<StoredObject[]> {
+  async listObjects(filter: { keyId?: string; keyVersion?: number; runId?: string } = {}): Promise<StoredObject[]> {
     const rows = this.#db
-      .prepare('SELECT * FROM objects WHERE (? IS NULL OR key_id = ?) AND (? IS NULL OR key_version = ?) ORDER BY location')
-      .all(filter.keyId ?? null, filter.keyId ?? null, filter.keyVersion ?? null, filter.keyVersion ?? null) as { location: string; run_id: string; key_id: string; key_version: number }[];
+      .prepare('SELECT * FROM objects WHERE (? IS NULL OR key_id = ?) AND (? IS NULL OR key_version = ?) AND (? IS NULL OR run_id = ?) ORDER BY location')
+      .all(filter.keyId ?? null, filter.keyId ?? null, filter.keyVersion ?? null, filter.keyVersion ?? null, filter.runId ?? null, filter.runId ?? null) as { location: string; run_id: string; key_id: string; key_version: number }[];
     return rows.map((r) => ({ location: r.location, runId: r.run_id, keyId: r.key_id, keyVersion: r.key_version }));
   }
 
