@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestPlane } from './support/control-plane-harness.ts';
 import type { TestPlane } from './support/control-plane-harness.ts';
-import { runCli } from './support/cli-harness.ts';
+import { customersSpec, runCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { Keyring } from '../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider, loadLocalRootKey } from '../src/crypto/providers/local-provider.ts';
@@ -16,25 +16,11 @@ import { KeyringDatasetReader } from '../src/server/keyring-dataset-reader.ts';
 import { eraseSubject } from '../src/crypto/subjects/subject-keys.ts';
 import type { DatasetReader } from '../src/server/keyring-dataset-reader.ts';
 
-const spec = (out: string) => `pipeline: crm
-source:
-  file: { path: customers.jsonl }
-contract:
-  fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential }
-    email:          { type: string, class: restricted }
-    phone:          { type: string, class: confidential, nullable: true }
-    card_number:    { type: string, class: restricted }
-    country:        { type: string, class: public }
-    signup_date:    { type: date,   class: internal }
-    lifetime_value: { type: number, class: internal }
-steps:
-  - tokenize: { fields: [email] }
-  - mask: { fields: [card_number], keepLast: 4 }
-sinks:
-  - file: { dir: ${out}, clearance: confidential, name: warehouse }
-`;
+/** The customers pipeline with email tokenized and card numbers masked, into one confidential file sink. */
+const spec = (out: string) =>
+  customersSpec('crm', 100)
+    .replace('  - mask: { fields: [card_number, email], keepLast: 4 }', '  - tokenize: { fields: [email] }\n  - mask: { fields: [card_number], keepLast: 4 }')
+    .replace('  - file: { dir: out, clearance: confidential }', `  - file: { dir: ${out}, clearance: confidential, name: warehouse }`);
 
 describe('control plane: datasets', () => {
   let plane: TestPlane;

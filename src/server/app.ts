@@ -166,8 +166,9 @@ export async function buildServer(plane: ControlPlane, options: ServerOptions): 
               throw new SluiceError('SLUICE_FORBIDDEN', `this needs the permission ${access.permission}, which none of your role bindings or grants gives`);
             }
           }
+          // Only event streams outlive their handler and need to hear that the caller went away.
           const disconnected = new AbortController();
-          request.raw.on('close', () => disconnected.abort());
+          if (route.eventStream) request.raw.on('close', () => disconnected.abort());
           const result: unknown = await route.handler({
             params: parse<unknown>(route.params, request.params, 'params'),
             // Routes without a query or body schema take none: an unexpected one is refused, not ignored.

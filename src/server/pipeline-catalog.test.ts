@@ -49,3 +49,20 @@ test("errors and findings name namespace/name.yaml, never the server's paths", a
   const checked = await check.check(written.entry);
   assert.equal(checked.findings[0]?.message, 'declared at sales/orders.yaml:2:1');
 });
+
+test('a spec is planned once per version of its text: the same text is not planned again, an edit is', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-catalog-'));
+  let plans = 0;
+  const check = new PipelineCatalog(dir, async (file) => {
+    plans++;
+    return { pipeline: /pipeline: (\S+)/.exec(await readFile(file, 'utf8'))![1]!, findings: [] };
+  });
+  await writeFile(join(dir, 'orders.yaml'), 'pipeline: orders\n');
+  const [entry] = await check.list();
+  await check.check(entry!);
+  await check.check(entry!);
+  assert.equal(plans, 1);
+  await writeFile(join(dir, 'orders.yaml'), 'pipeline: orders\n# edited\n');
+  await check.check(entry!);
+  assert.equal(plans, 2);
+});

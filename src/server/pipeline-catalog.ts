@@ -36,14 +36,12 @@ export function isCatalogName(value: string): boolean {
 export class PipelineCatalog {
   readonly #dir: string;
   readonly #check: SpecChecker;
+  /** Plans of specs that loaded, by file, with the hash of the text they were made from. */
+  readonly #checked = new Map<string, { specHash: string; result: Awaited<ReturnType<SpecChecker>> }>();
 
   constructor(dir: string, check: SpecChecker) {
     this.#dir = dir;
     this.#check = check;
-  }
-
-  get dir(): string {
-    return this.#dir;
   }
 
   /** Every pipeline, by namespace then name. Files whose names are not catalog names are skipped. */
@@ -88,8 +86,18 @@ export class PipelineCatalog {
     return { text, specHash: createHash('sha256').update(text).digest('hex') };
   }
 
+  /**
+   * Plans a catalogued spec. The result depends only on the spec's text, so it is kept per file and text hash:
+   * listing datasets and the scheduler's minute refresh plan each spec once, not once per request.
+   */
   async check(entry: CatalogEntry): ReturnType<SpecChecker> {
-    return await this.#checkAs(entry.file, `${entry.namespace}/${entry.name}.yaml`);
+    const { specHash } = await this.text(entry);
+    const cached = this.#checked.get(entry.file);
+    if (cached?.specHash === specHash) return cached.result;
+    const result = await this.#checkAs(entry.file, `${entry.namespace}/${entry.name}.yaml`);
+    // Kept only if the file did not change while it was planned: the result must belong to that hash.
+    if ((await this.text(entry)).specHash === specHash) this.#checked.set(entry.file, { specHash, result });
+    return result;
   }
 
   /** Checks `file`, naming it `shown` in every error: callers of the API never see the server's paths. */

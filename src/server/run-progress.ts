@@ -2,7 +2,7 @@
 // each run and a way to wait for the next one. Runs end their channel with their final status; channels of
 // finished runs are dropped after a minute (late subscribers read the final state from the store instead).
 import { EventEmitter, once } from 'node:events';
-import type { ProgressReporter, ProgressSnapshot } from '../runtime/progress.ts';
+import type { ProgressSnapshot } from '../runtime/progress.ts';
 
 export class ProgressChannel {
   readonly #events = new EventEmitter();
@@ -32,10 +32,6 @@ export class ProgressChannel {
     } catch {
       // Aborted: the watcher went away.
     }
-  }
-
-  get reporter(): ProgressReporter {
-    return { update: (s) => this.update(s), finish: () => undefined };
   }
 }
 

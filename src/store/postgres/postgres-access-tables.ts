@@ -1,80 +1,13 @@
 // The access state (API keys, role bindings, grants) in the PostgreSQL state store.
 import type { AccessGrant, AccessStore, ApiKeyRecord, GrantStatus, RoleBinding } from '../../auth/access-store.ts';
-import type { Permission } from '../../auth/permissions.ts';
-import type { Classification } from '../../spec/classification.ts';
+import { toApiKey, toBinding, toGrant } from '../store-rows.ts';
+import type { ApiKeyRow, BindingRow, GrantRow } from '../store-rows.ts';
 import type { PostgresSession } from './postgres-session.ts';
 import { tablesIn } from './postgres-session.ts';
-
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  hash: Buffer;
-  scopes: string;
-  created_at: string;
-  created_by: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-interface BindingRow {
-  principal: string;
-  role: string;
-  namespace: string;
-  clearance: Classification;
-  created_at: string;
-  created_by: string;
-}
-
-interface GrantRow {
-  id: string;
-  principal: string;
-  permission: Permission;
-  namespace: string;
-  reason: string;
-  duration_seconds: number;
-  status: GrantStatus;
-  requested_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  expires_at: string | null;
-}
 
 const API_KEY_COLUMNS = 'id, name, hash, scopes, created_at, created_by, expires_at, revoked_at';
 const BINDING_COLUMNS = 'principal, role, namespace, clearance, created_at, created_by';
 const GRANT_COLUMNS = 'id, principal, permission, namespace, reason, duration_seconds, status, requested_at, decided_by, decided_at, expires_at';
-
-function toApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    hash: row.hash,
-    scopes: JSON.parse(row.scopes) as Permission[],
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-    ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
-  };
-}
-
-function toBinding(row: BindingRow): RoleBinding {
-  return { principal: row.principal, role: row.role, namespace: row.namespace, clearance: row.clearance, createdAt: row.created_at, createdBy: row.created_by };
-}
-
-function toGrant(row: GrantRow): AccessGrant {
-  return {
-    id: row.id,
-    principal: row.principal,
-    permission: row.permission,
-    namespace: row.namespace,
-    reason: row.reason,
-    durationSeconds: row.duration_seconds,
-    status: row.status,
-    requestedAt: row.requested_at,
-    ...(row.decided_by !== null ? { decidedBy: row.decided_by } : {}),
-    ...(row.decided_at !== null ? { decidedAt: row.decided_at } : {}),
-    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-  };
-}
 
 export class PostgresAccessTables implements AccessStore {
   readonly #session: PostgresSession;

@@ -3,17 +3,8 @@ import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
 import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow, AuditStore } from '../../audit/audit-store.ts';
 import type { PostgresSession } from './postgres-session.ts';
 import { sqlLimit, tablesIn } from './postgres-session.ts';
-
-interface CheckpointRow {
-  tree_size: number;
-  root: Buffer;
-  time: string;
-  note: string;
-}
-
-function toCheckpoint(row: CheckpointRow): AuditCheckpointRow {
-  return { treeSize: row.tree_size, root: row.root, time: row.time, note: row.note };
-}
+import { toCheckpoint } from '../store-rows.ts';
+import type { CheckpointRow } from '../store-rows.ts';
 
 /** Nodes keyed by position, the last one winning, as SQLite's INSERT OR REPLACE row by row would leave them. */
 function lastPerPosition(nodes: readonly AuditNode[]): AuditNode[] {

@@ -1,19 +1,11 @@
 // The keyring's tables in the PostgreSQL state store: key versions, per-subject keys and the subject-reference keys.
 import { SluiceError } from '../../errors.ts';
-import type { KeyStore, KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
+import type { KeyStore, KeyVersionRecord } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord, SubjectKeyStore } from '../../crypto/subjects/subject-key-store.ts';
 import type { PostgresSession } from './postgres-session.ts';
 import { sqlLimit, tablesIn } from './postgres-session.ts';
-
-interface KeyRow {
-  key_id: string;
-  version: number;
-  state: KeyVersionState;
-  wrapped: Buffer;
-  provider: string;
-  created_at: string;
-  rotation_days: number | null;
-}
+import { toKeyVersion } from '../store-rows.ts';
+import type { KeyRow } from '../store-rows.ts';
 
 export class PostgresKeyTables implements KeyStore, SubjectKeyStore {
   readonly #session: PostgresSession;
@@ -132,15 +124,7 @@ export class PostgresKeyTables implements KeyStore, SubjectKeyStore {
       keyId === undefined
         ? await this.#session.rows<KeyRow>(`SELECT ${columns} FROM ${this.#t.key_versions} ORDER BY key_id, version`)
         : await this.#session.rows<KeyRow>(`SELECT ${columns} FROM ${this.#t.key_versions} WHERE key_id = $1 ORDER BY version`, [keyId]);
-    return rows.map((row) => ({
-      keyId: row.key_id,
-      version: row.version,
-      state: row.state,
-      wrapped: row.wrapped,
-      provider: row.provider,
-      createdAt: row.created_at,
-      ...(row.rotation_days !== null ? { rotationDays: row.rotation_days } : {}),
-    }));
+    return rows.map(toKeyVersion);
   }
 
   async destroyKeyVersion(keyId: string, version: number): Promise<void> {

@@ -4,34 +4,10 @@
 import type { SecretRecord, SecretRecordStore } from '../../secrets/store/secret-record-store.ts';
 import type { PostgresSession } from './postgres-session.ts';
 import { tablesIn } from './postgres-session.ts';
-
-interface SecretRow {
-  name: string;
-  version: number;
-  key_id: string;
-  key_version: number;
-  sealed: Buffer;
-  created_at: string;
-  rotated_at: string;
-  last_read_at: string | null;
-  max_age_days: number | null;
-}
+import { toSecret } from '../store-rows.ts';
+import type { SecretRow } from '../store-rows.ts';
 
 const SECRET_COLUMNS = 'name, version, key_id, key_version, sealed, created_at, rotated_at, last_read_at, max_age_days';
-
-function toSecret(row: SecretRow): SecretRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    keyId: row.key_id,
-    keyVersion: row.key_version,
-    sealed: row.sealed,
-    createdAt: row.created_at,
-    rotatedAt: row.rotated_at,
-    ...(row.last_read_at !== null ? { lastReadAt: row.last_read_at } : {}),
-    ...(row.max_age_days !== null ? { maxAgeDays: row.max_age_days } : {}),
-  };
-}
 
 export class PostgresSecretTables implements SecretRecordStore {
   readonly #session: PostgresSession;

@@ -14,6 +14,8 @@ import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditR
 import { PostgresSession, sqlLimit, tablesIn } from './postgres-session.ts';
 import type { PostgresStoreTarget } from './postgres-session.ts';
 import { migrateSchema } from './postgres-migrate.ts';
+import { readTotals, toRun } from '../store-rows.ts';
+import type { RunRow } from '../store-rows.ts';
 import { PostgresAccessTables } from './postgres-access-tables.ts';
 import { PostgresAuditTables } from './postgres-audit-tables.ts';
 import { PostgresKeyTables } from './postgres-key-tables.ts';
@@ -22,40 +24,7 @@ import { PostgresSecretTables } from './postgres-secret-tables.ts';
 /** A pool (the caller's, left open on close) or a connection string, and the schema that holds the store. */
 export type PostgresStateStoreOptions = PostgresStoreTarget & { schema: string };
 
-/** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
-function readTotals(json: string): RunTotals {
-  return { ...emptyTotals(), ...(JSON.parse(json) as Partial<RunTotals>) };
-}
-
-interface RunRow {
-  id: string;
-  pipeline: string;
-  spec_hash: string;
-  status: RunStatus;
-  started_at: string;
-  finished_at: string | null;
-  pid: number;
-  attempts: number;
-  totals: string;
-  error: string | null;
-}
-
 const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error';
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    pipeline: row.pipeline,
-    specHash: row.spec_hash,
-    status: row.status,
-    startedAt: row.started_at,
-    pid: row.pid,
-    attempts: row.attempts,
-    totals: readTotals(row.totals),
-    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
-    ...(row.error !== null ? { error: row.error } : {}),
-  };
-}
 
 /** A violation of the one-running-run index means another process holds the pipeline. */
 function runLockedOr(error: unknown, what: string): unknown {

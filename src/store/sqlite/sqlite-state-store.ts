@@ -9,54 +9,13 @@ import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import { cacheStatements } from './statement-cache.ts';
-import type { KeyVersionRecord, KeyVersionState } from '../../crypto/keyring/key-store.ts';
+import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret } from '../store-rows.ts';
+import type { CheckpointRow, KeyRow, RunRow, SecretRow } from '../store-rows.ts';
+import type { KeyVersionRecord } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
 import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
 import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
-
-/** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
-function readTotals(json: string): RunTotals {
-  return { ...emptyTotals(), ...(JSON.parse(json) as Partial<RunTotals>) };
-}
-
-interface RunRow {
-  id: string;
-  pipeline: string;
-  spec_hash: string;
-  status: RunStatus;
-  started_at: string;
-  finished_at: string | null;
-  pid: number;
-  attempts: number;
-  totals: string;
-  error: string | null;
-}
-
-interface KeyRow {
-  key_id: string;
-  version: number;
-  state: KeyVersionState;
-  wrapped: Buffer;
-  provider: string;
-  created_at: string;
-  rotation_days: number | null;
-}
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    pipeline: row.pipeline,
-    specHash: row.spec_hash,
-    status: row.status,
-    startedAt: row.started_at,
-    pid: row.pid,
-    attempts: row.attempts,
-    totals: readTotals(row.totals),
-    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
-    ...(row.error !== null ? { error: row.error } : {}),
-  };
-}
 
 /**
  * Brings the schema up to date in one IMMEDIATE transaction, reading the version inside it: two processes
@@ -79,43 +38,6 @@ function lockedOr(error: unknown, what: string): unknown {
     return new SluiceError('SLUICE_RUN_LOCKED', `another process is running ${what}; wait for it to finish`, { cause: error });
   }
   return error;
-}
-
-interface SecretRow {
-  name: string;
-  version: number;
-  key_id: string;
-  key_version: number;
-  sealed: Buffer;
-  created_at: string;
-  rotated_at: string;
-  last_read_at: string | null;
-  max_age_days: number | null;
-}
-
-function toSecret(row: SecretRow): SecretRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    keyId: row.key_id,
-    keyVersion: row.key_version,
-    sealed: row.sealed,
-    createdAt: row.created_at,
-    rotatedAt: row.rotated_at,
-    ...(row.last_read_at !== null ? { lastReadAt: row.last_read_at } : {}),
-    ...(row.max_age_days !== null ? { maxAgeDays: row.max_age_days } : {}),
-  };
-}
-
-interface CheckpointRow {
-  tree_size: number;
-  root: Buffer;
-  time: string;
-  note: string;
-}
-
-function toCheckpoint(row: CheckpointRow): AuditCheckpointRow {
-  return { treeSize: row.tree_size, root: row.root, time: row.time, note: row.note };
 }
 
 export class SqliteStateStore implements StateStore {
@@ -328,15 +250,7 @@ export class SqliteStateStore implements StateStore {
     const rows = (keyId === undefined
       ? this.#db.prepare('SELECT * FROM key_versions ORDER BY key_id, version').all()
       : this.#db.prepare('SELECT * FROM key_versions WHERE key_id = ? ORDER BY version').all(keyId)) as KeyRow[];
-    return rows.map((row) => ({
-      keyId: row.key_id,
-      version: row.version,
-      state: row.state,
-      wrapped: row.wrapped,
-      provider: row.provider,
-      createdAt: row.created_at,
-      ...(row.rotation_days !== null ? { rotationDays: row.rotation_days } : {}),
-    }));
+    return rows.map(toKeyVersion);
   }
 
   async destroyKeyVersion(keyId: string, version: number): Promise<void> {
