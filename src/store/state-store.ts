@@ -66,6 +66,48 @@ export interface Checkpoint {
   objects?: readonly StoredObject[];
 }
 
+/** Where a task stands: waiting (or being processed), committed once, or given up after its last delivery. */
+export type TaskStatus = 'pending' | 'committed' | 'dead';
+
+/**
+ * A piece of a cluster run that one worker processes on its own: the source read from `from` up to `until`
+ * (undefined: the start, the end). Its output is named after the run and the task, so a redelivered task
+ * replaces what an earlier attempt wrote.
+ */
+export interface TaskRecord {
+  runId: string;
+  /** Stable and ordered within the run: t000001, t000002, … */
+  id: string;
+  from?: SourcePosition;
+  until?: SourcePosition;
+  status: TaskStatus;
+  /** Leases taken so far (deliveries that reached a worker). */
+  attempts: number;
+  /** The worker that holds or last held the lease. */
+  worker?: string;
+  /** When the current lease runs out (ISO 8601). */
+  leasedUntil?: string;
+  /** The task's counts, once committed; the run's summary is their sum. */
+  totals?: RunTotals;
+  committedAt?: string;
+  /** Why it is dead (scrubbed of secrets). */
+  error?: string;
+}
+
+/** A worker process as its last heartbeat described it. */
+export interface WorkerRecord {
+  /** The worker's name (its certificate's identity, or host:pid). */
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  /** Tasks it is processing now. */
+  inFlight: number;
+  state: 'ready' | 'draining' | 'stopped';
+  startedAt: string;
+  lastSeenAt: string;
+}
+
 /** Runs, checkpoints, the keyring's metadata, the built-in secret store, the audit log and access state. */
 export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore, AuditStore {
   /** API keys, role bindings and just-in-time grants (the control plane). */
@@ -97,5 +139,25 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   updateObjectKey(location: string, keyVersion: number): Promise<void>;
   /** Forgets objects that were removed: every object of a run, or the given locations. */
   forgetObjects(which: { runId: string } | { locations: readonly string[] }): Promise<void>;
+  /** Records a run's tasks; a task already recorded (the coordinator published again) is left as it is. */
+  createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void>;
+  /**
+   * Takes the lease of a task for `worker` until `leasedUntil` and counts an attempt, unless the task is committed
+   * or dead; returns the task as it now stands (undefined for a task the store does not know).
+   */
+  leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined>;
+  /**
+   * Commits a task once: its totals and the objects it wrote, in one transaction. Returns false, changing
+   * nothing, when it was already committed (a redelivery after a commit whose ack was lost) or is dead.
+   */
+  commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean>;
+  /** Gives a task up with its (scrubbed) error, unless it was committed. */
+  failTask(runId: string, taskId: string, error: string): Promise<void>;
+  /** The run's tasks in id order. */
+  listTasks(runId: string): Promise<TaskRecord[]>;
+  /** Records a worker's heartbeat (inserting it the first time). */
+  recordWorker(worker: WorkerRecord): Promise<void>;
+  /** Workers by id. */
+  listWorkers(): Promise<WorkerRecord[]>;
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@ import type { AuditCheckpointRow } from '../audit/audit-store.ts';
 import type { KeyVersionRecord, KeyVersionState } from '../crypto/keyring/key-store.ts';
 import type { SecretRecord } from '../secrets/store/secret-record-store.ts';
 import type { Classification } from '../spec/classification.ts';
-import type { RunRecord, RunStatus, RunTotals } from './state-store.ts';
+import type { SourcePosition } from '../connectors/source.ts';
+import type { RunRecord, RunStatus, RunTotals, TaskRecord, TaskStatus, WorkerRecord } from './state-store.ts';
 import { emptyTotals } from './state-store.ts';
 
 /** Totals as stored; counters added in later versions start at zero for runs recorded before them. */
@@ -39,6 +40,60 @@ export function toRun(row: RunRow): RunRecord {
     totals: readTotals(row.totals),
     ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
+  };
+}
+
+export interface TaskRow {
+  run_id: string;
+  id: string;
+  from_position: string | null;
+  until_position: string | null;
+  status: TaskStatus;
+  attempts: number;
+  worker: string | null;
+  leased_until: string | null;
+  totals: string | null;
+  committed_at: string | null;
+  error: string | null;
+}
+
+export function toTask(row: TaskRow): TaskRecord {
+  return {
+    runId: row.run_id,
+    id: row.id,
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.from_position !== null ? { from: JSON.parse(row.from_position) as SourcePosition } : {}),
+    ...(row.until_position !== null ? { until: JSON.parse(row.until_position) as SourcePosition } : {}),
+    ...(row.worker !== null ? { worker: row.worker } : {}),
+    ...(row.leased_until !== null ? { leasedUntil: row.leased_until } : {}),
+    ...(row.totals !== null ? { totals: readTotals(row.totals) } : {}),
+    ...(row.committed_at !== null ? { committedAt: row.committed_at } : {}),
+    ...(row.error !== null ? { error: row.error } : {}),
+  };
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  in_flight: number;
+  state: WorkerRecord['state'];
+  started_at: string;
+  last_seen_at: string;
+}
+
+export function toWorker(row: WorkerRow): WorkerRecord {
+  return {
+    id: row.id,
+    host: row.host,
+    pid: row.pid,
+    concurrency: row.concurrency,
+    inFlight: row.in_flight,
+    state: row.state,
+    startedAt: row.started_at,
+    lastSeenAt: row.last_seen_at,
   };
 }
 

@@ -241,5 +241,112 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual((await store.access.listGrants({ principal: 'apikey:k2', status: 'pending' })).map((g) => g.id), ['g2']);
       assert.deepEqual(await store.access.listGrants({ status: 'denied' }), []);
     });
+
+    test('tasks are recorded once: publishing again leaves a recorded task as it is; positions round-trip; listed by id', async () => {
+      await store.createRun({ id: 'rt', pipeline: 'cluster', specHash: 'h', startedAt: '2026-04-01T00:00:00.000Z', pid: 1 });
+      await store.createTasks('rt', [
+        { id: 't000002', from: { offset: 100, line: 10 }, until: { offset: 200, line: 20 } },
+        { id: 't000001', until: { offset: 100, line: 10 } },
+        { id: 't000003', from: { offset: 200, line: 20 } },
+      ]);
+      await store.createTasks('rt', [
+        { id: 't000001', from: { offset: 5, line: 1 }, until: { offset: 7, line: 2 } },
+        { id: 't000004', from: { after: 'k' } },
+        { id: 't000005' },
+        { id: 't000006' },
+      ]);
+      const tasks = await store.listTasks('rt');
+      assert.deepEqual(tasks.map((t) => t.id), ['t000001', 't000002', 't000003', 't000004', 't000005', 't000006']);
+      // Absent fields are absent, not undefined-valued keys.
+      assert.deepEqual(tasks[0], { runId: 'rt', id: 't000001', until: { offset: 100, line: 10 }, status: 'pending', attempts: 0 });
+      assert.deepEqual(tasks[1], { runId: 'rt', id: 't000002', from: { offset: 100, line: 10 }, until: { offset: 200, line: 20 }, status: 'pending', attempts: 0 });
+      assert.deepEqual(tasks[3]?.from, { after: 'k' });
+      assert.deepEqual(tasks[4], { runId: 'rt', id: 't000005', status: 'pending', attempts: 0 });
+      assert.deepEqual(await store.listTasks('another-run'), []);
+    });
+
+    test('a lease counts an attempt and records the worker; an unknown task is undefined', async () => {
+      const first = await store.leaseTask('rt', 't000001', 'w1', '2026-04-01T00:01:00.000Z');
+      assert.deepEqual(first, { runId: 'rt', id: 't000001', until: { offset: 100, line: 10 }, status: 'pending', attempts: 1, worker: 'w1', leasedUntil: '2026-04-01T00:01:00.000Z' });
+      const second = await store.leaseTask('rt', 't000001', 'w2', '2026-04-01T00:02:00.000Z');
+      assert.equal(second?.attempts, 2);
+      assert.equal(second?.worker, 'w2');
+      assert.equal(second?.leasedUntil, '2026-04-01T00:02:00.000Z');
+      assert.equal(await store.leaseTask('rt', 't999999', 'w1', '2026-04-01T00:01:00.000Z'), undefined);
+      assert.equal(await store.leaseTask('another-run', 't000001', 'w1', '2026-04-01T00:01:00.000Z'), undefined);
+    });
+
+    test('a task commits once with its totals and objects; a second commit returns false and writes nothing (the denial path)', async () => {
+      const totals = { ...emptyTotals(), recordsIn: 10, recordsOut: { s: 9 }, quarantined: 1, batches: 1 };
+      const objects = [{ location: 'file:/out/rt/t000001.part', runId: 'rt', keyId: 'k', keyVersion: 2 }];
+      assert.equal(await store.commitTask({ runId: 'rt', taskId: 't000001', worker: 'w2', totals, committedAt: '2026-04-01T00:01:30.000Z', objects }), true);
+      assert.deepEqual(await store.listObjects({ runId: 'rt' }), objects);
+      const again = { runId: 'rt', taskId: 't000001', worker: 'w3', totals: { ...totals, recordsIn: 99 }, committedAt: '2026-04-01T00:05:00.000Z' };
+      assert.equal(await store.commitTask({ ...again, objects: [{ location: 'file:/out/rt/t000001-again.part', runId: 'rt', keyId: 'k', keyVersion: 2 }] }), false);
+      assert.deepEqual(await store.listObjects({ runId: 'rt' }), objects, 'a refused commit records no objects');
+      const [task] = await store.listTasks('rt');
+      assert.equal(task?.status, 'committed');
+      assert.deepEqual(task?.totals, totals);
+      assert.equal(task?.committedAt, '2026-04-01T00:01:30.000Z');
+      assert.equal(task?.worker, 'w2');
+      assert.equal(await store.commitTask({ ...again, taskId: 't999999' }), false, 'an unknown task does not commit');
+    });
+
+    test('a lease of a committed task counts no attempt and returns it committed', async () => {
+      const leased = await store.leaseTask('rt', 't000001', 'w4', '2026-04-01T00:09:00.000Z');
+      assert.equal(leased?.status, 'committed');
+      assert.equal(leased?.attempts, 2);
+      assert.equal(leased?.worker, 'w2');
+      assert.equal(leased?.leasedUntil, '2026-04-01T00:02:00.000Z');
+    });
+
+    test('two commits of one task at once: exactly one wins, and only its objects are recorded', async () => {
+      await store.leaseTask('rt', 't000002', 'w1', '2026-04-01T00:01:00.000Z');
+      const commit = (worker: string) =>
+        store.commitTask({
+          runId: 'rt',
+          taskId: 't000002',
+          worker,
+          totals: { ...emptyTotals(), recordsIn: worker === 'wa' ? 1 : 2 },
+          committedAt: '2026-04-01T00:03:00.000Z',
+          objects: [{ location: `file:/out/rt/t000002-${worker}.part`, runId: 'rt', keyId: 'k', keyVersion: 2 }],
+        });
+      const results = await Promise.all([commit('wa'), commit('wb')]);
+      assert.equal(results.filter(Boolean).length, 1, `results: ${results.join(', ')}`);
+      const winner = results[0] ? 'wa' : 'wb';
+      const task = (await store.listTasks('rt')).find((t) => t.id === 't000002');
+      assert.equal(task?.worker, winner);
+      assert.equal(task?.totals?.recordsIn, winner === 'wa' ? 1 : 2);
+      assert.deepEqual((await store.listObjects({ runId: 'rt' })).map((o) => o.location), ['file:/out/rt/t000001.part', `file:/out/rt/t000002-${winner}.part`]);
+    });
+
+    test('a failed task is dead with its error, and then neither commits nor leases; a committed task cannot fail', async () => {
+      await store.failTask('rt', 't000003', 'source unreachable');
+      const dead = (await store.listTasks('rt')).find((t) => t.id === 't000003');
+      assert.equal(dead?.status, 'dead');
+      assert.equal(dead?.error, 'source unreachable');
+      const late = { runId: 'rt', taskId: 't000003', worker: 'w1', totals: emptyTotals(), committedAt: '2026-04-01T00:04:00.000Z' };
+      assert.equal(await store.commitTask({ ...late, objects: [{ location: 'file:/out/rt/t000003.part', runId: 'rt', keyId: 'k', keyVersion: 2 }] }), false);
+      assert.equal((await store.listObjects({ runId: 'rt' })).some((o) => o.location === 'file:/out/rt/t000003.part'), false);
+      const leased = await store.leaseTask('rt', 't000003', 'w1', '2026-04-01T00:05:00.000Z');
+      assert.equal(leased?.status, 'dead');
+      assert.equal(leased?.attempts, 0);
+      await store.failTask('rt', 't000001', 'too late');
+      const committed = (await store.listTasks('rt')).find((t) => t.id === 't000001');
+      assert.equal(committed?.status, 'committed');
+      assert.equal(committed?.error, undefined);
+      assert.equal(committed !== undefined && 'error' in committed, false);
+      await store.finishRun('rt', { status: 'succeeded', finishedAt: '2026-04-01T00:10:00.000Z', totals: emptyTotals() });
+    });
+
+    test('workers: a heartbeat inserts the worker the first time and replaces its fields after; listed by id', async () => {
+      const worker = { id: 'w2', host: 'node-b', pid: 20, concurrency: 4, inFlight: 0, state: 'ready' as const, startedAt: '2026-04-01T00:00:00.000Z', lastSeenAt: '2026-04-01T00:00:00.000Z' };
+      assert.deepEqual(await store.listWorkers(), []);
+      await store.recordWorker(worker);
+      await store.recordWorker({ ...worker, id: 'w1', host: 'node-a', pid: 10 });
+      const beat = { ...worker, inFlight: 3, state: 'draining' as const, lastSeenAt: '2026-04-01T00:00:15.000Z' };
+      await store.recordWorker(beat);
+      assert.deepEqual(await store.listWorkers(), [{ ...worker, id: 'w1', host: 'node-a', pid: 10 }, beat]);
+    });
   });
 }

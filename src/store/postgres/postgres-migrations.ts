@@ -161,4 +161,30 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      expires_at text
    );
    CREATE INDEX access_grants_by_principal ON access_grants (principal, requested_at);`,
+  // Cluster runs: the tasks a run is split into (positions and totals as JSON text, each committed once), and the
+  // workers as their last heartbeat described them.
+  `CREATE TABLE tasks (
+     run_id text COLLATE "C" NOT NULL REFERENCES runs (id),
+     id text COLLATE "C" NOT NULL,
+     from_position text,
+     until_position text,
+     status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','committed','dead')),
+     attempts integer NOT NULL DEFAULT 0,
+     worker text,
+     leased_until text,
+     totals text,
+     committed_at text,
+     error text,
+     PRIMARY KEY (run_id, id)
+   );
+   CREATE TABLE workers (
+     id text COLLATE "C" PRIMARY KEY,
+     host text NOT NULL,
+     pid integer NOT NULL,
+     concurrency integer NOT NULL,
+     in_flight integer NOT NULL,
+     state text NOT NULL CHECK (state IN ('ready','draining','stopped')),
+     started_at text NOT NULL,
+     last_seen_at text NOT NULL
+   );`,
 ];

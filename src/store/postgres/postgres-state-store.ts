@@ -1,7 +1,7 @@
 // The cluster state store: PostgreSQL, one schema per Sluice deployment, versioned with a schema_version table.
 // Mirrors SqliteStateStore method by method; store.suite.ts holds both to one contract.
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { quoteIdentifier } from '../../connectors/postgres/identifiers.ts';
@@ -12,10 +12,10 @@ import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
 import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
 import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
 import { PostgresSession, sqlLimit, tablesIn } from './postgres-session.ts';
-import type { PostgresStoreTarget } from './postgres-session.ts';
+import type { PostgresStoreTarget, Queries } from './postgres-session.ts';
 import { migrateSchema } from './postgres-migrate.ts';
-import { readTotals, toRun } from '../store-rows.ts';
-import type { RunRow } from '../store-rows.ts';
+import { readTotals, toRun, toTask, toWorker } from '../store-rows.ts';
+import type { RunRow, TaskRow, WorkerRow } from '../store-rows.ts';
 import { PostgresAccessTables } from './postgres-access-tables.ts';
 import { PostgresAuditTables } from './postgres-audit-tables.ts';
 import { PostgresKeyTables } from './postgres-key-tables.ts';
@@ -25,6 +25,8 @@ import { PostgresSecretTables } from './postgres-secret-tables.ts';
 export type PostgresStateStoreOptions = PostgresStoreTarget & { schema: string };
 
 const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error';
+const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error';
+const WORKER_COLUMNS = 'id, host, pid, concurrency, in_flight, state, started_at, last_seen_at';
 
 /** A violation of the one-running-run index means another process holds the pipeline. */
 function runLockedOr(error: unknown, what: string): unknown {
@@ -44,7 +46,7 @@ export class PostgresStateStore implements StateStore {
   readonly #session: PostgresSession;
   readonly #schema: string;
   readonly #quotedSchema: string;
-  readonly #t: Record<'runs' | 'checkpoints' | 'objects', string>;
+  readonly #t: Record<'runs' | 'checkpoints' | 'objects' | 'tasks' | 'workers', string>;
   readonly #keys: PostgresKeyTables;
   readonly #secrets: PostgresSecretTables;
   readonly #audit: PostgresAuditTables;
@@ -64,7 +66,7 @@ export class PostgresStateStore implements StateStore {
     this.#session = new PostgresSession(options);
     this.#schema = options.schema;
     this.#quotedSchema = quoted;
-    this.#t = tablesIn(quoted, ['runs', 'checkpoints', 'objects']);
+    this.#t = tablesIn(quoted, ['runs', 'checkpoints', 'objects', 'tasks', 'workers']);
     this.#keys = new PostgresKeyTables(this.#session, quoted);
     this.#secrets = new PostgresSecretTables(this.#session, quoted);
     this.#audit = new PostgresAuditTables(this.#session, quoted);
@@ -150,14 +152,7 @@ export class PostgresStateStore implements StateStore {
         totals,
         new Date().toISOString(),
       ]);
-      const objects = lastPer(checkpoint.objects ?? [], (o) => o.location);
-      if (objects.length > 0) {
-        await tx.run(
-          `INSERT INTO ${this.#t.objects} (location, run_id, key_id, key_version) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[])
-           ON CONFLICT (location) DO UPDATE SET run_id = EXCLUDED.run_id, key_id = EXCLUDED.key_id, key_version = EXCLUDED.key_version`,
-          [objects.map((o) => o.location), objects.map((o) => o.runId), objects.map((o) => o.keyId), objects.map((o) => o.keyVersion)],
-        );
-      }
+      await this.#recordObjects(tx, checkpoint.objects ?? []);
       await tx.run(`UPDATE ${this.#t.runs} SET totals = $1 WHERE id = $2`, [totals, checkpoint.runId]);
     });
   }
@@ -218,6 +213,82 @@ export class PostgresStateStore implements StateStore {
       return;
     }
     await this.#session.run(`DELETE FROM ${this.#t.objects} WHERE location = ANY($1::text[])`, [which.locations]);
+  }
+
+  async createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void> {
+    if (tasks.length === 0) return;
+    // One statement, so one transaction. DO NOTHING keeps the first of two entries with one id, as SQLite's
+    // INSERT OR IGNORE row by row does.
+    await this.#session.run(
+      `INSERT INTO ${this.#t.tasks} (run_id, id, from_position, until_position) SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[])
+       ON CONFLICT (run_id, id) DO NOTHING`,
+      [
+        runId,
+        tasks.map((t) => t.id),
+        tasks.map((t) => (t.from ? JSON.stringify(t.from) : null)),
+        tasks.map((t) => (t.until ? JSON.stringify(t.until) : null)),
+      ],
+    );
+  }
+
+  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined> {
+    // The lease is the one UPDATE (a concurrent commit or failure waits for it or makes it match nothing). When it
+    // matches nothing the task is read afresh, in a statement of its own: a data-modifying CTE's outer SELECT
+    // would see the snapshot from before a commit the UPDATE waited for, and call a committed task pending.
+    const row =
+      (await this.#session.row<TaskRow>(
+        `UPDATE ${this.#t.tasks} SET worker = $3, leased_until = $4, attempts = attempts + 1 WHERE run_id = $1 AND id = $2 AND status = 'pending' RETURNING ${TASK_COLUMNS}`,
+        [runId, taskId, worker, leasedUntil],
+      )) ?? (await this.#session.row<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 AND id = $2`, [runId, taskId]));
+    return row ? toTask(row) : undefined;
+  }
+
+  async commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean> {
+    return this.#session.transaction(async (tx) => {
+      // A second commit of the task waits for the first's row lock, then finds it no longer pending (READ
+      // COMMITTED re-checks the WHERE on the updated row): exactly one commit changes it.
+      const committed = await tx.run(
+        `UPDATE ${this.#t.tasks} SET status = 'committed', totals = $3, committed_at = $4, worker = $5 WHERE run_id = $1 AND id = $2 AND status = 'pending'`,
+        [commit.runId, commit.taskId, JSON.stringify(commit.totals), commit.committedAt, commit.worker],
+      );
+      // Committed already (a redelivery) or dead: nothing is written, objects included.
+      if (committed !== 1) return false;
+      await this.#recordObjects(tx, commit.objects ?? []);
+      return true;
+    });
+  }
+
+  async failTask(runId: string, taskId: string, error: string): Promise<void> {
+    await this.#session.run(`UPDATE ${this.#t.tasks} SET status = 'dead', error = $3 WHERE run_id = $1 AND id = $2 AND status = 'pending'`, [runId, taskId, error]);
+  }
+
+  async listTasks(runId: string): Promise<TaskRecord[]> {
+    const rows = await this.#session.rows<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 ORDER BY id`, [runId]);
+    return rows.map(toTask);
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    await this.#session.run(
+      `INSERT INTO ${this.#t.workers} (${WORKER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, concurrency = EXCLUDED.concurrency, in_flight = EXCLUDED.in_flight,
+         state = EXCLUDED.state, started_at = EXCLUDED.started_at, last_seen_at = EXCLUDED.last_seen_at`,
+      [worker.id, worker.host, worker.pid, worker.concurrency, worker.inFlight, worker.state, worker.startedAt, worker.lastSeenAt],
+    );
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return (await this.#session.rows<WorkerRow>(`SELECT ${WORKER_COLUMNS} FROM ${this.#t.workers} ORDER BY id`)).map(toWorker);
+  }
+
+  /** Records objects written at rest in the transaction `tx`; writing a location again replaces its entry. */
+  async #recordObjects(tx: Queries, objects: readonly StoredObject[]): Promise<void> {
+    const last = lastPer(objects, (o) => o.location);
+    if (last.length === 0) return;
+    await tx.run(
+      `INSERT INTO ${this.#t.objects} (location, run_id, key_id, key_version) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[])
+       ON CONFLICT (location) DO UPDATE SET run_id = EXCLUDED.run_id, key_id = EXCLUDED.key_id, key_version = EXCLUDED.key_version`,
+      [last.map((o) => o.location), last.map((o) => o.runId), last.map((o) => o.keyId), last.map((o) => o.keyVersion)],
+    );
   }
 
   getSubjectKeys(keyId: string, refs: readonly Buffer[]): Promise<SubjectKeyRecord[]> {

@@ -141,4 +141,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      expires_at TEXT
    );
    CREATE INDEX access_grants_by_principal ON access_grants (principal, requested_at);`,
+  // Cluster runs: the tasks a run is split into (positions and totals as JSON text, each committed once), and the
+  // workers as their last heartbeat described them.
+  `CREATE TABLE tasks (
+     run_id TEXT NOT NULL REFERENCES runs (id),
+     id TEXT NOT NULL,
+     from_position TEXT,
+     until_position TEXT,
+     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','committed','dead')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     worker TEXT,
+     leased_until TEXT,
+     totals TEXT,
+     committed_at TEXT,
+     error TEXT,
+     PRIMARY KEY (run_id, id)
+   );
+   CREATE TABLE workers (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     concurrency INTEGER NOT NULL,
+     in_flight INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('ready','draining','stopped')),
+     started_at TEXT NOT NULL,
+     last_seen_at TEXT NOT NULL
+   );`,
 ];

@@ -3,14 +3,14 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import { cacheStatements } from './statement-cache.ts';
-import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret } from '../store-rows.ts';
-import type { CheckpointRow, KeyRow, RunRow, SecretRow } from '../store-rows.ts';
+import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret, toTask, toWorker } from '../store-rows.ts';
+import type { CheckpointRow, KeyRow, RunRow, SecretRow, TaskRow, WorkerRow } from '../store-rows.ts';
 import type { KeyVersionRecord } from '../../crypto/keyring/key-store.ts';
 import type { SubjectKeyRecord } from '../../crypto/subjects/subject-key-store.ts';
 import type { SecretRecord } from '../../secrets/store/secret-record-store.ts';
@@ -113,8 +113,7 @@ export class SqliteStateStore implements StateStore {
       this.#db
         .prepare('INSERT INTO checkpoints (run_id, batch, position, totals, committed_at) VALUES (?, ?, ?, ?, ?)')
         .run(checkpoint.runId, checkpoint.batch, JSON.stringify(checkpoint.position), totals, new Date().toISOString());
-      const recordObject = this.#db.prepare('INSERT OR REPLACE INTO objects (location, run_id, key_id, key_version) VALUES (?, ?, ?, ?)');
-      for (const object of checkpoint.objects ?? []) recordObject.run(object.location, object.runId, object.keyId, object.keyVersion);
+      this.#recordObjects(checkpoint.objects ?? []);
       this.#db.prepare('UPDATE runs SET totals = ? WHERE id = ?').run(totals, checkpoint.runId);
     })();
   }
@@ -171,6 +170,64 @@ export class SqliteStateStore implements StateStore {
     this.#db.transaction(() => {
       for (const location of which.locations) remove.run(location);
     })();
+  }
+
+  async createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void> {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO tasks (run_id, id, from_position, until_position) VALUES (?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const task of tasks) insert.run(runId, task.id, task.from ? JSON.stringify(task.from) : null, task.until ? JSON.stringify(task.until) : null);
+    })();
+  }
+
+  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined> {
+    const row = this.#db.transaction(
+      () =>
+        (this.#db
+          .prepare("UPDATE tasks SET worker = ?, leased_until = ?, attempts = attempts + 1 WHERE run_id = ? AND id = ? AND status = 'pending' RETURNING *")
+          .get(worker, leasedUntil, runId, taskId) as TaskRow | undefined) ??
+        (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as TaskRow | undefined),
+    )();
+    return row ? toTask(row) : undefined;
+  }
+
+  async commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const committed = this.#db
+        .prepare("UPDATE tasks SET status = 'committed', totals = ?, committed_at = ?, worker = ? WHERE run_id = ? AND id = ? AND status = 'pending'")
+        .run(JSON.stringify(commit.totals), commit.committedAt, commit.worker, commit.runId, commit.taskId);
+      // Committed already (a redelivery) or dead: nothing is written, objects included.
+      if (committed.changes !== 1) return false;
+      this.#recordObjects(commit.objects ?? []);
+      return true;
+    })();
+  }
+
+  async failTask(runId: string, taskId: string, error: string): Promise<void> {
+    this.#db.prepare("UPDATE tasks SET status = 'dead', error = ? WHERE run_id = ? AND id = ? AND status = 'pending'").run(error, runId, taskId);
+  }
+
+  async listTasks(runId: string): Promise<TaskRecord[]> {
+    return (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY id').all(runId) as TaskRow[]).map(toTask);
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO workers (id, host, pid, concurrency, in_flight, state, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, concurrency = excluded.concurrency, in_flight = excluded.in_flight,
+           state = excluded.state, started_at = excluded.started_at, last_seen_at = excluded.last_seen_at`,
+      )
+      .run(worker.id, worker.host, worker.pid, worker.concurrency, worker.inFlight, worker.state, worker.startedAt, worker.lastSeenAt);
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return (this.#db.prepare('SELECT * FROM workers ORDER BY id').all() as WorkerRow[]).map(toWorker);
+  }
+
+  /** Records objects written at rest; writing a location again replaces its entry. Call inside a transaction. */
+  #recordObjects(objects: readonly StoredObject[]): void {
+    const recordObject = this.#db.prepare('INSERT OR REPLACE INTO objects (location, run_id, key_id, key_version) VALUES (?, ?, ?, ?)');
+    for (const object of objects) recordObject.run(object.location, object.runId, object.keyId, object.keyVersion);
   }
 
   async getSubjectKeys(keyId: string, refs: readonly Buffer[]): Promise<SubjectKeyRecord[]> {
