@@ -21,6 +21,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerAccess } from './commands/access.ts';
+import { registerWorker } from './commands/worker.ts';
 import { remoteTarget, verbOf } from './remote/remote-target.ts';
 
 /**
@@ -86,6 +87,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerServe(program, context, setExit);
   registerCerts(program, context, setExit);
   registerAccess(program, context, setExit);
+  registerWorker(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

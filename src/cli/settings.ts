@@ -10,6 +10,7 @@ import { didYouMean } from '../spec/did-you-mean.ts';
 import { secretReference } from '../spec/secret-reference-schema.ts';
 import { durationSchema } from '../spec/duration.ts';
 import { serverSettingsSchema } from '../server/server-settings.ts';
+import { clusterSettingsSchema } from '../cluster/cluster-settings.ts';
 import { checkPostgresConnection, postgresConnectionShape } from '../connectors/postgres/connection-options.ts';
 
 /** Where the credentials that open providers come from: the environment or a mounted file, never a store they open. */
@@ -114,6 +115,7 @@ export const settingsSchema = z
       .prefault({})
       .describe('The state store. The state folder still holds the quarantine and logs.'),
     server: serverSettingsSchema,
+    cluster: clusterSettingsSchema,
   })
   .describe('Local settings of the sluice command.');
 
@@ -164,6 +166,7 @@ export async function loadSettings(cwd: string): Promise<Settings> {
     keys: { ...settings.keys, ...(settings.keys.file !== undefined ? { file: resolve(cwd, settings.keys.file) } : {}) },
     log: { ...settings.log, ...(settings.log.file !== undefined ? { file: resolve(cwd, settings.log.file) } : {}) },
     state: settings.state,
+    ...(settings.cluster !== undefined ? { cluster: settings.cluster } : {}),
     server: {
       ...settings.server,
       pipelines: resolve(cwd, settings.server.pipelines),

@@ -23,6 +23,11 @@ export interface SinkSettings {
 export interface SinkRunInfo {
   pipeline: string;
   runId: string;
+  /**
+   * The cluster task writing (t000001…), when a worker writes one task of a run: batch numbers restart at 1 in
+   * each task, so objects are named by task and batch, and a redelivered task replaces its own objects.
+   */
+  task?: string;
 }
 
 /** The keys a sink seals its objects with. */
@@ -193,7 +198,15 @@ export abstract class Sink extends SinkBoundary {
     if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder).
-    const context = { pipeline: run.pipeline, run: run.runId, dataset: this.settings.name, classification: this.settings.clearance, batch: String(batch), format: 'jsonl' };
+    const context = {
+      pipeline: run.pipeline,
+      run: run.runId,
+      dataset: this.settings.name,
+      classification: this.settings.clearance,
+      batch: String(batch),
+      format: 'jsonl',
+      ...(run.task !== undefined ? { task: run.task } : {}),
+    };
     const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.project), context, encryption.keys, encryption.keyId);
     let location: string;
     try {

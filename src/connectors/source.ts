@@ -30,6 +30,17 @@ export interface OpenOptions {
   follow: boolean;
   /** Aborted on shutdown (SIGTERM): the source stops pulling and ends its batches after the one it is filling. */
   signal?: AbortSignal;
+  /**
+   * Stop at this position (a cluster task's end, from the source's own split()): the last batch ends exactly
+   * there. Only a source that splits is given one.
+   */
+  until?: SourcePosition;
+}
+
+/** A range of a source one cluster task reads: from `from` (undefined: the start) up to `until` (undefined: the end). */
+export interface SourceRange {
+  from?: SourcePosition;
+  until?: SourcePosition;
 }
 
 /**
@@ -68,4 +79,9 @@ export interface Source {
    * the last successful run), or at the start.
    */
   open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader>;
+  /**
+   * Splits what the source holds now into ranges of about `targetBytes` that together cover it once, in order,
+   * for cluster workers to read independently (opened at `from` with `until`). A source without it is one task.
+   */
+  split?(targetBytes: number): Promise<SourceRange[]>;
 }

@@ -25,12 +25,15 @@ export class Quarantine {
   readonly #pipeline: string;
   readonly #runId: string;
   readonly #encryption: SinkEncryption;
+  readonly #task: string | undefined;
 
-  constructor(stateDir: string, pipeline: string, runId: string, encryption: SinkEncryption) {
+  /** `task`: the cluster task writing, whose batches are named by task and batch (as sink objects are). */
+  constructor(stateDir: string, pipeline: string, runId: string, encryption: SinkEncryption, task?: string) {
     this.dir = join(stateDir, 'quarantine', pipeline, runId);
     this.#pipeline = pipeline;
     this.#runId = runId;
     this.#encryption = encryption;
+    this.#task = task;
   }
 
   /** Removes quarantine folders of runs that started before `before`, except this run's. */
@@ -45,7 +48,7 @@ export class Quarantine {
     await mkdir(this.dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw ioFailure('SLUICE_IO_FAILED', `the quarantine folder ${this.dir} could not be created`, error);
     });
-    await removeStaleTemps(this.dir);
+    await removeStaleTemps(this.dir, this.#task !== undefined ? `batch-${this.#task}-` : '');
   }
 
   /** Writes the batch's entries; like sinks, writing a batch again replaces it. */
@@ -55,8 +58,17 @@ export class Quarantine {
     for (const entry of entries) text += JSON.stringify(entry) + '\n';
     // Reasons quote errors, and errors may quote what a remote echoed back: no registered secret goes to rest.
     text = redactions.scrub(text);
-    const path = join(this.dir, `batch-${String(batch).padStart(6, '0')}.jsonl.sluice`);
-    const context = { pipeline: this.#pipeline, run: this.#runId, dataset: 'quarantine', classification: 'restricted', batch: String(batch), format: 'jsonl' };
+    const task = this.#task;
+    const path = join(this.dir, `batch-${task !== undefined ? `${task}-` : ''}${String(batch).padStart(6, '0')}.jsonl.sluice`);
+    const context = {
+      pipeline: this.#pipeline,
+      run: this.#runId,
+      dataset: 'quarantine',
+      classification: 'restricted',
+      batch: String(batch),
+      format: 'jsonl',
+      ...(task !== undefined ? { task } : {}),
+    };
     const { object, keyVersion } = await sealEnvelope(Buffer.from(text, 'utf8'), context, this.#encryption.keys, this.#encryption.keyId);
     await writeFileAtomic(path, object).catch((error: unknown) => {
       throw ioFailure('SLUICE_IO_FAILED', `the quarantine could not write ${path}`, error);

@@ -153,6 +153,8 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean>;
   /** Gives a task up with its (scrubbed) error, unless it was committed. */
   failTask(runId: string, taskId: string, error: string): Promise<void>;
+  /** Makes a resumed run's dead tasks pending again, with their attempts reset; returns how many. */
+  retryDeadTasks(runId: string): Promise<number>;
   /** The run's tasks in id order. */
   listTasks(runId: string): Promise<TaskRecord[]>;
   /** Records a worker's heartbeat (inserting it the first time). */

@@ -336,6 +336,14 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.equal(committed?.status, 'committed');
       assert.equal(committed?.error, undefined);
       assert.equal(committed !== undefined && 'error' in committed, false);
+      // A resumed run tries its dead tasks again, from a clean count; committed tasks stay committed.
+      assert.equal(await store.retryDeadTasks('rt'), 1);
+      const retried = (await store.listTasks('rt')).find((t) => t.id === 't000003');
+      assert.equal(retried?.status, 'pending');
+      assert.equal(retried?.attempts, 0);
+      assert.equal(retried !== undefined && 'error' in retried, false);
+      assert.equal((await store.listTasks('rt')).find((t) => t.id === 't000001')?.status, 'committed');
+      assert.equal(await store.retryDeadTasks('rt'), 0);
       await store.finishRun('rt', { status: 'succeeded', finishedAt: '2026-04-01T00:10:00.000Z', totals: emptyTotals() });
     });
 

@@ -33,7 +33,7 @@ async function objectsUnder(path: string): Promise<string[]> {
   return found;
 }
 
-const PLACE = /(?:^|\/)(quarantine\/)?([^/]+)\/([^/]+)\/(?:part|batch)-(\d{6})\.jsonl\.sluice$/;
+const PLACE = /(?:^|\/)(quarantine\/)?([^/]+)\/([^/]+)\/(?:part|batch)-(?:(t\d{6})-)?(\d{6})\.jsonl\.sluice$/;
 
 /**
  * Checks that an object sits where its (authenticated) context says it was written: a sink object or
@@ -42,13 +42,14 @@ const PLACE = /(?:^|\/)(quarantine\/)?([^/]+)\/([^/]+)\/(?:part|batch)-(\d{6})\.
 function checkPlace(path: string, context: Readonly<Record<string, string>>): void {
   const match = PLACE.exec(path.split(sep).join('/'));
   if (!match) return;
-  const [, quarantine, pipeline, run, batch] = match;
-  const expected = { pipeline, run, batch: String(Number(batch)) };
+  const [, quarantine, pipeline, run, task, batch] = match;
+  const expected = { pipeline, run, task, batch: String(Number(batch)) };
   const inQuarantine = context.dataset === 'quarantine';
-  if (context.pipeline !== expected.pipeline || context.run !== expected.run || context.batch !== expected.batch || inQuarantine !== (quarantine !== undefined)) {
+  const placed = context.pipeline === expected.pipeline && context.run === expected.run && context.task === expected.task && context.batch === expected.batch;
+  if (!placed || inQuarantine !== (quarantine !== undefined)) {
     throw new SluiceError(
       'SLUICE_OBJECT_MALFORMED',
-      `${path} was written as ${inQuarantine ? 'quarantine' : `sink '${context.dataset ?? '?'}'`} batch ${context.batch ?? '?'} of run ${context.run ?? '?'} (pipeline ${context.pipeline ?? '?'}), but sits elsewhere: it was moved or copied, so it is not read`,
+      `${path} was written as ${inQuarantine ? 'quarantine' : `sink '${context.dataset ?? '?'}'`} batch ${context.batch ?? '?'}${context.task !== undefined ? ` of task ${context.task}` : ''} of run ${context.run ?? '?'} (pipeline ${context.pipeline ?? '?'}), but sits elsewhere: it was moved or copied, so it is not read`,
     );
   }
 }

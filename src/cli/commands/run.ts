@@ -15,6 +15,7 @@ import type { Keyring } from '../../crypto/keyring/keyring.ts';
 import { targetsOverlap } from '../../spec/validate.ts';
 import { EXIT } from '../exit-codes.ts';
 import { DEFAULT_SPEC } from './defaults.ts';
+import { resolve } from 'node:path';
 
 type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
 
@@ -32,7 +33,8 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
     .option('--fresh', 'start a new run even if the last one was interrupted')
     .option('--follow', 'keep consuming the source (a stream, a table polled past its cursor) until SIGTERM or SIGINT; then finish the batch in flight and stop')
     .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, plain or none', 'auto')
-    .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string }) => {
+    .option('--cluster', "split the run into tasks for 'sluice worker' processes (settings: cluster, state.store postgresql) and wait for them to finish")
+    .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string; cluster?: boolean }) => {
       if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
         throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
       }
@@ -41,6 +43,7 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         await remoteRun(specPath, options, context, setExit);
         return;
       }
+      if (options.cluster && options.follow) throw new SluiceError('SLUICE_USAGE', '--cluster runs a bounded run split into tasks; a followed stream runs in one process (drop --follow or --cluster)');
       const { loaded, plan } = await loadPlan(specPath, context.registry, context.cwd);
       if (hasErrors(plan.findings)) {
         println(context.stderr, formatFindings(plan.findings));
@@ -81,7 +84,12 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         if (previous?.specHash !== loaded.hash) {
           await recordEvent(runtime, { action: 'config.change', resource: pipeline, outcome: 'success', details: { what: 'spec', specHash: loaded.hash, ...(previous ? { previousSpecHash: previous.specHash } : {}) } });
         }
-        await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash } });
+        await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash, ...(options.cluster ? { mode: 'cluster' } : {}) } });
+        if (options.cluster) {
+          const { runClusterCommand } = await import('../cluster-run.ts');
+          await runClusterCommand({ runtime, context, plan, specPath: resolve(context.cwd, specPath), specHash: loaded.hash, keyring, secrets, fresh: options.fresh ?? false, progress: progressFor(options.progress as ProgressMode, context.stderr), signal: controller.signal, setExit });
+          return;
+        }
         let result;
         try {
           result = await runPipeline({

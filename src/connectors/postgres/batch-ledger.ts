@@ -8,6 +8,14 @@ import type pg from 'pg';
 import { sqlState } from './postgres-errors.ts';
 import { quoteRelation } from './identifiers.ts';
 
+/**
+ * The ledger's run key: the run id, or `<run id>/<task>` for a cluster task, whose batch numbers restart at 1.
+ * Retention prunes a run's task rows with the run (prune keeps `<run id>` and `<run id>/…`).
+ */
+export function ledgerRunKey(run: { runId: string; task?: string }): string {
+  return run.task !== undefined ? `${run.runId}/${run.task}` : run.runId;
+}
+
 /** The ledger's name; it lives in the target table's schema. */
 export const LEDGER_TABLE = 'sluice_sink_batches';
 
@@ -29,7 +37,7 @@ export function ledgerStatements(schema: string): LedgerStatements {
       `INSERT INTO ${table} AS ledger (pipeline, sink, run_id, batch, records, refs_digest) VALUES ($1, $2, $3, $4, $5, $6) ` +
       `ON CONFLICT (pipeline, sink, run_id, batch) DO UPDATE SET records = EXCLUDED.records, refs_digest = EXCLUDED.refs_digest, committed_at = now() ` +
       `WHERE ledger.refs_digest IS DISTINCT FROM EXCLUDED.refs_digest`,
-    prune: `DELETE FROM ${table} WHERE pipeline = $1 AND sink = $2 AND run_id <> $3 AND committed_at < $4`,
+    prune: `DELETE FROM ${table} WHERE pipeline = $1 AND sink = $2 AND run_id <> $3 AND left(run_id, length($3) + 1) <> $3 || '/' AND committed_at < $4`,
   };
 }
 

@@ -50,12 +50,12 @@ async function writeAll(handle: FileHandle, pieces: Uint8Array[]): Promise<void>
   }
 }
 
-/** Removes temp files a crashed writer left in `dir`. */
-export async function removeStaleTemps(dir: string): Promise<number> {
+/** Removes temp files a crashed writer left in `dir` (only those of objects named `namePrefix…`). */
+export async function removeStaleTemps(dir: string, namePrefix = ''): Promise<number> {
   let removed = 0;
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
-    if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+    if (name.startsWith(`.${namePrefix}`) && name.endsWith(TEMP_SUFFIX)) {
       await unlink(join(dir, name)).catch(() => undefined);
       removed++;
     }

@@ -20,9 +20,10 @@ const fileSinkSpec = z
 
 type FileSinkOptions = z.output<typeof fileSinkSpec>;
 
-/** The object name of a batch: stable across resumes, so a rewritten batch replaces the old one. */
+/** The object name of a batch (of a task, in a cluster run): stable across resumes, so a rewritten batch replaces the old one. */
 export function batchObjectName(run: SinkRunInfo, batch: number): string {
-  return `${run.pipeline}/${run.runId}/part-${String(batch).padStart(6, '0')}.jsonl.sluice`;
+  const task = run.task !== undefined ? `${run.task}-` : '';
+  return `${run.pipeline}/${run.runId}/part-${task}${String(batch).padStart(6, '0')}.jsonl.sluice`;
 }
 
 export class FileSink extends Sink {
@@ -39,7 +40,8 @@ export class FileSink extends Sink {
     this.#run = run;
     await mkdir(this.#root, { recursive: true, mode: 0o700 });
     const runDir = await mkdirInside(this.#root, dirname(batchObjectName(run, 1)));
-    await removeStaleTemps(runDir);
+    // Workers write other tasks of a cluster run into the same folder at once: only this task's temps are its own.
+    await removeStaleTemps(runDir, run.task !== undefined ? `part-${run.task}-` : '');
     this.#runDir = runDir;
   }
 

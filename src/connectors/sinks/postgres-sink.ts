@@ -11,7 +11,7 @@ import { fieldNameSchema } from '../../spec/contract.ts';
 import { RecordSink } from '../sink.ts';
 import type { RecordBatch, SinkRunInfo, SinkSettings } from '../sink.ts';
 import type { DataRecord } from '../../runtime/record.ts';
-import { ensureLedger, ledgerStatements } from '../postgres/batch-ledger.ts';
+import { ensureLedger, ledgerRunKey, ledgerStatements } from '../postgres/batch-ledger.ts';
 import type { LedgerStatements } from '../postgres/batch-ledger.ts';
 import { describeRelation, hasUniqueKeyExactly, TABLE_KINDS } from '../postgres/catalog.ts';
 import { checkPostgresConnection, endpointLabel, postgresConnectionShape } from '../postgres/connection-options.ts';
@@ -128,7 +128,7 @@ export class PostgresSink extends RecordSink {
         await client.query('BEGIN');
         try {
           const digest = createHash('sha256').update(batch.refs.join('\n'), 'utf8').digest('base64url');
-          const marked = await client.query(prepared.ledger.mark, [run.pipeline, this.settings.name, run.runId, batch.batch, batch.records.length, digest]);
+          const marked = await client.query(prepared.ledger.mark, [run.pipeline, this.settings.name, ledgerRunKey(run), batch.batch, batch.records.length, digest]);
           if (marked.rowCount === 0 && this.#options.key === undefined) {
             await client.query('ROLLBACK');
             return;

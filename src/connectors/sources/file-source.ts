@@ -9,7 +9,7 @@ import type { Gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { SluiceError, isRetryable } from '../../errors.ts';
 import { defineSource } from '../../spec/component.ts';
-import type { MalformedRecord, Source, SourceBatch, SourcePosition, SourceReader } from '../source.ts';
+import type { MalformedRecord, OpenOptions, Source, SourceBatch, SourcePosition, SourceRange, SourceReader } from '../source.ts';
 import { CsvParser } from './csv-parser.ts';
 import { previewText, readLines } from './line-reader.ts';
 import { parseJsonRecord } from './json-record.ts';
@@ -119,7 +119,18 @@ class FileSource implements Source {
     };
   }
 
-  async open(from: SourcePosition | undefined): Promise<SourceReader> {
+  /**
+   * Plain JSON Lines split at line ends near every `targetBytes`, so each range holds whole lines and knows its
+   * first line's number (refs stay `file:line`). CSV is one range (a quoted field may hold a newline, so a byte
+   * boundary is not a record boundary without parsing), and so is gzip (a stream cannot be entered mid-way).
+   */
+  async split(targetBytes: number): Promise<SourceRange[]> {
+    const plan = this.#plan;
+    if (plan.format !== 'jsonl' || plan.gzip) return [{}];
+    return splitLines(plan.path, targetBytes);
+  }
+
+  async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
     const plan = this.#plan;
     const handle = await openFile(plan.path);
     try {
@@ -129,7 +140,8 @@ class FileSource implements Source {
       const header = plan.format === 'csv' && start.offset > 0 ? await readCsvHeader(plan) : undefined;
       // A second descriptor reads the bytes before each batch end (the stream owns and closes the first).
       const tails = plan.gzip ? undefined : await openFile(plan.path);
-      return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs }, header, tails);
+      const until = options?.until === undefined ? undefined : untilOffset(options.until, start.offset, stat.size, plan.path);
+      return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs, until }, header, tails);
     } catch (error) {
       await handle.close();
       throw error;
@@ -146,15 +158,19 @@ class FileReader implements SourceReader {
   readonly #fileStart: number;
   readonly #csv: CsvParser | undefined;
   readonly #tails: FileHandle | undefined;
+  readonly #until: number | undefined;
 
-  constructor(plan: Plan, handle: FileHandle, start: Start & { size: number; mtimeMs: number }, header?: readonly string[], tails?: FileHandle) {
+  constructor(plan: Plan, handle: FileHandle, start: Start & { size: number; mtimeMs: number; until: number | undefined }, header?: readonly string[], tails?: FileHandle) {
     this.#plan = plan;
     this.#tails = tails;
     this.#start = { offset: start.offset, line: start.line };
     this.#fingerprint = { size: start.size, mtimeMs: start.mtimeMs };
     // A plain file resumes by seeking; a gzip stream cannot seek, so it is decompressed from the start.
     this.#fileStart = plan.gzip ? 0 : start.offset;
-    this.#file = handle.createReadStream({ start: this.#fileStart, highWaterMark: 256 * 1024 });
+    // A task's range ends at a line end: reading stops there (end is inclusive), so the last line is whole.
+    const end = start.until !== undefined ? { end: start.until - 1 } : {};
+    this.#file = handle.createReadStream({ start: this.#fileStart, highWaterMark: 256 * 1024, ...end });
+    this.#until = start.until;
     this.#gunzip = plan.gzip ? this.#file.pipe(createGunzip()) : undefined;
     // pipe() does not forward errors; the consumer reads the gunzip side, so it must hear of them.
     this.#file.on('error', (error) => this.#gunzip?.destroy(error));
@@ -245,7 +261,7 @@ class FileReader implements SourceReader {
   }
 
   progress(): { done: number; total?: number } {
-    return { done: this.#fileStart + this.#file.bytesRead, total: this.#fingerprint.size };
+    return { done: this.#fileStart + this.#file.bytesRead, total: this.#until ?? this.#fingerprint.size };
   }
 
   async close(): Promise<void> {
@@ -286,6 +302,55 @@ async function readCsvHeader(plan: Plan): Promise<readonly string[]> {
   } finally {
     input.destroy();
     file.destroy();
+  }
+}
+
+/** The byte offset a task stops at, checked against the range it was opened with. */
+function untilOffset(until: SourcePosition, from: number, size: number, path: string): number {
+  const offset = until.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset <= from || offset > size) {
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', `the task's end position for ${path} is not one this source's split wrote (or the file shrank); start the run again`);
+  }
+  return offset;
+}
+
+/** Bytes read per step while splitting. */
+const SPLIT_READ_BYTES = 1024 * 1024;
+
+/**
+ * Ranges of whole lines of about `targetBytes` each. One pass counts newlines (the line number each range starts
+ * at) and ends each range at the first line end at or past its target. Positions carry the file's size and
+ * mtime, so a task opened after the file changed fails instead of reading other lines.
+ */
+async function splitLines(path: string, targetBytes: number): Promise<SourceRange[]> {
+  const handle = await openFile(path);
+  try {
+    const { size, mtimeMs } = await handle.stat();
+    if (size === 0) return [{}];
+    const fingerprint = { size, mtimeMs };
+    const ranges: SourceRange[] = [];
+    const buffer = Buffer.allocUnsafe(SPLIT_READ_BYTES);
+    let start = { offset: 0, line: 0 };
+    let lines = 0;
+    let target = targetBytes;
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(SPLIT_READ_BYTES, size - at), at);
+      if (bytesRead === 0) break;
+      for (let i = buffer.indexOf(10, 0); i !== -1 && i < bytesRead; i = buffer.indexOf(10, i + 1)) {
+        lines++;
+        const end = at + i + 1;
+        if (end >= target && end < size) {
+          ranges.push({ from: { ...start, ...fingerprint }, until: { offset: end } });
+          start = { offset: end, line: lines };
+          target = end + targetBytes;
+        }
+      }
+      at += bytesRead;
+    }
+    ranges.push({ from: { ...start, ...fingerprint }, until: { offset: size } });
+    return ranges;
+  } finally {
+    await handle.close();
   }
 }
 

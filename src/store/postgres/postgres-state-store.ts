@@ -262,6 +262,11 @@ export class PostgresStateStore implements StateStore {
     await this.#session.run(`UPDATE ${this.#t.tasks} SET status = 'dead', error = $3 WHERE run_id = $1 AND id = $2 AND status = 'pending'`, [runId, taskId, error]);
   }
 
+  async retryDeadTasks(runId: string): Promise<number> {
+    const rows = await this.#session.rows<{ id: string }>(`UPDATE ${this.#t.tasks} SET status = 'pending', error = NULL, attempts = 0 WHERE run_id = $1 AND status = 'dead' RETURNING id`, [runId]);
+    return rows.length;
+  }
+
   async listTasks(runId: string): Promise<TaskRecord[]> {
     const rows = await this.#session.rows<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 ORDER BY id`, [runId]);
     return rows.map(toTask);

@@ -206,6 +206,10 @@ export class SqliteStateStore implements StateStore {
     this.#db.prepare("UPDATE tasks SET status = 'dead', error = ? WHERE run_id = ? AND id = ? AND status = 'pending'").run(error, runId, taskId);
   }
 
+  async retryDeadTasks(runId: string): Promise<number> {
+    return this.#db.prepare("UPDATE tasks SET status = 'pending', error = NULL, attempts = 0 WHERE run_id = ? AND status = 'dead'").run(runId).changes;
+  }
+
   async listTasks(runId: string): Promise<TaskRecord[]> {
     return (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY id').all(runId) as TaskRow[]).map(toTask);
   }

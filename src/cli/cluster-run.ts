@@ -1,0 +1,77 @@
+// `sluice run --cluster`: the coordinator side of a cluster run, from the command line.
+import type { Plan } from '../plan/plan.ts';
+import type { Keyring } from '../crypto/keyring/keyring.ts';
+import type { SecretResolver } from '../secrets/resolve/secret-resolver.ts';
+import type { ProgressReporter } from '../runtime/progress.ts';
+import { runOnCluster } from '../cluster/coordinator.ts';
+import type { CliContext } from './context.ts';
+import { println } from './context.ts';
+import type { Runtime } from './runtime-setup.ts';
+import { recordEvent } from './runtime-setup.ts';
+import { openWorkQueue } from './cluster-setup.ts';
+import { formatSummary } from './format-summary.ts';
+import { EXIT } from './exit-codes.ts';
+import { SluiceError } from '../errors.ts';
+
+export interface ClusterCommand {
+  runtime: Runtime;
+  context: CliContext;
+  plan: Plan;
+  /** Absolute: the workers open the same path. */
+  specPath: string;
+  specHash: string;
+  keyring: Keyring;
+  secrets: SecretResolver;
+  fresh: boolean;
+  progress: ProgressReporter;
+  signal: AbortSignal;
+  setExit: (code: number) => void;
+}
+
+export async function runClusterCommand(command: ClusterCommand): Promise<void> {
+  const { runtime, context, plan } = command;
+  const pipeline = `pipeline:${plan.spec.pipeline}`;
+  const open = await openWorkQueue(runtime, context.cwd, command.secrets);
+  try {
+    let result;
+    try {
+      result = await runOnCluster({
+        plan,
+        specPath: command.specPath,
+        specHash: command.specHash,
+        store: runtime.store,
+        queue: open.queue,
+        encryption: { keys: command.keyring, keyId: runtime.settings.keys.keyId },
+        secrets: command.secrets,
+        taskBytes: open.settings.taskBytes,
+        fresh: command.fresh,
+        logger: runtime.logger,
+        progress: command.progress,
+        signal: command.signal,
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      await recordEvent(runtime, { action: 'run.fail', resource: pipeline, outcome: 'failure', ...(typeof code === 'string' ? { reason: code } : {}) });
+      throw error;
+    }
+    const { run, tasks } = result;
+    if (result.abandoned) println(context.stdout, `note: interrupted run ${result.abandoned.runId} was abandoned: ${result.abandoned.reason}`);
+    if (result.detached) {
+      const left = tasks.filter((t) => t.status === 'pending').length;
+      println(context.stdout, `run ${run.id} goes on on the workers (${left} of ${tasks.length} tasks left); run the same command again to follow it to the end`);
+      command.setExit(EXIT.INTERRUPTED);
+      return;
+    }
+    const { totals } = run;
+    const recordsOut = Object.values(totals.recordsOut).reduce((a, b) => a + b, 0);
+    const outcome = run.status === 'succeeded' ? 'success' : 'failure';
+    await recordEvent(runtime, { action: run.status === 'succeeded' ? 'run.finish' : 'run.fail', resource: pipeline, outcome, requestId: run.id, details: { recordsIn: totals.recordsIn, recordsOut, quarantined: totals.quarantined, tasks: tasks.length } });
+    const workers = new Set(tasks.map((t) => t.worker).filter((w) => w !== undefined));
+    println(context.stdout, formatSummary(run));
+    println(context.stdout, `  tasks             ${tasks.length} on ${workers.size} worker(s)${tasks.some((t) => t.attempts > 1) ? `, ${tasks.filter((t) => t.attempts > 1).length} delivered more than once` : ''}`);
+    if (run.status !== 'succeeded') throw new SluiceError('SLUICE_CLUSTER', `run ${run.id} failed: ${run.error ?? 'unknown'}`);
+    command.setExit(EXIT.OK);
+  } finally {
+    await open.close();
+  }
+}

@@ -1,0 +1,190 @@
+// The coordinator of a cluster run: claims the run (or resumes it), splits the source into tasks recorded in the
+// state store, publishes them on the work queue, then watches the store until every task is committed or given
+// up. The run's summary is the sum of its tasks'. It holds no data itself: stopping it leaves the run to the
+// workers, and running it again attaches to the run and finishes it.
+import type { Logger } from 'pino';
+import { SluiceError } from '../errors.ts';
+import { redactions } from '../secrets/redaction.ts';
+import type { Plan } from '../plan/plan.ts';
+import { hasErrors } from '../plan/findings.ts';
+import type { RunRecord, RunTotals, StateStore, TaskRecord } from '../store/state-store.ts';
+import { emptyTotals } from '../store/state-store.ts';
+import type { CreateContext, SecretSource } from '../spec/component.ts';
+import type { SinkEncryption } from '../connectors/sink.ts';
+import { claimRun } from '../runtime/claim-run.ts';
+import { addCounts, createComponents } from '../runtime/process-batch.ts';
+import type { ProgressReporter } from '../runtime/progress.ts';
+import { silentProgress } from '../runtime/progress.ts';
+import { decodeTask, taskId } from './task-message.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+/** How often the coordinator reads the tasks' state. */
+const WATCH_EVERY_MS = 250;
+
+export interface ClusterRunRequest {
+  plan: Plan;
+  /** The spec file as the workers see it. */
+  specPath: string;
+  specHash: string;
+  store: StateStore;
+  queue: WorkQueue;
+  /** The keys of the sinks: only to remove an abandoned run's partial output. */
+  encryption: SinkEncryption;
+  secrets?: SecretSource;
+  /** About how much of a splittable source one task reads. */
+  taskBytes: number;
+  fresh?: boolean;
+  logger: Logger;
+  progress?: ProgressReporter;
+  /** Aborting stops watching; the run goes on on the workers (run again to attach). */
+  signal?: AbortSignal;
+  onClaimed?: (runId: string) => void;
+}
+
+export interface ClusterRunResult {
+  /** The run as finished, or as it stands when the coordinator stopped watching (`detached`). */
+  run: RunRecord;
+  tasks: TaskRecord[];
+  detached: boolean;
+  abandoned?: { runId: string; reason: string };
+}
+
+/** The sum of the committed tasks' totals: the run's summary. */
+export function sumTotals(tasks: readonly TaskRecord[], activeMs: number): RunTotals {
+  const sum = emptyTotals();
+  for (const task of tasks) {
+    const totals = task.totals;
+    if (task.status !== 'committed' || totals === undefined) continue;
+    sum.recordsIn += totals.recordsIn;
+    sum.quarantined += totals.quarantined;
+    sum.unknownFieldsDropped += totals.unknownFieldsDropped;
+    sum.batches += totals.batches;
+    addCounts(sum.recordsOut, totals.recordsOut);
+    addCounts(sum.protectedFields, totals.protectedFields);
+    addCounts(sum.piiFound, totals.piiFound);
+  }
+  sum.activeMs = activeMs;
+  return sum;
+}
+
+/** Removes what an abandoned run's tasks wrote, through the sinks (as the embedded runtime does). */
+async function discardAbandoned(request: ClusterRunRequest, runId: string, abandonedRun: string): Promise<void> {
+  const spec = request.plan.spec;
+  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) };
+  const { sinks } = createComponents(request.plan, context);
+  for (const sink of sinks) {
+    try {
+      await sink.open({ pipeline: spec.pipeline, runId }, request.encryption);
+      await sink.discard(abandonedRun);
+    } finally {
+      await sink.close().catch(() => undefined);
+    }
+  }
+  await request.store.forgetObjects({ runId: abandonedRun });
+}
+
+/** Splits the source into tasks the first time; a resumed run keeps its tasks (and retries its dead ones). */
+async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<TaskRecord[]> {
+  const { store, logger } = request;
+  let tasks = await store.listTasks(runId);
+  if (tasks.length === 0) {
+    const spec = request.plan.spec;
+    const source = spec.source.component.create(spec.source.options, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) });
+    const ranges = (await source.split?.(request.taskBytes)) ?? [{}];
+    await store.createTasks(
+      runId,
+      ranges.map((range, index) => ({ id: taskId(index + 1), ...range })),
+    );
+    tasks = await store.listTasks(runId);
+    logger.info({ runId, tasks: tasks.length, source: source.description }, 'run split into tasks');
+  } else {
+    const retried = await store.retryDeadTasks(runId);
+    if (retried > 0) logger.info({ runId, retried }, 'dead tasks of the resumed run are tried again');
+    tasks = await store.listTasks(runId);
+  }
+  return tasks;
+}
+
+/**
+ * Gives up tasks whose deliveries ran out without a worker recording it (every delivery's worker died): JetStream
+ * says so in an advisory, and the task message is still in the stream to name the task.
+ */
+async function watchMaxDeliveries(queue: WorkQueue, store: StateStore, logger: Logger, stop: AbortSignal): Promise<void> {
+  const advisories = queue.maxDeliveriesAdvisories(stop);
+  for await (const { streamSeq, deliveries } of advisories) {
+    const data = await queue.taskAt(streamSeq);
+    if (data === undefined) continue;
+    try {
+      const task = decodeTask(data);
+      const error = `no worker finished it in ${deliveries} deliveries (each worker died, timed out or could not read it)`;
+      await store.failTask(task.runId, task.taskId, error);
+      await queue.publishDead({ runId: task.runId, taskId: task.taskId, error, deliveries });
+      logger.error({ runId: task.runId, task: task.taskId, deliveries }, 'task used up its deliveries; dead-lettered');
+    } catch (error) {
+      logger.error({ streamSeq, err: redactions.scrub(String(error)) }, 'a task that used up its deliveries could not be read; removed from the queue');
+      await queue.publishDead({ runId: 'unknown', taskId: `seq-${streamSeq}`, error: redactions.scrub(String(error)), deliveries }).catch(() => undefined);
+    }
+    await queue.removeTask(streamSeq);
+  }
+}
+
+/** Runs the plan on the cluster's workers and waits for it to finish. */
+export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterRunResult> {
+  const { plan, store, queue, logger } = request;
+  const spec = plan.spec;
+  if (hasErrors(plan.findings)) {
+    throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${spec.pipeline}' has error findings; run 'sluice check' to see them and fix them first`);
+  }
+  const claimed = await claimRun(store, { pipeline: spec.pipeline, specHash: request.specHash, fresh: request.fresh ?? false }, logger);
+  const runId = claimed.run.id;
+  request.onClaimed?.(runId);
+  const started = Date.parse(claimed.run.startedAt);
+  const progress = request.progress ?? silentProgress;
+  const stopWatching = new AbortController();
+  try {
+    if (claimed.abandoned) await discardAbandoned(request, runId, claimed.abandoned.runId);
+    let tasks = await ensureTasks(request, runId);
+    for (const task of tasks) {
+      if (task.status !== 'pending') continue;
+      await queue.publish({ runId, taskId: task.id, pipeline: spec.pipeline, specPath: request.specPath, specHash: request.specHash, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) });
+    }
+    logger.info({ runId, tasks: tasks.length }, 'tasks published');
+    const advisories = watchMaxDeliveries(queue, store, logger, stopWatching.signal).catch((error: unknown) => logger.warn({ err: String(error) }, 'the advisory watch stopped'));
+    for (;;) {
+      tasks = await store.listTasks(runId);
+      const committed = tasks.filter((t) => t.status === 'committed');
+      progress.update({ records: committed.reduce((n, t) => n + (t.totals?.recordsIn ?? 0), 0), done: committed.length, total: tasks.length });
+      if (tasks.every((t) => t.status !== 'pending')) break;
+      if (request.signal?.aborted) {
+        progress.finish();
+        stopWatching.abort();
+        await advisories;
+        const run = (await store.getRun(runId)) ?? claimed.run;
+        return { run, tasks, detached: true, ...(claimed.abandoned ? { abandoned: claimed.abandoned } : {}) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, WATCH_EVERY_MS));
+    }
+    stopWatching.abort();
+    await advisories;
+    progress.finish();
+    const totals = sumTotals(tasks, Date.now() - started);
+    const dead = tasks.filter((t) => t.status === 'dead');
+    const finishedAt = new Date().toISOString();
+    if (dead.length === 0) {
+      await store.finishRun(runId, { status: 'succeeded', finishedAt, totals });
+      logger.info({ runId, tasks: tasks.length, totals }, 'cluster run succeeded');
+    } else {
+      const first = dead[0];
+      const error = `${dead.length} of ${tasks.length} tasks failed (first: ${first?.id}: ${first?.error ?? 'unknown'}); fix the cause and run again to retry them`;
+      await store.finishRun(runId, { status: 'failed', finishedAt, totals, error });
+      logger.error({ runId, dead: dead.map((t) => t.id) }, 'cluster run failed');
+    }
+    const run = await store.getRun(runId);
+    if (!run) throw new SluiceError('SLUICE_STATE_STORE', `run ${runId} is missing from the state store`);
+    return { run, tasks, detached: false, ...(claimed.abandoned ? { abandoned: claimed.abandoned } : {}) };
+  } catch (error) {
+    stopWatching.abort();
+    progress.finish();
+    throw error;
+  }
+}

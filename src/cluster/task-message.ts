@@ -1,0 +1,57 @@
+// The message that carries one task from the coordinator to a worker, versioned: a worker refuses a message of
+// another version by name instead of misreading it (coordinator and workers upgraded at different times).
+import { z } from 'zod';
+import { SluiceError } from '../errors.ts';
+import type { SourcePosition } from '../connectors/source.ts';
+
+/** The version of the task message this Sluice writes and reads. */
+export const TASK_MESSAGE_VERSION = 1;
+
+const position = z.record(z.string(), z.union([z.string(), z.number()]));
+
+const taskMessageSchema = z.strictObject({
+  v: z.literal(TASK_MESSAGE_VERSION),
+  runId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  taskId: z.string().regex(/^t\d{6}$/),
+  pipeline: z.string().min(1).max(200),
+  /** The spec file, as the coordinator and every worker see it (a shared path or the same image). */
+  specPath: z.string().min(1).max(4096),
+  /** The hash of the spec's text when the run started: a worker refuses a spec that changed since. */
+  specHash: z.string().regex(/^[0-9a-f]{64}$/),
+  from: position.optional(),
+  until: position.optional(),
+});
+
+export type TaskMessage = Omit<z.output<typeof taskMessageSchema>, 'from' | 'until'> & { from?: SourcePosition; until?: SourcePosition };
+
+/** The id of the n-th task of a run (1-based): ordered, and part of its objects' names. */
+export function taskId(n: number): string {
+  return `t${String(n).padStart(6, '0')}`;
+}
+
+export function encodeTask(task: Omit<TaskMessage, 'v'>): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ v: TASK_MESSAGE_VERSION, ...task }));
+}
+
+/** Parses a task message; SLUICE_TASK_INVALID names what is wrong (never quoting the payload). */
+export function decodeTask(data: Uint8Array): TaskMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch {
+    throw new SluiceError('SLUICE_TASK_INVALID', `a task message of ${data.length} bytes is not UTF-8 JSON; it was not written by a Sluice coordinator`);
+  }
+  const version = typeof value === 'object' && value !== null ? (value as { v?: unknown }).v : undefined;
+  if (version !== TASK_MESSAGE_VERSION) {
+    throw new SluiceError(
+      'SLUICE_TASK_INVALID',
+      `a task message has version ${JSON.stringify(version) ?? 'none'}, but this worker reads version ${TASK_MESSAGE_VERSION}; run the same Sluice version on the coordinator and the workers`,
+    );
+  }
+  const parsed = taskMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+    throw new SluiceError('SLUICE_TASK_INVALID', `a task message is malformed (${where})`);
+  }
+  return parsed.data;
+}

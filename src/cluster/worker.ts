@@ -1,0 +1,221 @@
+// A cluster worker: N slots, each pulling one task at a time from the shared consumer, processing it with the
+// task runner, committing it in the state store, then acking. While a task runs its slot tells JetStream it is
+// still in progress; a worker that dies stops doing so and the task is delivered to another after the ack wait.
+// A task that fails its last delivery goes to the dead-letter stream with its (scrubbed) error.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { JsMsg } from '@nats-io/jetstream';
+import { isSluiceError, SluiceError } from '../errors.ts';
+import { redactions } from '../secrets/redaction.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { SinkEncryption } from '../connectors/sink.ts';
+import type { SecretSource } from '../spec/component.ts';
+import { runTask } from '../runtime/task-runner.ts';
+import { decodeTask } from './task-message.ts';
+import type { TaskMessage } from './task-message.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+/** How long one pull waits for a task before asking again (and noticing a drain). */
+const PULL_EXPIRES_MS = 2_000;
+/** The least time between two in-progress signals of one task. */
+const WORKING_EVERY_MS = 1_000;
+/** How often the worker records its heartbeat in the state store. */
+export const HEARTBEAT_MS = 5_000;
+
+/** Counts a worker keeps for its metrics. */
+export interface WorkerCounts {
+  committed: number;
+  /** Tasks another attempt had committed first (a redelivery after a lost ack). */
+  duplicates: number;
+  failed: number;
+  dead: number;
+  released: number;
+  redeliveries: number;
+  invalid: number;
+}
+
+export interface WorkerOptions {
+  /** The worker's name: its certificate identity, else host:pid. */
+  id: string;
+  concurrency: number;
+  queue: WorkQueue;
+  store: StateStore;
+  stateDir: string;
+  encryption: SinkEncryption;
+  secrets: SecretSource;
+  /** Plans a spec file; the worker refuses one whose text hash is not the run's. */
+  loadPlan: (specPath: string) => Promise<{ plan: Plan; hash: string }>;
+  maxDeliver: number;
+  ackWaitMs: number;
+  logger: Logger;
+}
+
+export class Worker {
+  readonly counts: WorkerCounts = { committed: 0, duplicates: 0, failed: 0, dead: 0, released: 0, redeliveries: 0, invalid: 0 };
+  readonly #options: WorkerOptions;
+  readonly #drain = new AbortController();
+  readonly #plans = new Map<string, { plan: Plan; hash: string }>();
+  readonly #startedAt = new Date().toISOString();
+  #inFlight = 0;
+  #slots: Promise<void>[] = [];
+  #heartbeat: NodeJS.Timeout | undefined;
+  #ready = false;
+
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Ready while it pulls tasks: connected, and not draining. */
+  get ready(): boolean {
+    return this.#ready && !this.#drain.signal.aborted;
+  }
+
+  async start(): Promise<void> {
+    const consumer = await this.#options.queue.consumer();
+    await this.#beat('ready');
+    this.#heartbeat = setInterval(() => void this.#beat(this.#drain.signal.aborted ? 'draining' : 'ready'), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+    this.#ready = true;
+    for (let slot = 0; slot < this.#options.concurrency; slot++) {
+      this.#slots.push(
+        (async () => {
+          while (!this.#drain.signal.aborted) {
+            let message: JsMsg | null = null;
+            try {
+              message = await consumer.next({ expires: PULL_EXPIRES_MS });
+            } catch (error) {
+              this.#options.logger.warn({ err: redactions.scrub(String(error)) }, 'pulling a task failed; trying again');
+              await new Promise((resolve) => setTimeout(resolve, 1_000));
+            }
+            if (message && !this.#drain.signal.aborted) await this.#handle(message);
+            else message?.nak();
+          }
+        })(),
+      );
+    }
+  }
+
+  /**
+   * Stops pulling; a task in flight stops after its batch in flight and is given back (nak) for another worker.
+   * Resolves once every slot has stopped.
+   */
+  async drain(): Promise<void> {
+    this.#drain.abort();
+    await Promise.all(this.#slots);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await this.#beat('stopped');
+  }
+
+  async #beat(state: 'ready' | 'draining' | 'stopped'): Promise<void> {
+    const { id, concurrency, store, logger } = this.#options;
+    await store
+      .recordWorker({ id, host: hostname(), pid: process.pid, concurrency, inFlight: this.#inFlight, state, startedAt: this.#startedAt, lastSeenAt: new Date().toISOString() })
+      .catch((error: unknown) => logger.warn({ err: redactions.scrub(String(error)) }, 'recording the heartbeat failed'));
+  }
+
+  async #plan(task: TaskMessage): Promise<Plan> {
+    const key = `${task.specPath}\n${task.specHash}`;
+    const cached = this.#plans.get(key);
+    if (cached) return cached.plan;
+    const loaded = await this.#options.loadPlan(task.specPath);
+    if (loaded.hash !== task.specHash) {
+      throw new SluiceError('SLUICE_RESUME_MISMATCH', `the spec ${task.specPath} changed since run ${task.runId} started; finish the run with the spec it started with, or start a new run`);
+    }
+    this.#plans.set(key, loaded);
+    return loaded.plan;
+  }
+
+  async #handle(message: JsMsg): Promise<void> {
+    const { logger, store } = this.#options;
+    const deliveries = message.info.deliveryCount;
+    if (deliveries > 1) this.counts.redeliveries++;
+    let task: TaskMessage;
+    try {
+      task = decodeTask(message.data);
+    } catch (error) {
+      this.counts.invalid++;
+      // Another worker (of the coordinator's version) may read it; past its deliveries it goes to the dead letters.
+      logger.error({ code: 'SLUICE_TASK_INVALID', err: (error as Error).message, streamSeq: message.seq, deliveries }, 'a task message could not be read; it is left for another worker');
+      message.nak(this.#options.ackWaitMs);
+      return;
+    }
+    const where = { runId: task.runId, task: task.taskId, deliveries };
+    this.#inFlight++;
+    try {
+      const run = await store.getRun(task.runId);
+      if (run?.status !== 'running') {
+        logger.warn({ ...where, status: run?.status ?? 'unknown' }, 'the task belongs to a run that is not running any more; dropped');
+        message.term('run not running');
+        return;
+      }
+      const lease = await store.leaseTask(task.runId, task.taskId, this.#options.id, new Date(Date.now() + this.#options.ackWaitMs).toISOString());
+      if (lease === undefined || lease.status !== 'pending') {
+        // Committed by an attempt whose ack was lost, or given up: nothing left to do.
+        logger.info({ ...where, status: lease?.status ?? 'unknown' }, 'the task needs no more work');
+        message.term('task not pending');
+        return;
+      }
+      let lastWorking = Date.now();
+      const result = await runTask({
+        plan: await this.#plan(task),
+        store,
+        stateDir: this.#options.stateDir,
+        encryption: this.#options.encryption,
+        task: { runId: task.runId, id: task.taskId, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) },
+        worker: this.#options.id,
+        logger,
+        secrets: this.#options.secrets,
+        signal: this.#drain.signal,
+        onBatch: () => {
+          if (Date.now() - lastWorking < WORKING_EVERY_MS) return;
+          lastWorking = Date.now();
+          message.working();
+        },
+      });
+      await message.ackAck().catch((error: unknown) => logger.warn({ ...where, err: String(error) }, 'the ack was lost; a redelivery will find the task committed'));
+      if (result.committed) this.counts.committed++;
+      else this.counts.duplicates++;
+    } catch (error) {
+      await this.#failed(message, task, error);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  async #failed(message: JsMsg, task: TaskMessage, error: unknown): Promise<void> {
+    const { logger, store, queue, maxDeliver } = this.#options;
+    const deliveries = message.info.deliveryCount;
+    const where = { runId: task.runId, task: task.taskId, deliveries };
+    if (isSluiceError(error, 'SLUICE_TASK_RELEASED')) {
+      this.counts.released++;
+      logger.info(where, 'task released for another worker (draining)');
+      message.nak();
+      return;
+    }
+    const text = redactions.scrub(error instanceof Error ? error.message : String(error));
+    const code = isSluiceError(error) ? error.code : undefined;
+    if (deliveries < maxDeliver) {
+      this.counts.failed++;
+      // Back off: 1 s, 2 s, 4 s… capped by the ack wait, so a fault that clears (a restarted database) is ridden out.
+      const delay = Math.min(1000 * 2 ** (deliveries - 1), this.#options.ackWaitMs);
+      logger.warn({ ...where, code, err: text, retryInMs: delay }, 'task failed; it will be delivered again');
+      message.nak(delay);
+      return;
+    }
+    this.counts.dead++;
+    logger.error({ ...where, code, err: text }, 'task failed its last delivery; it goes to the dead-letter stream and its run fails');
+    try {
+      await store.failTask(task.runId, task.taskId, `${code ?? 'error'}: ${text} (after ${deliveries} deliveries)`);
+      await queue.publishDead({ runId: task.runId, taskId: task.taskId, error: text, deliveries });
+      message.term('dead letter');
+    } catch (recordError) {
+      // Not recorded: leave it to the ack wait; the coordinator's advisory watch gives it up.
+      logger.error({ ...where, err: redactions.scrub(String(recordError)) }, 'the dead letter could not be recorded');
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// One batch through the contract and the steps: what the embedded runtime and a cluster task both do.
+import { isSluiceError, SluiceError } from '../errors.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { CreateContext } from '../spec/component.ts';
+import type { SinkInstance } from '../connectors/sink.ts';
+import type { Source, SourceBatch } from '../connectors/source.ts';
+import type { compileContract } from './contract-validator.ts';
+import type { QuarantineEntry } from './quarantine.ts';
+import type { DataRecord } from './record.ts';
+import type { StepInstance } from './step.ts';
+
+/** A batch after the contract and the steps, ready to be written and committed. */
+export interface ProcessedBatch {
+  good: DataRecord[];
+  /** Where each good record came from (the source's refs), parallel to `good`. */
+  goodRefs: string[];
+  rejected: QuarantineEntry[];
+  unknownFieldsDropped: number;
+  protectedFields: Record<string, number>;
+  piiFound: Record<string, number>;
+  recordsIn: number;
+  end: SourceBatch['end'];
+}
+
+export interface PreparedStep {
+  label: string;
+  instance: StepInstance;
+}
+
+export function addCounts(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  if (!from) return;
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+}
+
+/**
+ * The quarantine reason for a step that threw. A Sluice error's message is ours and safe to keep; any other
+ * message may quote the record ("Cannot convert 123-45-6789 to a BigInt"), so only its kind is kept.
+ */
+function stepFailure(label: string, error: unknown): string {
+  if (error instanceof SluiceError) return `${label} failed: ${error.message}`;
+  const kind = error instanceof Error ? error.name : typeof error;
+  return `${label} failed: it threw ${kind} (its message is not kept, as it may quote record values)`;
+}
+
+/** A record on its way through the steps. */
+interface Live {
+  raw: unknown;
+  ref: string;
+  record: DataRecord;
+}
+
+/**
+ * Runs a batch through the contract and the steps, one step at a time over the whole batch (so a step can
+ * prepare for the batch first, e.g. fetch the subject keys it needs); splits it into good and quarantined.
+ */
+export async function processBatch(
+  batch: SourceBatch,
+  validate: ReturnType<typeof compileContract>,
+  steps: readonly PreparedStep[],
+  allowed: ReadonlySet<string>,
+): Promise<ProcessedBatch> {
+  let unknownFieldsDropped = 0;
+  const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
+  let live: Live[] = [];
+  for (let i = 0; i < batch.records.length; i++) {
+    const raw = batch.records[i];
+    const ref = batch.refs[i] ?? `record ${i + 1}`;
+    const outcome = validate(raw);
+    if (!outcome.ok) rejected.push({ ref, reason: outcome.reason, record: raw });
+    else {
+      unknownFieldsDropped += outcome.droppedUnknown;
+      live.push({ raw, ref, record: outcome.record });
+    }
+  }
+  for (const step of steps) {
+    // A failing prepare (the state store is down) fails the batch and so the run: it is not a record's fault.
+    await step.instance.prepare?.(live.map((l) => l.record));
+    const next: Live[] = [];
+    for (const item of live) {
+      try {
+        item.record = step.instance.apply(item.record);
+        next.push(item);
+      } catch (error) {
+        // An erased subject's record is not kept, not even in the quarantine: only that it was refused.
+        const keep = !isSluiceError(error, 'SLUICE_SUBJECT_ERASED');
+        rejected.push({ ref: item.ref, reason: stepFailure(step.label, error), ...(keep ? { record: item.raw } : {}) });
+      }
+    }
+    live = next;
+  }
+  const good: DataRecord[] = [];
+  const goodRefs: string[] = [];
+  for (const item of live) {
+    // Deny by default: nothing the plan did not foresee reaches a sink.
+    let failure: string | undefined;
+    for (const key in item.record) {
+      if (!allowed.has(key)) {
+        failure = `field '${key}' appeared after the steps, but the plan does not allow it`;
+        break;
+      }
+    }
+    if (failure !== undefined) rejected.push({ ref: item.ref, reason: failure, record: item.raw });
+    else {
+      good.push(item.record);
+      goodRefs.push(item.ref);
+    }
+  }
+  const protectedFields: Record<string, number> = {};
+  const piiFound: Record<string, number> = {};
+  for (const step of steps) {
+    addCounts(protectedFields, step.instance.drainCounters?.());
+    addCounts(piiFound, step.instance.drainPiiFound?.());
+  }
+  return { good, goodRefs, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
+}
+
+/** The plan's components, created for one run (or one task of a cluster run). */
+export interface PipelineComponents {
+  source: Source;
+  steps: PreparedStep[];
+  sinks: SinkInstance[];
+  /** The fields the plan lets reach a sink: nothing else does. */
+  allowed: ReadonlySet<string>;
+}
+
+export function createComponents(plan: Plan, context: CreateContext): PipelineComponents {
+  const spec = plan.spec;
+  const source = spec.source.component.create(spec.source.options, context);
+  const steps = spec.steps.map((use) => ({ label: `steps[${String(use.path[1])}] ${use.component.name}`, instance: use.component.create(use.options, context) }));
+  const sinks = plan.sinks.map(({ sink, fields }) => sink.component.create(sink.options, { name: sink.name, clearance: sink.clearance, fields: fields.map((f) => f.name) }, context));
+  return { source, steps, sinks, allowed: new Set(plan.output.map((f) => f.name)) };
+}

@@ -1,0 +1,115 @@
+// Runs one task of a cluster run on a worker: the source range through the contract and the steps into every
+// sink, objects named by run, task and batch, then one commit of the task's totals and objects in the state
+// store. A task is all or nothing: an attempt that dies leaves objects its redelivery overwrites, and a commit
+// after another attempt's commit changes nothing, so every record of the range is in the sinks exactly once.
+import type { Logger } from 'pino';
+import { SluiceError } from '../errors.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { RunTotals, StateStore, StoredObject, TaskRecord } from '../store/state-store.ts';
+import { emptyTotals } from '../store/state-store.ts';
+import type { CreateContext, SecretSource } from '../spec/component.ts';
+import type { SinkEncryption, SinkInstance } from '../connectors/sink.ts';
+import { compileContract } from './contract-validator.ts';
+import { Quarantine } from './quarantine.ts';
+import { withRetry } from './retry.ts';
+import { addCounts, createComponents, processBatch } from './process-batch.ts';
+import type { ProcessedBatch } from './process-batch.ts';
+
+export interface TaskRequest {
+  plan: Plan;
+  store: StateStore;
+  /** Where the quarantine lives (shared by the workers of a run, like the sinks' folders). */
+  stateDir: string;
+  encryption: SinkEncryption;
+  task: Pick<TaskRecord, 'runId' | 'id' | 'from' | 'until'>;
+  /** The worker's name, recorded with the commit. */
+  worker: string;
+  logger: Logger;
+  secrets?: SecretSource;
+  /** Aborted on drain: the task stops after the batch in flight and is released, not committed. */
+  signal?: AbortSignal;
+  /** Called after every batch written: the worker tells the queue the task is still in progress. */
+  onBatch?: () => void;
+}
+
+export interface TaskResult {
+  /** False when another attempt had committed the task first (this attempt's objects are the same). */
+  committed: boolean;
+  totals: RunTotals;
+}
+
+/** Processes the task's range and commits it; throws SLUICE_TASK_RELEASED when drained before the end. */
+export async function runTask(request: TaskRequest): Promise<TaskResult> {
+  const { plan, task, logger } = request;
+  const spec = plan.spec;
+  const started = Date.now();
+  const context: CreateContext = {
+    baseDir: spec.baseDir,
+    pipeline: spec.pipeline,
+    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
+    ...(request.secrets !== undefined ? { secrets: request.secrets } : {}),
+  };
+  const { source, steps, sinks, allowed } = createComponents(plan, context);
+  const quarantine = new Quarantine(request.stateDir, spec.pipeline, task.runId, request.encryption, task.id);
+  const retry = spec.runtime.retry;
+  const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
+    logger.warn({ runId: task.runId, task: task.id, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
+  const opened: SinkInstance[] = [];
+  const options = { follow: false, ...(task.until !== undefined ? { until: task.until } : {}), ...(request.signal ? { signal: request.signal } : {}) };
+  const reader = await withRetry(() => source.open(task.from, options), retry, onRetry('open source'));
+  try {
+    for (const sink of sinks) {
+      await withRetry(() => sink.open({ pipeline: spec.pipeline, runId: task.runId, task: task.id }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));
+      opened.push(sink);
+    }
+    await quarantine.open();
+    for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: request.store });
+    const validate = compileContract(spec.contract, source.textual ?? false);
+    const totals = emptyTotals();
+    const objects: StoredObject[] = [];
+
+    const write = async (number: number, processed: ProcessedBatch): Promise<void> => {
+      const { good, rejected } = processed;
+      const written = await Promise.all([
+        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good, processed.goodRefs), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
+        withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
+      ]);
+      for (const object of written) if (object !== undefined) objects.push(object);
+      totals.recordsIn += processed.recordsIn;
+      totals.quarantined += rejected.length;
+      totals.unknownFieldsDropped += processed.unknownFieldsDropped;
+      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
+      addCounts(totals.protectedFields, processed.protectedFields);
+      addCounts(totals.piiFound, processed.piiFound);
+      totals.batches = number;
+      request.onBatch?.();
+    };
+
+    // As in the embedded runtime: one batch is written while the next is processed.
+    let inFlight: Promise<void> | undefined;
+    let batchNo = 0;
+    try {
+      for await (const batch of reader.batches(spec.runtime.batchSize)) {
+        const processed = await processBatch(batch, validate, steps, allowed);
+        if (inFlight) await inFlight;
+        inFlight = write(++batchNo, processed);
+        inFlight.catch(() => undefined);
+        if (request.signal?.aborted) break;
+      }
+      if (inFlight) await inFlight;
+    } catch (error) {
+      await inFlight?.catch(() => undefined);
+      throw error;
+    }
+    if (request.signal?.aborted) {
+      throw new SluiceError('SLUICE_TASK_RELEASED', `task ${task.id} of run ${task.runId} was released after batch ${batchNo} (the worker is draining); another worker takes it over`);
+    }
+    totals.activeMs = Date.now() - started;
+    const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, totals, committedAt: new Date().toISOString(), objects });
+    logger.info({ runId: task.runId, task: task.id, records: totals.recordsIn, committed }, committed ? 'task committed' : 'task was already committed by an earlier attempt');
+    return { committed, totals };
+  } finally {
+    await reader.close().catch(() => undefined);
+    for (const sink of opened) await sink.close().catch(() => undefined);
+  }
+}
