@@ -45,13 +45,33 @@ export function decodeTask(data: Uint8Array): TaskMessage {
   if (version !== TASK_MESSAGE_VERSION) {
     throw new SluiceError(
       'SLUICE_TASK_INVALID',
-      `a task message has version ${JSON.stringify(version) ?? 'none'}, but this worker reads version ${TASK_MESSAGE_VERSION}; run the same Sluice version on the coordinator and the workers`,
+      `a task message has ${describeVersion(version)}, but this worker reads version ${TASK_MESSAGE_VERSION}; run the same Sluice version on the coordinator and the workers`,
     );
   }
   const parsed = taskMessageSchema.safeParse(value);
   if (!parsed.success) {
-    const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+    const where = parsed.error.issues.map(describeIssue).join('; ');
     throw new SluiceError('SLUICE_TASK_INVALID', `a task message is malformed (${where})`);
   }
   return parsed.data;
+}
+
+/** The version as shown in an error: a small integer is ours to name; anything else is payload, named by its type. */
+function describeVersion(version: unknown): string {
+  if (version === undefined) return 'no version';
+  if (typeof version === 'number' && Number.isSafeInteger(version) && Math.abs(version) < 1e6) return `version ${version}`;
+  return `a version that is not a number (${version === null ? 'null' : Array.isArray(version) ? 'array' : typeof version})`;
+}
+
+/**
+ * One schema issue, named by the top-level field only: keys below it (a position's) and unknown keys are the
+ * sender's text, so they are counted, never quoted. Zod's messages for the remaining issues name the expected
+ * type, pattern or size, never the value.
+ */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `(message): ${issue.keys.length} unknown key(s)`;
+  const [field] = issue.path;
+  if (field === undefined) return `(message): ${issue.message}`;
+  const nested = issue.path.length > 1 ? ' (in one of its entries)' : '';
+  return `${String(field)}${nested}: ${issue.message}`;
 }

@@ -137,10 +137,11 @@ class FileSource implements Source {
       const stat = await handle.stat();
       if (!stat.isFile()) throw unreadable(plan.path, 'it is not a regular file', 'point path at a file');
       const start = from === undefined ? { offset: 0, line: 0 } : await checkResume(from, stat.size, stat.mtimeMs, plan, handle);
+      // Checked before the second descriptor is opened: a refused `until` must not leave it open.
+      const until = options?.until === undefined ? undefined : untilOffset(options.until, start.offset, stat.size, plan.path);
       const header = plan.format === 'csv' && start.offset > 0 ? await readCsvHeader(plan) : undefined;
       // A second descriptor reads the bytes before each batch end (the stream owns and closes the first).
       const tails = plan.gzip ? undefined : await openFile(plan.path);
-      const until = options?.until === undefined ? undefined : untilOffset(options.until, start.offset, stat.size, plan.path);
       return new FileReader(plan, handle, { ...start, size: stat.size, mtimeMs: stat.mtimeMs, until }, header, tails);
     } catch (error) {
       await handle.close();
