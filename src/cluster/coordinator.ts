@@ -12,6 +12,7 @@ import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkEncryption } from '../connectors/sink.ts';
 import { claimRun } from '../runtime/claim-run.ts';
+import { withRetry } from '../runtime/retry.ts';
 import { addCounts, createComponents } from '../runtime/process-batch.ts';
 import type { ProgressReporter } from '../runtime/progress.ts';
 import { silentProgress } from '../runtime/progress.ts';
@@ -20,6 +21,11 @@ import type { WorkQueue } from './work-queue.ts';
 
 /** How often the coordinator reads the tasks' state. */
 const WATCH_EVERY_MS = 250;
+/**
+ * Retries of the state store while watching: a dropped connection (a failover, pg_terminate_backend) is ridden
+ * out for about half a minute, as the workers ride it out with redeliveries, instead of failing a run that is fine.
+ */
+const STORE_RETRY = { attempts: 10, initialDelayMs: 250, maxDelayMs: 5_000 } as const;
 
 export interface ClusterRunRequest {
   plan: Plan;
@@ -150,8 +156,10 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     }
     logger.info({ runId, tasks: tasks.length }, 'tasks published');
     const advisories = watchMaxDeliveries(queue, store, logger, stopWatching.signal).catch((error: unknown) => logger.warn({ err: String(error) }, 'the advisory watch stopped'));
+    const retrying = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
+      logger.warn({ runId, what, attempt, delayMs, err: redactions.scrub(String(error)) }, 'the state store failed; retrying');
     for (;;) {
-      tasks = await store.listTasks(runId);
+      tasks = await withRetry(() => store.listTasks(runId), STORE_RETRY, retrying('read the tasks'));
       const committed = tasks.filter((t) => t.status === 'committed');
       progress.update({ records: committed.reduce((n, t) => n + (t.totals?.recordsIn ?? 0), 0), done: committed.length, total: tasks.length });
       if (tasks.every((t) => t.status !== 'pending')) break;
@@ -171,15 +179,15 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     const dead = tasks.filter((t) => t.status === 'dead');
     const finishedAt = new Date().toISOString();
     if (dead.length === 0) {
-      await store.finishRun(runId, { status: 'succeeded', finishedAt, totals });
+      await withRetry(() => store.finishRun(runId, { status: 'succeeded', finishedAt, totals }), STORE_RETRY, retrying('finish the run'));
       logger.info({ runId, tasks: tasks.length, totals }, 'cluster run succeeded');
     } else {
       const first = dead[0];
       const error = `${dead.length} of ${tasks.length} tasks failed (first: ${first?.id}: ${first?.error ?? 'unknown'}); fix the cause and run again to retry them`;
-      await store.finishRun(runId, { status: 'failed', finishedAt, totals, error });
+      await withRetry(() => store.finishRun(runId, { status: 'failed', finishedAt, totals, error }), STORE_RETRY, retrying('finish the run'));
       logger.error({ runId, dead: dead.map((t) => t.id) }, 'cluster run failed');
     }
-    const run = await store.getRun(runId);
+    const run = await withRetry(() => store.getRun(runId), STORE_RETRY, retrying('read the run'));
     if (!run) throw new SluiceError('SLUICE_STATE_STORE', `run ${runId} is missing from the state store`);
     return { run, tasks, detached: false, ...(claimed.abandoned ? { abandoned: claimed.abandoned } : {}) };
   } catch (error) {

@@ -1,0 +1,159 @@
+// Harness for cluster-mode tests: a nats-server of the test's own (a free port, a scratch store folder) that the
+// test may restart without disturbing other tests, a scratch PostgreSQL schema for the state store, and a folder
+// with settings that point the coordinator and the workers at both.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import pg from 'pg';
+import { LOCAL_POSTGRES } from './postgres-scratch.ts';
+import { spawnCli } from './cli-harness.ts';
+import type { Exit } from './cli-harness.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A nats-server with JetStream for one test. */
+export class TestNats {
+  readonly port: number;
+  readonly #storeDir: string;
+  #child: ChildProcess | undefined;
+
+  private constructor(port: number, storeDir: string) {
+    this.port = port;
+    this.#storeDir = storeDir;
+  }
+
+  static async start(): Promise<TestNats> {
+    const nats = new TestNats(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-nats-')));
+    await nats.#spawn();
+    return nats;
+  }
+
+  async #spawn(): Promise<void> {
+    this.#child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.#storeDir], { stdio: 'ignore' });
+    await waitForPort(this.port);
+  }
+
+  /** Stops the server (SIGTERM, as a restart by an operator) and starts it again on the same port and store. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.#spawn();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await rm(this.#storeDir, { recursive: true, force: true });
+  }
+}
+
+export interface ClusterFolder {
+  dir: string;
+  schema: string;
+  admin: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A folder whose settings put state in a scratch schema and tasks on `natsPort`, with `extra` cluster settings. */
+export async function clusterFolder(natsPort: number, extra: { taskBytes?: number; ackWait?: string; maxDeliver?: number } = {}): Promise<ClusterFolder> {
+  const schema = `sluice_cl_${randomBytes(4).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cluster-'));
+  const lines = [
+    'state:',
+    '  store: postgresql',
+    '  postgresql:',
+    `    host: ${LOCAL_POSTGRES.host}`,
+    `    port: ${LOCAL_POSTGRES.port}`,
+    `    database: ${LOCAL_POSTGRES.database}`,
+    `    user: ${LOCAL_POSTGRES.user}`,
+    '    insecureNoTls: true',
+    `    schema: ${schema}`,
+    'cluster:',
+    '  nats:',
+    `    servers: [nats://127.0.0.1:${natsPort}]`,
+    '    insecureLoopbackPlaintext: true',
+    ...(extra.taskBytes !== undefined ? [`  taskBytes: ${extra.taskBytes}`] : []),
+    ...(extra.ackWait !== undefined ? [`  ackWait: ${extra.ackWait}`] : []),
+    ...(extra.maxDeliver !== undefined ? [`  maxDeliver: ${extra.maxDeliver}`] : []),
+  ];
+  await writeFile(join(dir, 'sluice.settings.yaml'), lines.join('\n') + '\n');
+  const admin = new pg.Pool({ ...LOCAL_POSTGRES, max: 2, application_name: 'sluice-test-admin' });
+  admin.on('error', () => undefined);
+  return {
+    dir,
+    schema,
+    admin,
+    async close() {
+      await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+      await admin.end();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A `sluice worker` process in `dir`. */
+export interface WorkerProcess {
+  name: string;
+  child: ChildProcess;
+  done: Promise<Exit>;
+}
+
+export function startWorker(dir: string, name: string, ...args: string[]): WorkerProcess {
+  const { child, done } = spawnCli(dir, '--log-level', 'warn', 'worker', '--name', name, ...args);
+  return { name, child, done };
+}
+
+/** Resolves once the worker says it is ready (or rejects with what it wrote if it exits first). */
+export async function workerReady(worker: WorkerProcess, ms = 30_000): Promise<void> {
+  let text = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${worker.name} not ready after ${ms} ms: ${text}`)), ms);
+    worker.child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes(' ready (')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void worker.done.then((exit) => {
+      clearTimeout(timer);
+      reject(new Error(`worker ${worker.name} exited (${exit.code ?? exit.signal}) before it was ready: ${exit.stderr}`));
+    });
+  });
+}
