@@ -21,6 +21,7 @@ const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'postgres', load: async () => (await import('./suites/postgres.ts')).postgresSuite },
   { name: 'nats', load: async () => (await import('./suites/nats.ts')).natsSuite },
   { name: 'api', load: async () => (await import('./suites/api.ts')).apiSuite },
+  { name: 'cluster', load: async () => (await import('./suites/cluster.ts')).clusterSuite },
 ];
 
 const args = process.argv.slice(2);

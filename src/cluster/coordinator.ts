@@ -152,7 +152,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     let tasks = await ensureTasks(request, runId);
     for (const task of tasks) {
       if (task.status !== 'pending') continue;
-      await queue.publish({ runId, taskId: task.id, pipeline: spec.pipeline, specPath: request.specPath, specHash: request.specHash, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) });
+      await queue.publish({ runId, taskId: task.id, pipeline: spec.pipeline, specPath: request.specPath, specHash: request.specHash, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) }, claimed.run.attempts);
     }
     logger.info({ runId, tasks: tasks.length }, 'tasks published');
     const advisories = watchMaxDeliveries(queue, store, logger, stopWatching.signal).catch((error: unknown) => logger.warn({ err: String(error) }, 'the advisory watch stopped'));

@@ -92,14 +92,19 @@ export class WorkQueue {
     }
   }
 
-  /** Publishes a task; the same run and task again within the duplicate window is dropped by the server. */
-  async publish(task: Omit<TaskMessage, 'v'>): Promise<void> {
-    await this.#js.publish(this.names.subjects, encodeTask(task), { msgID: `${task.runId}/${task.taskId}` });
+  /**
+   * Publishes a task; the same run, task and `attempt` of the run again within the duplicate window is dropped
+   * by the server. A resumed run (the next attempt) publishes its unfinished tasks anew: a task whose earlier
+   * message is still queued is then delivered twice, and the second delivery finds it committed.
+   */
+  async publish(task: Omit<TaskMessage, 'v'>, attempt: number): Promise<void> {
+    await this.#js.publish(this.names.subjects, encodeTask(task), { msgID: `${task.runId}/${task.taskId}/${attempt}` });
   }
 
   /** Records a task given up, with its error, on the dead-letter stream. */
   async publishDead(letter: DeadLetter): Promise<void> {
-    await this.#js.publish(`${this.names.deadSubjects}`, new TextEncoder().encode(JSON.stringify(letter)), { msgID: `${letter.runId}/${letter.taskId}/dead` });
+    // No message id: a task may die again in a resumed run, and each death is a letter of its own.
+    await this.#js.publish(this.names.deadSubjects, new TextEncoder().encode(JSON.stringify(letter)));
   }
 
   async consumer(): Promise<Consumer> {

@@ -139,9 +139,19 @@ export class Worker {
       task = decodeTask(message.data);
     } catch (error) {
       this.counts.invalid++;
-      // Another worker (of the coordinator's version) may read it; past its deliveries it goes to the dead letters.
-      logger.error({ code: 'SLUICE_TASK_INVALID', err: (error as Error).message, streamSeq: message.seq, deliveries }, 'a task message could not be read; it is left for another worker');
-      message.nak(this.#options.ackWaitMs);
+      const text = (error as Error).message;
+      if (deliveries < this.#options.maxDeliver) {
+        // Another worker (of the coordinator's version) may read it; past its deliveries it goes to the dead letters.
+        logger.error({ code: 'SLUICE_TASK_INVALID', err: text, streamSeq: message.seq, deliveries }, 'a task message could not be read; it is left for another worker');
+        message.nak(this.#options.ackWaitMs);
+        return;
+      }
+      logger.error({ code: 'SLUICE_TASK_INVALID', err: text, streamSeq: message.seq, deliveries }, 'a task message could not be read by any worker; dead-lettered');
+      this.counts.dead++;
+      await this.#options.queue
+        .publishDead({ runId: 'unknown', taskId: `seq-${message.seq}`, error: text, deliveries })
+        .then(() => message.term('unreadable'))
+        .catch((publishError: unknown) => logger.error({ err: redactions.scrub(String(publishError)) }, 'the dead letter could not be published'));
       return;
     }
     const where = { runId: task.runId, task: task.taskId, deliveries };

@@ -3,7 +3,7 @@
 // store. A task is all or nothing: an attempt that dies leaves objects its redelivery overwrites, and a commit
 // after another attempt's commit changes nothing, so every record of the range is in the sinks exactly once.
 import type { Logger } from 'pino';
-import { SluiceError } from '../errors.ts';
+import { isSluiceError, SluiceError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RunTotals, StateStore, StoredObject, TaskRecord } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
@@ -56,7 +56,11 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     logger.warn({ runId: task.runId, task: task.id, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
   const opened: SinkInstance[] = [];
   const options = { follow: false, ...(task.until !== undefined ? { until: task.until } : {}), ...(request.signal ? { signal: request.signal } : {}) };
-  const reader = await withRetry(() => source.open(task.from, options), retry, onRetry('open source'));
+  const reader = await withRetry(() => source.open(task.from, options), retry, onRetry('open source')).catch((error: unknown) => {
+    if (!isSluiceError(error, 'SLUICE_RESUME_MISMATCH')) throw error;
+    // The source's words are about resuming; for a task, the input moved under a run already split into tasks.
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', `the input of task ${task.id} changed since run ${task.runId} was split into tasks (${source.description}); put it back as it was and run again to retry the task, or start a new run with --fresh`, { cause: error });
+  });
   try {
     for (const sink of sinks) {
       await withRetry(() => sink.open({ pipeline: spec.pipeline, runId: task.runId, task: task.id }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));

@@ -132,11 +132,15 @@ export interface WorkerProcess {
   name: string;
   child: ChildProcess;
   done: Promise<Exit>;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
 }
 
 export function startWorker(dir: string, name: string, ...args: string[]): WorkerProcess {
   const { child, done } = spawnCli(dir, '--log-level', 'warn', 'worker', '--name', name, ...args);
-  return { name, child, done };
+  let text = '';
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { name, child, done, stderr: () => text };
 }
 
 /** Resolves once the worker says it is ready (or rejects with what it wrote if it exits first). */

@@ -1,0 +1,162 @@
+// Cluster mode: the end-to-end benchmark pipeline (contract, scan, tokenize, mask, encrypted file sink) run by one
+// and by two `sluice worker` processes through the JetStream work queue and the PostgreSQL state store, against the
+// same pipeline embedded (SQLite, one process), in the same run. The coordinator runs in this process; the
+// workers are started (and warmed up by a first run) before the timed runs, as in a cluster they are long-lived.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { writeCustomers } from '../../test/support/generate-customers.ts';
+import { builtinRegistry } from '../../src/builtins.ts';
+import { loadSpec } from '../../src/spec/load-spec.ts';
+import { planPipeline } from '../../src/plan/plan.ts';
+import { runPipeline } from '../../src/runtime/executor.ts';
+import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
+import { PostgresStateStore } from '../../src/store/postgres/postgres-state-store.ts';
+import { Keyring } from '../../src/crypto/keyring/keyring.ts';
+import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
+import { WorkQueue } from '../../src/cluster/work-queue.ts';
+import { runOnCluster } from '../../src/cluster/coordinator.ts';
+import type { ClusterSettings } from '../../src/cluster/cluster-settings.ts';
+import type { BenchRow, BenchSuite } from '../harness.ts';
+import { CUSTOMER_FIELDS } from '../customer-fields.ts';
+
+const SPEC = `pipeline: bench-cluster
+source:
+  file: { path: data/customers.jsonl }
+contract:
+  subject: customer_id
+  fields:
+${CUSTOMER_FIELDS}    notes:          { type: string, class: confidential }
+steps:
+  - scan: { fields: [notes], residual: internal }
+  - tokenize: { fields: [email] }
+  - mask: { fields: [card_number], keepLast: 4 }
+  - mask: { fields: [full_name, phone] }
+sinks:
+  - file: { dir: out, clearance: internal }
+`;
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const PG = { host: '127.0.0.1', port: 5432, database: process.env.SLUICE_TEST_PGDATABASE ?? 'test', user: process.env.SLUICE_TEST_PGUSER ?? 'postgres' };
+
+function startWorkers(dir: string, count: number, masterKey: string): ChildProcess[] {
+  return Array.from({ length: count }, (_, i) =>
+    spawn(process.execPath, [BIN, '--log-level', 'warn', 'worker', '--name', `bench-${i + 1}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLUICE_MASTER_KEY: masterKey } }),
+  );
+}
+
+async function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.exitCode !== null) return resolve();
+          worker.once('exit', () => resolve());
+          worker.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function ready(worker: ChildProcess): Promise<void> {
+  let text = '';
+  await new Promise<void>((resolve, reject) => {
+    worker.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes(' ready (')) resolve();
+    });
+    worker.once('exit', () => reject(new Error(`a bench worker exited: ${text}`)));
+  });
+}
+
+export const clusterSuite: BenchSuite = {
+  name: 'cluster',
+  description: 'The end-to-end pipeline on 1 and 2 workers (JetStream work queue, PostgreSQL state) against embedded mode',
+  async run({ quick }) {
+    const records = quick ? 100_000 : 1_000_000;
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-cluster-'));
+    const schema = `sluice_bench_${randomBytes(4).toString('hex')}`;
+    const stream = `BENCH_${randomBytes(3).toString('hex').toUpperCase()}`;
+    const rootKey = randomBytes(32);
+    const admin = new pg.Pool({ ...PG, max: 1 });
+    const natsConnection = await connect({ servers: '127.0.0.1:4222' });
+    const workers: ChildProcess[] = [];
+    try {
+      mkdirSync(join(dir, 'data'));
+      const input = join(dir, 'data', 'customers.jsonl');
+      await writeCustomers(input, records, 7, { notes: true });
+      // About 8 tasks per worker at two workers: enough to even out, few enough that per-task costs stay small.
+      const taskBytes = Math.max(64 * 1024, Math.floor(statSync(input).size / 16));
+      writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+      const cluster = `cluster:\n  nats: { servers: [nats://127.0.0.1:4222], insecureLoopbackPlaintext: true }\n  stream: ${stream}\n  taskBytes: ${taskBytes}\n`;
+      const state = `state:\n  store: postgresql\n  postgresql: { host: ${PG.host}, port: ${PG.port}, database: ${PG.database}, user: ${PG.user}, insecureNoTls: true, schema: ${schema} }\n`;
+      writeFileSync(join(dir, 'sluice.settings.yaml'), state + cluster);
+      const loaded = await loadSpec(join(dir, 'pipeline.yaml'), builtinRegistry());
+      if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
+      const plan = planPipeline(loaded.result.spec);
+      const logger = pino({ level: 'silent' });
+
+      // Embedded: one process, SQLite.
+      const embeddedMs = await (async () => {
+        const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+        const keyring = new Keyring(store, new LocalKeyProvider(rootKey));
+        await keyring.ensure('default');
+        const started = performance.now();
+        await runPipeline({ plan, store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger });
+        const elapsed = performance.now() - started;
+        keyring.close();
+        await store.close();
+        return elapsed;
+      })();
+
+      // Cluster: the coordinator here, the workers as processes.
+      const store = await PostgresStateStore.open({ connectionString: `postgresql://${PG.user}@${PG.host}:${PG.port}/${PG.database}`, schema });
+      const keyring = new Keyring(store, new LocalKeyProvider(rootKey));
+      await keyring.ensure('default');
+      const settings: ClusterSettings = { nats: { servers: ['nats://127.0.0.1:4222'], insecureLoopbackPlaintext: true }, stream, ackWait: '30s', maxDeliver: 5, taskBytes };
+      const queue = await WorkQueue.open(natsConnection, settings);
+      const clusterRun = async (): Promise<number> => {
+        const started = performance.now();
+        const result = await runOnCluster({ plan, specPath: join(dir, 'pipeline.yaml'), specHash: loaded.hash, store, queue, encryption: { keys: keyring, keyId: 'default' }, taskBytes, fresh: true, logger });
+        if (result.run.status !== 'succeeded' || result.run.totals.recordsIn !== records) throw new Error(`cluster run ${result.run.status}: ${result.run.error ?? ''}`);
+        return performance.now() - started;
+      };
+      const masterKey = rootKey.toString('hex');
+      const timed: Record<1 | 2, number> = { 1: 0, 2: 0 };
+      for (const count of [1, 2] as const) {
+        const started = startWorkers(dir, count, masterKey);
+        workers.push(...started);
+        await Promise.all(started.map(ready));
+        timed[count] = await clusterRun();
+        await stopWorkers(started);
+      }
+      keyring.close();
+      await store.close();
+
+      const rate = (ms: number) => records / (ms / 1000);
+      const embedded = rate(embeddedMs);
+      const one = rate(timed[1]);
+      const two = rate(timed[2]);
+      const rows: BenchRow[] = [
+        { suite: 'cluster', name: `${records.toLocaleString('en-US')} records: 1 worker vs embedded`, value: one, unit: 'records/s', baseline: { name: 'embedded (SQLite, one process)', value: embedded }, ratio: one / embedded, target: { text: '≥ 0.90× (overhead ≤ 10%)', met: one / embedded >= 0.9 } },
+        { suite: 'cluster', name: '2 workers vs 1 worker', value: two, unit: 'records/s', baseline: { name: '1 worker', value: one }, ratio: two / one, target: { text: '≥ 1.6×', met: two / one >= 1.6 } },
+      ];
+      return rows;
+    } finally {
+      await stopWorkers(workers);
+      const jsm = await jetstreamManager(natsConnection).catch(() => undefined);
+      for (const name of [stream, `${stream}_DEAD`]) await jsm?.streams.delete(name).catch(() => undefined);
+      await natsConnection.close();
+      await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`).catch(() => undefined);
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

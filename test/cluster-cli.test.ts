@@ -1,0 +1,226 @@
+// Cluster mode from the command line: `sluice run --cluster` with `sluice worker` processes, the workers' listing,
+// health endpoints and drain, and the bad input and faults of issue #10: unreadable task messages, a task that
+// fails every delivery (dead-lettered, the run fails naming it, and resumes once the cause is fixed), a state store
+// that refuses connections or is of a newer schema, and cluster mode asked for without its settings.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { assertNoStack, customersSpec, runCli } from './support/cli-harness.ts';
+import { writeCustomers } from './support/generate-customers.ts';
+import { serviceMissing } from './support/services.ts';
+import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import type { ClusterFolder, WorkerProcess } from './support/cluster-harness.ts';
+
+const skip = await serviceMissing('postgresql');
+let nats: TestNats;
+
+before(async () => {
+  if (!skip) nats = await TestNats.start();
+});
+after(async () => {
+  await nats?.close();
+});
+
+/** A folder with a customers spec over `records` records and a keyring, ready for a cluster run. */
+async function prepared(pipeline: string, records: number, extra: Parameters<typeof clusterFolder>[1] = {}): Promise<ClusterFolder> {
+  const folder = await clusterFolder(nats.port, { taskBytes: 64 * 1024, ...extra });
+  await writeFile(join(folder.dir, 'pipeline.yaml'), customersSpec(pipeline, 200));
+  await writeCustomers(join(folder.dir, 'customers.jsonl'), records);
+  const init = await runCli(folder.dir, 'keys', 'init');
+  assert.equal(init.code, 0, init.stderr);
+  return folder;
+}
+
+async function stopAll(workers: WorkerProcess[]): Promise<void> {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.done));
+}
+
+async function deadLetters(stream: string): Promise<{ runId: string; taskId: string; error: string; deliveries: number }[]> {
+  const connection = await connect({ servers: `127.0.0.1:${nats.port}` });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const info = await jsm.streams.info(`${stream}_DEAD`);
+    const letters = [];
+    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+      const message = await jsm.streams.getMessage(`${stream}_DEAD`, { seq });
+      if (message) letters.push(message.json<{ runId: string; taskId: string; error: string; deliveries: number }>());
+    }
+    return letters;
+  } finally {
+    await connection.close();
+  }
+}
+
+test('run --cluster on two workers: the tasks spread over both, the summary is their sum, the objects decrypt; workers are listed, serve health and metrics, and drain on SIGTERM', { skip, timeout: 180_000 }, async () => {
+  const folder = await prepared('spread', 20_000);
+  const { dir } = folder;
+  const workers = [startWorker(dir, 'alpha', '--health-port', '0'), startWorker(dir, 'beta', '--concurrency', '2')];
+  try {
+    await Promise.all(workers.map((w) => workerReady(w)));
+    const ran = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /succeeded/);
+    assert.match(ran.stdout, /records in\s+20,000/);
+    assert.match(ran.stdout, /records out\s+20,000\s+-> file/);
+    const tasks = Number(/tasks\s+(\d+) on (\d+) worker/.exec(ran.stdout)?.[1]);
+    assert.ok(tasks > 10, `the run was split into many tasks: ${ran.stdout}`);
+    assert.match(ran.stdout, /on 2 worker\(s\)/, 'both workers took tasks');
+
+    const cat = await runCli(dir, 'cat', join(dir, 'out', 'spread'));
+    assert.equal(cat.code, 0, cat.stderr);
+    const ids = cat.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { customer_id: string }).customer_id);
+    assert.equal(ids.length, 20_000);
+    assert.equal(new Set(ids).size, 20_000);
+
+    // Health and metrics of the worker that serves them.
+    const url = /health: (http:\/\/127\.0\.0\.1:\d+)\/readyz/.exec(workers[0]!.stderr())?.[1];
+    assert.ok(url, 'the worker says where its health endpoints are');
+    assert.equal((await fetch(`${url}/livez`)).status, 200);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /sluice_queue_depth\{state="waiting"\} 0/);
+    assert.match(metrics, /sluice_worker_tasks_committed_total \d+/);
+    assert.match(metrics, /sluice_worker_redeliveries_total/);
+    assert.equal((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405);
+
+    const listed = await runCli(dir, 'workers');
+    assert.match(listed.stdout, /alpha\s+\S+\s+\d+\s+ready/);
+    assert.match(listed.stdout, /beta\s+\S+\s+\d+\s+ready\s+0\s+2/);
+
+    await stopAll(workers);
+    for (const worker of workers) {
+      const exit = await worker.done;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stderr, /stopped: \d+ task\(s\) committed/);
+      assertNoStack(exit.stderr);
+    }
+    const after = JSON.parse((await runCli(dir, 'workers', '--json')).stdout) as { id: string; state: string }[];
+    assert.deepEqual(after.map((w) => [w.id, w.state]), [['alpha', 'stopped'], ['beta', 'stopped']]);
+  } finally {
+    await stopAll(workers);
+    await folder.close();
+  }
+});
+
+test('a task message that is not JSON, and one of another version, are dead-lettered with SLUICE_TASK_INVALID after their deliveries; the run beside them succeeds', { skip, timeout: 120_000 }, async () => {
+  const folder = await prepared('unreadable', 2_000, { maxDeliver: 2, ackWait: '1s' });
+  const { dir } = folder;
+  const stream = 'SLUICE_TASKS';
+  const worker = startWorker(dir, 'reader');
+  try {
+    await workerReady(worker);
+    const connection = await connect({ servers: `127.0.0.1:${nats.port}` });
+    try {
+      const js = jetstream(connection);
+      await js.publish(`sluice.${stream.toLowerCase()}.tasks`, new TextEncoder().encode('{not json'));
+      await js.publish(`sluice.${stream.toLowerCase()}.tasks`, new TextEncoder().encode(JSON.stringify({ v: 2, runId: 'r', taskId: 't000001' })));
+    } finally {
+      await connection.close();
+    }
+    const ran = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    let letters: Awaited<ReturnType<typeof deadLetters>> = [];
+    for (let i = 0; i < 100 && letters.length < 2; i++) {
+      letters = await deadLetters(stream);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(letters.length, 2, JSON.stringify(letters));
+    assert.ok(letters.every((l) => l.runId === 'unknown' && l.deliveries === 2));
+    assert.ok(letters.some((l) => /not UTF-8 JSON/.test(l.error)));
+    assert.ok(letters.some((l) => /version 2, but this worker reads version 1/.test(l.error)));
+    worker.child.kill('SIGTERM');
+    const exit = await worker.done;
+    assert.match(exit.stderr, /SLUICE_TASK_INVALID/);
+    assertNoStack(exit.stderr);
+  } finally {
+    await stopAll([worker]);
+    await folder.close();
+  }
+});
+
+test('a task that fails every delivery goes to the dead-letter stream with its error and the run fails naming it; once the cause is fixed the same command resumes the run', { skip, timeout: 180_000 }, async () => {
+  const folder = await prepared('deadtask', 3_000, { maxDeliver: 2, ackWait: '2s', taskBytes: 256 * 1024 });
+  const { dir } = folder;
+  // The sink's folder is taken by a file: every delivery of every task fails to open the sink until it is removed.
+  await writeFile(join(dir, 'out'), 'not a folder');
+  const worker = startWorker(dir, 'unlucky');
+  try {
+    await workerReady(worker);
+    const failed = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /SLUICE_CLUSTER/);
+    assert.match(failed.stderr, /3 of 3 tasks failed \(first: t000001: SLUICE_SINK_WRITE_FAILED: sink 'file' could not be opened/);
+    assertNoStack(failed.stderr);
+    // The stream is shared by this file's tests: only this run's letters count.
+    const runId = /run (\S+) failed/.exec(failed.stderr)?.[1];
+    const letters = (await deadLetters('SLUICE_TASKS')).filter((l) => l.runId === runId);
+    assert.deepEqual(letters.map((l) => [l.taskId, l.deliveries]).sort(), [['t000001', 2], ['t000002', 2], ['t000003', 2]]);
+    assert.ok(letters.every((l) => /could not be opened/.test(l.error)), JSON.stringify(letters));
+
+    await rm(join(dir, 'out'));
+    const resumed = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`run ${runId} of deadtask: succeeded after 2 attempts`));
+    assert.match(resumed.stdout, /records in\s+3,000/);
+  } finally {
+    await stopAll([worker]);
+    await folder.close();
+  }
+});
+
+test('a worker whose state store refuses connections at start exits with an error naming the store, without a stack trace', { skip, timeout: 60_000 }, async () => {
+  const folder = await prepared('refused', 10);
+  try {
+    const settings = join(folder.dir, 'sluice.settings.yaml');
+    const { readFile } = await import('node:fs/promises');
+    await writeFile(settings, (await readFile(settings, 'utf8')).replace(/port: 5432/, 'port: 1'));
+    const exit = await startWorker(folder.dir, 'refused').done;
+    assert.notEqual(exit.code, 0);
+    assert.match(exit.stderr, /SLUICE_STATE_STORE|state store/);
+    assert.match(exit.stderr, /127\.0\.0\.1:1/);
+    assertNoStack(exit.stderr);
+  } finally {
+    await folder.close();
+  }
+});
+
+test('a worker refuses a state store of a newer schema version than it knows, naming both versions', { skip, timeout: 60_000 }, async () => {
+  const folder = await prepared('newer', 10);
+  try {
+    await folder.admin.query(`INSERT INTO ${pg.escapeIdentifier(folder.schema)}.schema_version (version, applied_at) VALUES (999, 'future')`);
+    const exit = await startWorker(folder.dir, 'old').done;
+    assert.notEqual(exit.code, 0);
+    assert.match(exit.stderr, /SLUICE_STATE_STORE/);
+    assert.match(exit.stderr, /schema version 999, newer than this Sluice knows \(\d+\); upgrade Sluice/);
+    assertNoStack(exit.stderr);
+  } finally {
+    await folder.close();
+  }
+});
+
+test('run --cluster without cluster settings, or on the SQLite store, says what to configure (usage error)', { skip, timeout: 60_000 }, async () => {
+  const folder = await prepared('unset', 10);
+  try {
+    const settings = join(folder.dir, 'sluice.settings.yaml');
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(settings, 'utf8');
+    await writeFile(settings, text.slice(0, text.indexOf('cluster:')));
+    const noCluster = await runCli(folder.dir, 'run', '--cluster', 'pipeline.yaml');
+    assert.equal(noCluster.code, 2, noCluster.stderr);
+    assert.match(noCluster.stderr, /cluster mode needs a cluster section/);
+    await writeFile(settings, text.slice(text.indexOf('cluster:')));
+    const onSqlite = await runCli(folder.dir, 'run', '--cluster', 'pipeline.yaml');
+    assert.equal(onSqlite.code, 2, onSqlite.stderr);
+    assert.match(onSqlite.stderr, /set state\.store: postgresql/);
+    const followed = await runCli(folder.dir, 'run', '--cluster', '--follow', 'pipeline.yaml');
+    assert.equal(followed.code, 2);
+    assert.match(followed.stderr, /--follow/);
+  } finally {
+    await folder.close();
+  }
+});
