@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { assertNoStack, customersSpec, runCli } from './support/cli-harness.ts';
+import { assertNoStack, customersSpec, runCli, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { serviceMissing } from './support/services.ts';
 import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
@@ -224,3 +224,69 @@ test('run --cluster without cluster settings, or on the SQLite store, says what 
     await folder.close();
   }
 });
+
+test('a worker reports to the coordinator over mutual TLS as the worker its certificate names and is listed there; a worker with a certificate from another CA stops at start with a clear error', { skip, timeout: 180_000 }, async () => {
+  const folder = await prepared('identity', 10);
+  const { dir } = folder;
+  const rogueDir = join(dir, 'rogue');
+  const { mkdir, appendFile } = await import('node:fs/promises');
+  await mkdir(rogueDir);
+  assert.equal((await runCli(dir, 'certs', 'init', '--client', 'worker-1')).code, 0);
+  assert.equal((await runCli(rogueDir, 'certs', 'init', '--client', 'worker-1')).code, 0);
+  await appendFile(join(dir, 'sluice.settings.yaml'), 'server:\n  tls:\n    cert: certs/server.pem\n    key: certs/server-key.pem\n    clientCa: certs/ca.pem\n');
+  assert.equal((await runCli(dir, 'access', 'bind', 'mtls:worker-1', 'worker')).code, 0);
+  const viewer = await runCli(dir, 'access', 'apikey', 'create', '--name', 'ops', '--role', 'viewer');
+  assert.equal(viewer.code, 0, viewer.stderr);
+  process.env.SLUICE_TEST_VIEWER_KEY = viewer.stdout.trim();
+  const serve = spawnCli(dir, '--log-level', 'warn', 'serve', '--listen', '127.0.0.1:0');
+  const workers: WorkerProcess[] = [];
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+      serve.child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on (https:\/\/[^/\s]+)\//.exec(out);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const remote = (certs: string) => ['--server', base, '--server-ca', join(dir, 'certs', 'ca.pem'), '--client-cert', join(certs, 'client-worker-1.pem'), '--client-key', join(certs, 'client-worker-1-key.pem')];
+    const worker = spawnWorker(dir, [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker']);
+    workers.push(worker);
+    await workerReady(worker);
+    assert.match(worker.stderr(), /worker worker-1 ready/);
+    const listed = await runCli(dir, '--server', base, '--server-ca', join(dir, 'certs', 'ca.pem'), '--credential', 'env://SLUICE_TEST_VIEWER_KEY', 'workers');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /worker-1\s+\S+\s+\d+\s+ready/);
+
+    const rogue = spawnWorker(dir, [...remote(join(rogueDir, 'certs')), '--log-level', 'warn', 'worker']);
+    workers.push(rogue);
+    const refused = await rogue.done;
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /SLUICE_UNAUTHENTICATED|client certificate/);
+    assertNoStack(refused.stderr);
+
+    const misnamed = spawnWorker(dir, [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker', '--name', 'worker-2']);
+    workers.push(misnamed);
+    const mismatch = await misnamed.done;
+    assert.equal(mismatch.code, 2);
+    assert.match(mismatch.stderr, /--name worker-2 differs from the name in the worker's certificate \(worker-1\)/);
+  } finally {
+    delete process.env.SLUICE_TEST_VIEWER_KEY;
+    await stopAll(workers);
+    serve.child.kill('SIGTERM');
+    await serve.done;
+    await folder.close();
+  }
+});
+
+/** A worker started with arguments exactly as given (global options before the verb). */
+function spawnWorker(dir: string, args: string[]): WorkerProcess {
+  const { child, done } = spawnCli(dir, ...args);
+  let text = '';
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { name: 'remote', child, done, stderr: () => text };
+}

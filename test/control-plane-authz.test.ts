@@ -95,6 +95,9 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'POST /api/v1/grants/:id/approve': { policy: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/approve', allowed: 404 },
   'POST /api/v1/grants/:id/deny': { policy: 'grants:approve@global', path: '/api/v1/grants/no-such-grant/deny', allowed: 404 },
   'POST /api/v1/grants/:id/revoke': { policy: 'authenticated', path: '/api/v1/grants/no-such-grant/revoke', allowed: 404 },
+  // The matrix calls with API keys (users): past authorization they are told only a worker's certificate reports.
+  'PUT /api/v1/workers/self': { policy: 'workers:report@global', path: '/api/v1/workers/self', body: { host: 'h', pid: 1, concurrency: 1, inFlight: 0, state: 'ready', startedAt: '2026-11-30T00:00:00.000Z' }, allowed: 400 },
+  'GET /api/v1/workers': { policy: 'workers:read@global', path: '/api/v1/workers', allowed: 200 },
 };
 
 /** Who calls: each built-in role bound at '*', a key with no binding, and nobody. */

@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   'grants:approve': "approve or deny someone else's just-in-time access request",
   'subjects:erase': "erase a data subject's keys (crypto-shredding)",
   'metrics:read': 'read Prometheus metrics',
+  'workers:report': "report a cluster worker's heartbeat, as the worker its client certificate names",
+  'workers:read': 'list cluster workers and their last heartbeats',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -41,13 +43,13 @@ export const BUILTIN_ROLES: Readonly<Record<string, RoleDefinition>> = {
   admin: { description: 'everything, including access management and approvals', permissions: ALL_PERMISSIONS },
   engineer: {
     description: 'manage and run pipelines',
-    permissions: ['pipelines:read', 'pipelines:write', 'pipelines:run', 'runs:read', 'datasets:read', 'keys:read', 'secrets:read', ...everyoneMay],
+    permissions: ['pipelines:read', 'pipelines:write', 'pipelines:run', 'runs:read', 'datasets:read', 'keys:read', 'secrets:read', 'workers:read', ...everyoneMay],
   },
   analyst: { description: 'read datasets up to its clearance, protected fields masked', permissions: ['pipelines:read', 'runs:read', 'datasets:read', ...everyoneMay] },
   scientist: { description: 'tokenized data, no detokenize', permissions: ['pipelines:read', 'runs:read', 'datasets:read', ...everyoneMay] },
-  auditor: { description: 'read and verify the audit log', permissions: ['pipelines:read', 'runs:read', 'keys:read', 'audit:read', 'audit:verify', 'metrics:read', ...everyoneMay] },
-  viewer: { description: 'metadata only', permissions: ['pipelines:read', 'runs:read', 'keys:read', 'metrics:read', ...everyoneMay] },
-  worker: { description: 'a service that runs pipelines (cluster workers)', permissions: ['pipelines:read', 'pipelines:run', 'runs:read'], serviceOnly: true },
+  auditor: { description: 'read and verify the audit log', permissions: ['pipelines:read', 'runs:read', 'keys:read', 'audit:read', 'audit:verify', 'metrics:read', 'workers:read', ...everyoneMay] },
+  viewer: { description: 'metadata only', permissions: ['pipelines:read', 'runs:read', 'keys:read', 'metrics:read', 'workers:read', ...everyoneMay] },
+  worker: { description: 'a service that runs pipelines (cluster workers)', permissions: ['pipelines:read', 'pipelines:run', 'runs:read', 'workers:report'], serviceOnly: true },
 };
 
 /** Permissions that a just-in-time grant may give: the sensitive ones nobody should hold standing. */

@@ -123,17 +123,23 @@ export class ApiClient {
     return this.request('POST', path, {});
   }
 
+  /** PUTs `body` as JSON. */
+  put(path: string, body: unknown): Promise<unknown> {
+    return this.request('PUT', path, {}, body);
+  }
+
   /** Sends a request to `path` (under /api/v1, already encoded) and returns the parsed JSON answer, or throws a SluiceError. */
-  async request(method: 'GET' | 'POST', path: string, query: Record<string, QueryValue>): Promise<unknown> {
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, query: Record<string, QueryValue>, body?: unknown): Promise<unknown> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#credential !== undefined) headers.authorization = `Bearer ${this.#credential.reveal()}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let response;
     let text: string;
     try {
       // Redirects are not followed: one could carry the credential to another host or down to plain HTTP.
-      response = await fetch(url, { method, headers, redirect: 'manual', dispatcher: this.#agent, signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await fetch(url, { method, headers, redirect: 'manual', dispatcher: this.#agent, signal: AbortSignal.timeout(this.#timeoutMs), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       text = await this.#readAnswer(response.body);
     } catch (error) {
       if (error instanceof SluiceError) throw error;

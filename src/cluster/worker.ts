@@ -8,7 +8,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { isSluiceError, SluiceError } from '../errors.ts';
 import { redactions } from '../secrets/redaction.ts';
 import type { Plan } from '../plan/plan.ts';
-import type { StateStore } from '../store/state-store.ts';
+import type { StateStore, WorkerRecord } from '../store/state-store.ts';
 import type { SinkEncryption } from '../connectors/sink.ts';
 import type { SecretSource } from '../spec/component.ts';
 import { runTask } from '../runtime/task-runner.ts';
@@ -49,6 +49,11 @@ export interface WorkerOptions {
   maxDeliver: number;
   ackWaitMs: number;
   logger: Logger;
+  /**
+   * Where heartbeats go: the coordinator's control plane over mutual TLS (the worker's certificate is its
+   * identity there), or, when absent, the state store directly.
+   */
+  report?: (worker: WorkerRecord) => Promise<void>;
 }
 
 export class Worker {
@@ -75,9 +80,10 @@ export class Worker {
     return this.#ready && !this.#drain.signal.aborted;
   }
 
+  /** Starts pulling; the first heartbeat must get through (a refused certificate stops the worker here). */
   async start(): Promise<void> {
     const consumer = await this.#options.queue.consumer();
-    await this.#beat('ready');
+    await this.#report(this.#record('ready'));
     this.#heartbeat = setInterval(() => void this.#beat(this.#drain.signal.aborted ? 'draining' : 'ready'), HEARTBEAT_MS);
     this.#heartbeat.unref();
     this.#ready = true;
@@ -111,11 +117,17 @@ export class Worker {
     await this.#beat('stopped');
   }
 
-  async #beat(state: 'ready' | 'draining' | 'stopped'): Promise<void> {
-    const { id, concurrency, store, logger } = this.#options;
-    await store
-      .recordWorker({ id, host: hostname(), pid: process.pid, concurrency, inFlight: this.#inFlight, state, startedAt: this.#startedAt, lastSeenAt: new Date().toISOString() })
-      .catch((error: unknown) => logger.warn({ err: redactions.scrub(String(error)) }, 'recording the heartbeat failed'));
+  #record(state: WorkerRecord['state']): WorkerRecord {
+    const { id, concurrency } = this.#options;
+    return { id, host: hostname(), pid: process.pid, concurrency, inFlight: this.#inFlight, state, startedAt: this.#startedAt, lastSeenAt: new Date().toISOString() };
+  }
+
+  #report(record: WorkerRecord): Promise<void> {
+    return this.#options.report ? this.#options.report(record) : this.#options.store.recordWorker(record);
+  }
+
+  async #beat(state: WorkerRecord['state']): Promise<void> {
+    await this.#report(this.#record(state)).catch((error: unknown) => this.#options.logger.warn({ err: redactions.scrub(String(error)) }, 'recording the heartbeat failed'));
   }
 
   async #plan(task: TaskMessage): Promise<Plan> {

@@ -10,6 +10,7 @@ import { accessRoutes } from './routes/access-routes.ts';
 import { grantRoutes } from './routes/grant-routes.ts';
 import { datasetRoutes } from './routes/dataset-routes.ts';
 import { subjectRoutes } from './routes/subject-routes.ts';
+import { workerRoutes } from './routes/worker-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export function routeTable(): AnyRoute[] {
@@ -24,6 +25,7 @@ export function routeTable(): AnyRoute[] {
     ...accessRoutes(),
     ...grantRoutes(),
     ...subjectRoutes(),
+    ...workerRoutes(),
   ];
   return routes;
 }

@@ -8,6 +8,7 @@ import { closeRuntime, openKeyring, openRuntime, openSecretResolver } from '../r
 import { clusterSettingsOf, openWorkQueue } from '../cluster-setup.ts';
 import { loadPlan } from '../load-plan.ts';
 import { EXIT } from '../exit-codes.ts';
+import type { ApiClient } from '../api-client.ts';
 import { ackWaitMs } from '../../cluster/cluster-settings.ts';
 import type { WorkerRecord } from '../../store/state-store.ts';
 
@@ -40,9 +41,11 @@ export function registerWorker(program: Command, context: CliContext, setExit: (
         cleanup.push(async () => keyring.close());
         const secrets = await openSecretResolver(runtime, context, keyring);
         cleanup.push(() => secrets.close());
+        const coordinator = await coordinatorIdentity(context, options.name);
+        if (coordinator) cleanup.push(() => coordinator.client.close());
         const open = await openWorkQueue(runtime, context.cwd, secrets);
         cleanup.push(() => open.close());
-        const id = options.name ?? `${hostname()}:${process.pid}`;
+        const id = coordinator?.name ?? options.name ?? `${hostname()}:${process.pid}`;
         const worker = new Worker({
           id,
           concurrency,
@@ -58,6 +61,7 @@ export function registerWorker(program: Command, context: CliContext, setExit: (
           maxDeliver: settings.maxDeliver,
           ackWaitMs: ackWaitMs(settings),
           logger: runtime.logger,
+          ...(coordinator ? { report: async ({ id: _id, lastSeenAt: _seen, ...beat }) => void (await coordinator.client.put('/api/v1/workers/self', beat)) } : {}),
         });
         await worker.start();
         if (healthPort !== undefined) {
@@ -93,25 +97,62 @@ export function registerWorker(program: Command, context: CliContext, setExit: (
     .description('List cluster workers and their last heartbeats')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
+      const { HEARTBEAT_MS } = await import('../../cluster/worker.ts');
+      if (context.global.remote) {
+        const { withApiClient } = await import('../remote/connect.ts');
+        const workers = await withApiClient(context, async (client) => ((await client.get('/api/v1/workers')) as { workers: WorkerRecord[] }).workers);
+        printWorkers(context, workers, HEARTBEAT_MS, options.json ?? false);
+        setExit(EXIT.OK);
+        return;
+      }
       const runtime = await openRuntime(context);
       try {
-        const { HEARTBEAT_MS } = await import('../../cluster/worker.ts');
-        const workers = await runtime.store.listWorkers();
-        const now = Date.now();
-        const shown = (w: WorkerRecord) => (w.state !== 'stopped' && now - Date.parse(w.lastSeenAt) > GONE_AFTER_BEATS * HEARTBEAT_MS ? 'gone' : w.state);
-        if (options.json) println(context.stdout, JSON.stringify(workers.map((w) => ({ ...w, shownState: shown(w) })), null, 2));
-        else if (workers.length === 0) println(context.stdout, "no workers yet; start one with 'sluice worker'");
-        else {
-          const lines = ['WORKER                          HOST                  PID      STATE     IN FLIGHT  CONCURRENCY  LAST SEEN'];
-          for (const w of workers) {
-            const age = Math.max(0, Math.round((now - Date.parse(w.lastSeenAt)) / 1000));
-            lines.push(`${w.id.padEnd(31)} ${w.host.padEnd(21)} ${String(w.pid).padEnd(8)} ${shown(w).padEnd(9)} ${String(w.inFlight).padEnd(10)} ${String(w.concurrency).padEnd(12)} ${age} s ago`);
-          }
-          println(context.stdout, lines.join('\n'));
-        }
+        printWorkers(context, await runtime.store.listWorkers(), HEARTBEAT_MS, options.json ?? false);
         setExit(EXIT.OK);
       } finally {
         await closeRuntime(runtime);
       }
     });
+}
+
+/**
+ * With --server, the worker reports to the coordinator's control plane as the service its client certificate
+ * names (it must present one, bound to the worker role there); its name is that one.
+ */
+async function coordinatorIdentity(context: CliContext, name: string | undefined): Promise<{ client: ApiClient; name: string } | undefined> {
+  const target = context.global.remote;
+  if (target === undefined) return undefined;
+  if (target.clientCert === undefined) {
+    throw new SluiceError('SLUICE_USAGE', 'a worker reports to the coordinator with its client certificate: add --client-cert FILE and --client-key FILE (sluice certs init --client NAME makes one for development)');
+  }
+  const { openApiClient } = await import('../remote/connect.ts');
+  const client = await openApiClient(target, context.cwd);
+  try {
+    const who = (await client.get('/api/v1/whoami')) as { principal: string; kind: string };
+    if (who.kind !== 'service' || !who.principal.startsWith('mtls:')) {
+      throw new SluiceError('SLUICE_USAGE', `${client.origin} sees this worker as ${who.principal}, not as the service its certificate names; present the worker's client certificate and leave out --credential`);
+    }
+    const certified = who.principal.slice('mtls:'.length);
+    if (name !== undefined && name !== certified) {
+      throw new SluiceError('SLUICE_USAGE', `--name ${name} differs from the name in the worker's certificate (${certified}); a worker reports only as its certificate names it, so drop --name or use that certificate`);
+    }
+    return { client, name: certified };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+/** The workers as a table (or JSON); one whose heartbeats stopped without a drain is shown as gone. */
+function printWorkers(context: CliContext, workers: readonly WorkerRecord[], heartbeatMs: number, json: boolean): void {
+  const now = Date.now();
+  const shown = (w: WorkerRecord) => (w.state !== 'stopped' && now - Date.parse(w.lastSeenAt) > GONE_AFTER_BEATS * heartbeatMs ? 'gone' : w.state);
+  if (json) return println(context.stdout, JSON.stringify(workers.map((w) => ({ ...w, shownState: shown(w) })), null, 2));
+  if (workers.length === 0) return println(context.stdout, "no workers yet; start one with 'sluice worker'");
+  const lines = ['WORKER                          HOST                  PID      STATE     IN FLIGHT  CONCURRENCY  LAST SEEN'];
+  for (const w of workers) {
+    const age = Math.max(0, Math.round((now - Date.parse(w.lastSeenAt)) / 1000));
+    lines.push(`${w.id.padEnd(31)} ${w.host.padEnd(21)} ${String(w.pid).padEnd(8)} ${shown(w).padEnd(9)} ${String(w.inFlight).padEnd(10)} ${String(w.concurrency).padEnd(12)} ${age} s ago`);
+  }
+  println(context.stdout, lines.join('\n'));
 }

@@ -18,7 +18,7 @@ export interface RemoteTarget {
 }
 
 /** The verbs that run the same against a server as here. */
-export const REMOTE_VERBS: readonly string[] = ['run', 'check', 'runs', 'keys list', 'keys rotate', 'audit query', 'audit verify'];
+export const REMOTE_VERBS: readonly string[] = ['run', 'check', 'runs', 'keys list', 'keys rotate', 'audit query', 'audit verify', 'workers', 'worker'];
 
 interface RemoteOptions {
   server?: string;
