@@ -88,6 +88,9 @@ test('run --cluster on two workers: the tasks spread over both, the summary is t
     assert.match(metrics, /sluice_worker_redeliveries_total/);
     assert.equal((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405);
 
+    const checked = await runCli(dir, 'check', 'pipeline.yaml');
+    assert.match(checked.stdout, /SLC108.*the cluster work queue: plaintext connections to nats:\/\/127\.0\.0\.1:\d+ \(loopback only\)/, 'the plaintext work queue is reported');
+
     const listed = await runCli(dir, 'workers');
     assert.match(listed.stdout, /alpha\s+\S+\s+\d+\s+ready/);
     assert.match(listed.stdout, /beta\s+\S+\s+\d+\s+ready\s+0\s+2/);

@@ -19,6 +19,7 @@ import type { Finding } from '../../plan/findings.ts';
 import { loadSettings, SETTINGS_FILE } from '../settings.ts';
 import type { Settings } from '../settings.ts';
 import { postgresInsecureOptOuts } from '../../connectors/postgres/connection-options.ts';
+import { natsInsecureOptOuts } from '../../connectors/nats/connection-options.ts';
 import { rotationFindings } from '../../crypto/keyring/rotation-findings.ts';
 import { secretAgeFindings } from '../../secrets/store/age-findings.ts';
 import { SERVER_MODE_FILE } from '../server-mode.ts';
@@ -36,7 +37,7 @@ import { formatSecretScan } from '../format-secrets.ts';
 async function keyringFindings(context: CliContext): Promise<Finding[]> {
   const settings = await loadSettings(context.cwd);
   const stateDir = stateDirOf(context, settings);
-  const server = [...(await serverModeFindings(stateDir)), ...stateStoreOptOuts(settings)];
+  const server = [...(await serverModeFindings(stateDir)), ...stateStoreOptOuts(settings), ...clusterOptOuts(settings)];
   // A check never creates a store: with SQLite only an existing state.db is read; PostgreSQL is opened as configured.
   const file = join(stateDir, 'state.db');
   if (settings.state.store === 'sqlite' && !existsSync(file)) return server;
@@ -59,6 +60,18 @@ function stateStoreOptOuts(settings: Settings): Finding[] {
     message: `the state store: ${optOut.allows}`,
     location: { file: SETTINGS_FILE },
     fix: 'give state.postgresql.tls (the server must offer TLS) instead of insecureNoTls before the store leaves this machine',
+  }));
+}
+
+/** SLC108 for a cluster work queue reached without TLS (allowed only on this machine). */
+function clusterOptOuts(settings: Settings): Finding[] {
+  if (!settings.cluster) return [];
+  return natsInsecureOptOuts(settings.cluster.nats).map((optOut) => ({
+    rule: 'SLC108' as const,
+    severity: 'warning' as const,
+    message: `the cluster work queue: ${optOut.allows}`,
+    location: { file: SETTINGS_FILE },
+    fix: 'give cluster.nats.tls (and a client certificate per worker) instead of insecureLoopbackPlaintext before workers run on other machines',
   }));
 }
 
