@@ -76,6 +76,40 @@ async function ready(worker: ChildProcess): Promise<void> {
   });
 }
 
+/** Per-task costs of the coordination path, measured serially: the store's and the queue's share of a task. */
+async function coordinationCosts(store: PostgresStateStore, queue: WorkQueue, tasks: number): Promise<{ tasks: number; storeTasksPerSecond: number; queueTasksPerSecond: number; listMs: number }> {
+  const runId = `probe-${randomBytes(4).toString('hex')}`;
+  await store.createRun({ id: runId, pipeline: `probe-${runId}`, specHash: 'probe', startedAt: new Date().toISOString(), pid: process.pid });
+  const ids = Array.from({ length: tasks }, (_, i) => `t${String(i + 1).padStart(6, '0')}`);
+  await store.createTasks(runId, ids.map((id) => ({ id, from: { offset: 0, line: 0 }, until: { offset: 1 } })));
+  const leaseUntil = new Date(Date.now() + 60_000).toISOString();
+  let started = performance.now();
+  for (const id of ids) {
+    await store.getRun(runId);
+    await store.leaseTask(runId, id, 'probe', leaseUntil);
+    const objects = [1, 2].map((n) => ({ location: `file:/probe/${runId}/part-${id}-${n}`, runId, keyId: 'default', keyVersion: 1 }));
+    await store.commitTask({ runId, taskId: id, worker: 'probe', totals: { recordsIn: 1, recordsOut: { file: 1 }, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 1, activeMs: 1 }, committedAt: new Date().toISOString(), objects });
+  }
+  const storeTasksPerSecond = tasks / ((performance.now() - started) / 1000);
+  started = performance.now();
+  for (let i = 0; i < 5; i++) await store.listTasks(runId);
+  const listMs = (performance.now() - started) / 5;
+  await store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), totals: { recordsIn: 0, recordsOut: {}, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 0, activeMs: 0 } });
+  await store.forgetObjects({ runId });
+
+  const consumer = await queue.consumer();
+  started = performance.now();
+  for (const id of ids) {
+    await queue.publish({ runId, taskId: id, pipeline: 'probe', specPath: '/probe.yaml', specHash: '0'.repeat(64) }, 1);
+    const message = await consumer.next({ expires: 5000 });
+    if (!message) throw new Error('the probe task did not come back from the queue');
+    message.working();
+    await message.ackAck();
+  }
+  const queueTasksPerSecond = tasks / ((performance.now() - started) / 1000);
+  return { tasks, storeTasksPerSecond, queueTasksPerSecond, listMs };
+}
+
 export const clusterSuite: BenchSuite = {
   name: 'cluster',
   description: 'The end-to-end pipeline on 1 and 2 workers (JetStream work queue, PostgreSQL state) against embedded mode',
@@ -92,8 +126,10 @@ export const clusterSuite: BenchSuite = {
       mkdirSync(join(dir, 'data'));
       const input = join(dir, 'data', 'customers.jsonl');
       await writeCustomers(input, records, 7, { notes: true });
-      // About 8 tasks per worker at two workers: enough to even out, few enough that per-task costs stay small.
-      const taskBytes = Math.max(64 * 1024, Math.floor(statSync(input).size / 16));
+      // 8 tasks per worker at two workers (16 in the short quick run, whose tail would weigh more): enough to even
+      // out, few enough that per-task costs stay small.
+      const taskCount = quick ? 32 : 16;
+      const taskBytes = Math.max(64 * 1024, Math.floor(statSync(input).size / taskCount));
       writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
       const cluster = `cluster:\n  nats: { servers: [nats://127.0.0.1:4222], insecureLoopbackPlaintext: true }\n  stream: ${stream}\n  taskBytes: ${taskBytes}\n`;
       const state = `state:\n  store: postgresql\n  postgresql: { host: ${PG.host}, port: ${PG.port}, database: ${PG.database}, user: ${PG.user}, insecureNoTls: true, schema: ${schema} }\n`;
@@ -137,6 +173,7 @@ export const clusterSuite: BenchSuite = {
         timed[count] = await clusterRun();
         await stopWorkers(started);
       }
+      const probe = await coordinationCosts(store, queue, quick ? 500 : 2000);
       keyring.close();
       await store.close();
 
@@ -147,6 +184,11 @@ export const clusterSuite: BenchSuite = {
       const rows: BenchRow[] = [
         { suite: 'cluster', name: `${records.toLocaleString('en-US')} records: 1 worker vs embedded`, value: one, unit: 'records/s', baseline: { name: 'embedded (SQLite, one process)', value: embedded }, ratio: one / embedded, target: { text: '≥ 0.90× (overhead ≤ 10%)', met: one / embedded >= 0.9 } },
         { suite: 'cluster', name: '2 workers vs 1 worker', value: two, unit: 'records/s', baseline: { name: '1 worker', value: one }, ratio: two / one, target: { text: '≥ 1.6×', met: two / one >= 1.6 } },
+        // What one task costs the shared services, serially on one connection: the ceilings docs/cluster.md scales from.
+        { suite: 'cluster', name: `state store per task: lease + commit + run check (${probe.tasks} tasks, serial)`, value: probe.storeTasksPerSecond, unit: 'tasks/s' },
+        { suite: 'cluster', name: `work queue per task: publish, pull, in-progress, ack (${probe.tasks} tasks, serial)`, value: probe.queueTasksPerSecond, unit: 'tasks/s' },
+        { suite: 'cluster', name: `coordinator poll: list ${probe.tasks} tasks`, value: probe.listMs, unit: 'ms' },
+        { suite: 'cluster', name: 'records per task at this taskBytes', value: Math.round(records / taskCount), unit: 'records' },
       ];
       return rows;
     } finally {

@@ -94,6 +94,14 @@ export interface TaskRecord {
   error?: string;
 }
 
+/** Counts of a run's tasks by status, and the records its committed tasks read. */
+export interface TaskProgress {
+  pending: number;
+  committed: number;
+  dead: number;
+  recordsIn: number;
+}
+
 /** A worker process as its last heartbeat described it. */
 export interface WorkerRecord {
   /** The worker's name (its certificate's identity, or host:pid). */
@@ -155,6 +163,8 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   failTask(runId: string, taskId: string, error: string): Promise<void>;
   /** Makes a resumed run's dead tasks pending again, with their attempts reset; returns how many. */
   retryDeadTasks(runId: string): Promise<number>;
+  /** How far a run's tasks are: counts by status and the records the committed ones read (one cheap query). */
+  taskProgress(runId: string): Promise<TaskProgress>;
   /** The run's tasks in id order. */
   listTasks(runId: string): Promise<TaskRecord[]>;
   /** Records a worker's heartbeat (inserting it the first time). */

@@ -347,6 +347,18 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       await store.finishRun('rt', { status: 'succeeded', finishedAt: '2026-04-01T00:10:00.000Z', totals: emptyTotals() });
     });
 
+    test('task progress: counts by status and the records of committed tasks only; an unknown run is all zeros', async () => {
+      await store.createRun({ id: 'rp', pipeline: 'progress', specHash: 'h', startedAt: '2026-04-02T00:00:00.000Z', pid: 1 });
+      await store.createTasks('rp', ['t000001', 't000002', 't000003', 't000004'].map((id) => ({ id })));
+      const totals = (recordsIn: number) => ({ ...emptyTotals(), recordsIn });
+      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000001', worker: 'w', totals: totals(5), committedAt: '2026-04-02T00:01:00.000Z' }), true);
+      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000002', worker: 'w', totals: totals(7), committedAt: '2026-04-02T00:01:00.000Z' }), true);
+      await store.failTask('rp', 't000003', 'broken');
+      assert.deepEqual(await store.taskProgress('rp'), { pending: 1, committed: 2, dead: 1, recordsIn: 12 });
+      assert.deepEqual(await store.taskProgress('no-such-run'), { pending: 0, committed: 0, dead: 0, recordsIn: 0 });
+      await store.finishRun('rp', { status: 'succeeded', finishedAt: '2026-04-02T00:02:00.000Z', totals: emptyTotals() });
+    });
+
     test('workers: a heartbeat inserts the worker the first time and replaces its fields after; listed by id', async () => {
       const worker = { id: 'w2', host: 'node-b', pid: 20, concurrency: 4, inFlight: 0, state: 'ready' as const, startedAt: '2026-04-01T00:00:00.000Z', lastSeenAt: '2026-04-01T00:00:00.000Z' };
       assert.deepEqual(await store.listWorkers(), []);

@@ -1,7 +1,7 @@
 // The cluster state store: PostgreSQL, one schema per Sluice deployment, versioned with a schema_version table.
 // Mirrors SqliteStateStore method by method; store.suite.ts holds both to one contract.
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { quoteIdentifier } from '../../connectors/postgres/identifiers.ts';
@@ -265,6 +265,17 @@ export class PostgresStateStore implements StateStore {
   async retryDeadTasks(runId: string): Promise<number> {
     const rows = await this.#session.rows<{ id: string }>(`UPDATE ${this.#t.tasks} SET status = 'pending', error = NULL, attempts = 0 WHERE run_id = $1 AND status = 'dead' RETURNING id`, [runId]);
     return rows.length;
+  }
+
+  async taskProgress(runId: string): Promise<TaskProgress> {
+    const row = await this.#session.row<{ pending: number; committed: number; dead: number; records_in: string }>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'committed')::int AS committed,
+              count(*) FILTER (WHERE status = 'dead')::int AS dead,
+              COALESCE(SUM((totals::json ->> 'recordsIn')::bigint) FILTER (WHERE status = 'committed'), 0)::text AS records_in
+         FROM ${this.#t.tasks} WHERE run_id = $1`,
+      [runId],
+    );
+    return { pending: row?.pending ?? 0, committed: row?.committed ?? 0, dead: row?.dead ?? 0, recordsIn: Number(row?.records_in ?? 0) };
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -208,6 +208,17 @@ export class SqliteStateStore implements StateStore {
 
   async retryDeadTasks(runId: string): Promise<number> {
     return this.#db.prepare("UPDATE tasks SET status = 'pending', error = NULL, attempts = 0 WHERE run_id = ? AND status = 'dead'").run(runId).changes;
+  }
+
+  async taskProgress(runId: string): Promise<TaskProgress> {
+    const row = this.#db
+      .prepare(
+        `SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'committed'), 0) AS committed, COALESCE(SUM(status = 'dead'), 0) AS dead,
+                COALESCE(SUM(CASE WHEN status = 'committed' THEN json_extract(totals, '$.recordsIn') END), 0) AS recordsIn
+           FROM tasks WHERE run_id = ?`,
+      )
+      .get(runId) as TaskProgress;
+    return { pending: row.pending, committed: row.committed, dead: row.dead, recordsIn: row.recordsIn };
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
