@@ -228,7 +228,7 @@ test('run --cluster without cluster settings, or on the SQLite store, says what 
   }
 });
 
-test('a worker reports to the coordinator over mutual TLS as the worker its certificate names and is listed there; a worker with a certificate from another CA stops at start with a clear error', { skip, timeout: 180_000 }, async () => {
+test('serve --cluster: a run started over the API runs on a worker that reports over mutual TLS as the worker its certificate names and is listed there; a worker with a certificate from another CA stops at start with a clear error', { skip, timeout: 180_000 }, async () => {
   const folder = await prepared('identity', 10);
   const { dir } = folder;
   const rogueDir = join(dir, 'rogue');
@@ -241,7 +241,14 @@ test('a worker reports to the coordinator over mutual TLS as the worker its cert
   const viewer = await runCli(dir, 'access', 'apikey', 'create', '--name', 'ops', '--role', 'viewer');
   assert.equal(viewer.code, 0, viewer.stderr);
   process.env.SLUICE_TEST_VIEWER_KEY = viewer.stdout.trim();
-  const serve = spawnCli(dir, '--log-level', 'warn', 'serve', '--listen', '127.0.0.1:0');
+  const engineer = await runCli(dir, 'access', 'apikey', 'create', '--name', 'eng', '--role', 'engineer');
+  assert.equal(engineer.code, 0, engineer.stderr);
+  process.env.SLUICE_TEST_ENGINEER_KEY = engineer.stdout.trim();
+  // The catalogued pipeline: namespace ops, its input beside it.
+  await mkdir(join(dir, 'pipelines', 'ops'), { recursive: true });
+  await writeFile(join(dir, 'pipelines', 'ops', 'identity.yaml'), customersSpec('identity', 100));
+  await writeCustomers(join(dir, 'pipelines', 'ops', 'customers.jsonl'), 1_000);
+  const serve = spawnCli(dir, '--log-level', 'warn', 'serve', '--cluster', '--listen', '127.0.0.1:0');
   const workers: WorkerProcess[] = [];
   try {
     const base = await new Promise<string>((resolve, reject) => {
@@ -265,6 +272,13 @@ test('a worker reports to the coordinator over mutual TLS as the worker its cert
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /worker-1\s+\S+\s+\d+\s+ready/);
 
+    const ran = await runCli(dir, '--server', base, '--server-ca', join(dir, 'certs', 'ca.pem'), '--credential', 'env://SLUICE_TEST_ENGINEER_KEY', 'run', 'ops/identity');
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /succeeded/);
+    assert.match(ran.stdout, /records in\s+1,000/);
+    const tasks = await folder.admin.query<{ worker: string }>(`SELECT DISTINCT worker FROM ${pg.escapeIdentifier(folder.schema)}.tasks`);
+    assert.deepEqual(tasks.rows.map((r) => r.worker), ['worker-1'], 'the run went to the worker, not the server process');
+
     const rogue = spawnWorker(dir, [...remote(join(rogueDir, 'certs')), '--log-level', 'warn', 'worker']);
     workers.push(rogue);
     const refused = await rogue.done;
@@ -279,6 +293,7 @@ test('a worker reports to the coordinator over mutual TLS as the worker its cert
     assert.match(mismatch.stderr, /--name worker-2 differs from the name in the worker's certificate \(worker-1\)/);
   } finally {
     delete process.env.SLUICE_TEST_VIEWER_KEY;
+    delete process.env.SLUICE_TEST_ENGINEER_KEY;
     await stopAll(workers);
     serve.child.kill('SIGTERM');
     await serve.done;

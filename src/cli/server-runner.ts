@@ -5,6 +5,10 @@ import type { Keyring } from '../crypto/keyring/keyring.ts';
 import { SluiceError } from '../errors.ts';
 import { hasErrors } from '../plan/findings.ts';
 import { runPipeline } from '../runtime/executor.ts';
+import { runOnCluster } from '../cluster/coordinator.ts';
+import type { WorkQueue } from '../cluster/work-queue.ts';
+import type { RunRecord } from '../store/state-store.ts';
+import type { ProgressSnapshot } from '../runtime/progress.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { PipelineRunner } from '../server/control-plane.ts';
@@ -15,18 +19,33 @@ import { loadPlan } from './load-plan.ts';
 import { openSecretResolver } from './runtime-setup.ts';
 import type { Runtime } from './runtime-setup.ts';
 
+/** `serve --cluster`: runs are split into tasks on this work queue for `sluice worker` processes. */
+export interface ServerCluster {
+  queue: WorkQueue;
+  taskBytes: number;
+}
+
+/** How a run ended, whichever mode ran it. */
+interface RunOutcome {
+  run: RunRecord;
+  /** The coordinator stopped watching (the server is stopping); the run goes on on the workers. */
+  detached?: boolean;
+}
+
 export class ServerPipelineRunner implements PipelineRunner {
   readonly #runtime: Runtime;
   readonly #keyring: Keyring;
   readonly #context: CliContext;
   readonly #progress: RunProgressHub;
+  readonly #cluster: ServerCluster | undefined;
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
 
-  constructor(runtime: Runtime, keyring: Keyring, context: CliContext, progress: RunProgressHub) {
+  constructor(runtime: Runtime, keyring: Keyring, context: CliContext, progress: RunProgressHub, cluster?: ServerCluster) {
     this.#runtime = runtime;
     this.#keyring = keyring;
     this.#context = context;
     this.#progress = progress;
+    this.#cluster = cluster;
   }
 
   active(): ReadonlySet<string> {
@@ -67,27 +86,33 @@ export class ServerPipelineRunner implements PipelineRunner {
     const runId = new Promise<string>((resolve) => (claimed = resolve));
     let channel: ProgressChannel | undefined;
     let claimedId: string | undefined;
-    const execution = runPipeline({
+    const common = {
       plan,
       store: runtime.store,
-      stateDir: runtime.stateDir,
       encryption: { keys: this.#keyring, keyId: runtime.settings.keys.keyId },
       specHash: loaded.hash,
       logger: runtime.logger.child({ pipeline: entry.name, requestId }),
       signal: controller.signal,
       secrets,
-      progress: { update: (snapshot) => channel?.update(snapshot), finish: () => undefined },
-      onClaimed: (id) => {
+      progress: { update: (snapshot: ProgressSnapshot) => channel?.update(snapshot), finish: () => undefined },
+      onClaimed: (id: string) => {
         claimedId = id;
         channel = this.#progress.open(id);
         claimed(id);
       },
-    });
+    };
+    const cluster = this.#cluster;
+    const execution: Promise<RunOutcome> = cluster
+      ? runOnCluster({ ...common, specPath: entry.file, queue: cluster.queue, taskBytes: cluster.taskBytes })
+      : runPipeline({ ...common, stateDir: runtime.stateDir });
     void execution
       .then(async (result) => {
+        if (result.detached) return;
         const { totals } = result.run;
         const recordsOut = Object.values(totals.recordsOut).reduce((a, b) => a + b, 0);
-        await record({ action: 'run.finish', outcome: 'success', runId: result.run.id, details: { recordsIn: totals.recordsIn, recordsOut, quarantined: totals.quarantined } });
+        const details = { recordsIn: totals.recordsIn, recordsOut, quarantined: totals.quarantined };
+        if (result.run.status === 'succeeded') await record({ action: 'run.finish', outcome: 'success', runId: result.run.id, details });
+        else await record({ action: 'run.fail', outcome: 'failure', reason: 'SLUICE_CLUSTER', runId: result.run.id, details });
       })
       .catch(async (error: unknown) => {
         const code = (error as { code?: unknown }).code;

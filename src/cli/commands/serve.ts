@@ -7,7 +7,10 @@ import type { CliContext } from '../context.ts';
 import { println } from '../context.ts';
 import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
-import { closeRuntime, openKeyring, openRuntime } from '../runtime-setup.ts';
+import { closeRuntime, openKeyring, openRuntime, openSecretResolver } from '../runtime-setup.ts';
+import { openWorkQueue } from '../cluster-setup.ts';
+import type { OpenQueue } from '../cluster-setup.ts';
+import type { SecretResolver } from '../../secrets/resolve/secret-resolver.ts';
 import { loadPlan } from '../load-plan.ts';
 import { trustedKeys } from './audit.ts';
 import { ServerPipelineRunner } from '../server-runner.ts';
@@ -50,7 +53,8 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
     .description('Serve the control plane API over HTTPS (settings: server.tls, server.oidc, server.pipelines)')
     .option('--listen <host:port>', 'address to listen on (default: server.listen, 127.0.0.1:8443)')
     .option('--insecure-dev', 'plain HTTP, loopback only, for development: sluice check reports it')
-    .action(async (options: { listen?: string; insecureDev?: boolean }) => {
+    .option('--cluster', "coordinate: runs are split into tasks for 'sluice worker' processes (settings: cluster, state.store postgresql)")
+    .action(async (options: { listen?: string; insecureDev?: boolean; cluster?: boolean }) => {
       const runtime = await openRuntime(context);
       const server = runtime.settings.server;
       const listen = options.listen ?? server.listen;
@@ -80,7 +84,20 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
       await keyring.ensure(runtime.settings.keys.keyId);
       const oidc = server.oidc.length > 0 ? new OidcVerifier(server.oidc) : undefined;
       const progress = new RunProgressHub();
-      const runner = new ServerPipelineRunner(runtime, keyring, context, progress);
+      let clusterQueue: OpenQueue | undefined;
+      let clusterSecrets: SecretResolver | undefined;
+      if (options.cluster) {
+        try {
+          clusterSecrets = await openSecretResolver(runtime, context, keyring);
+          clusterQueue = await openWorkQueue(runtime, context.cwd, clusterSecrets);
+        } catch (error) {
+          await clusterSecrets?.close();
+          keyring.close();
+          await closeRuntime(runtime);
+          throw error;
+        }
+      }
+      const runner = new ServerPipelineRunner(runtime, keyring, context, progress, clusterQueue ? { queue: clusterQueue.queue, taskBytes: clusterQueue.settings.taskBytes } : undefined);
       let scheduler: Scheduler | undefined;
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'sluice_' });
@@ -127,6 +144,8 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
           scheduler?.stop();
           await app.close();
           await runner.stopAll();
+          await clusterQueue?.close();
+          await clusterSecrets?.close();
           await oidc?.close();
           keyring.close();
           await closeRuntime(runtime);
