@@ -308,3 +308,44 @@ function spawnWorker(dir: string, args: string[]): WorkerProcess {
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { name: 'remote', child, done, stderr: () => text };
 }
+
+test('SIGTERM drains a worker mid-task: the task goes back to the queue at once and another worker commits it; SIGINT to the coordinator leaves the run to the workers and the same command attaches to it', { skip, timeout: 240_000 }, async () => {
+  // One large task (taskBytes above the input's size), so that it is surely in flight when the signals come.
+  const folder = await prepared('drain', 150_000, { taskBytes: 256 * 1024 * 1024, ackWait: '30s' });
+  const { dir } = folder;
+  const first = startWorker(dir, 'first');
+  const workers = [first];
+  const coordinator = spawnCli(dir, '--log-level', 'warn', 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+  try {
+    await workerReady(first);
+    const leased = async () => (await folder.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(folder.schema)}.tasks WHERE attempts > 0`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
+    while ((await leased()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The coordinator lets go; the run stays running on the worker.
+    coordinator.child.kill('SIGINT');
+    const detached = await coordinator.done;
+    assert.equal(detached.code, 130, detached.stdout + detached.stderr);
+    assert.match(detached.stdout, /goes on on the workers \(1 of 1 tasks left\); run the same command again/);
+    // The worker drains: its task in flight is given back without waiting for the ack wait.
+    first.child.kill('SIGTERM');
+    const drained = await first.done;
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.match(drained.stderr, /0 task\(s\) committed, 1 given back/);
+    const second = startWorker(dir, 'second');
+    workers.push(second);
+    await workerReady(second);
+    const attached = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(attached.code, 0, attached.stdout + attached.stderr);
+    assert.match(attached.stdout, /succeeded/);
+    assert.match(attached.stdout, /records in\s+150,000/);
+    assert.match(attached.stdout, /1 delivered more than once/);
+    const cat = await runCli(dir, 'cat', join(dir, 'out', 'drain'));
+    assert.equal(cat.code, 0, cat.stderr);
+    const ids = cat.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { customer_id: string }).customer_id);
+    assert.equal(ids.length, 150_000, 'the released attempt left no partial objects beside the committed ones');
+    assert.equal(new Set(ids).size, 150_000);
+  } finally {
+    coordinator.child.kill('SIGKILL');
+    await stopAll(workers);
+    await folder.close();
+  }
+});
