@@ -325,6 +325,10 @@ test('SIGTERM drains a worker mid-task: the task goes back to the queue at once 
     const detached = await coordinator.done;
     assert.equal(detached.code, 130, detached.stdout + detached.stderr);
     assert.match(detached.stdout, /goes on on the workers \(1 of 1 tasks left\); run the same command again/);
+    // The run is a cluster run: one process may not finish it (its batches would duplicate the tasks' objects).
+    const embedded = await runCli(dir, 'run', '--progress', 'none', 'pipeline.yaml');
+    assert.notEqual(embedded.code, 0);
+    assert.match(embedded.stderr, /SLUICE_RESUME_MISMATCH.*is a cluster run split into tasks; finish it with 'sluice run --cluster'/);
     // The worker drains: its task in flight is given back without waiting for the ack wait.
     first.child.kill('SIGTERM');
     const drained = await first.done;

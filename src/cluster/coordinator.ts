@@ -96,7 +96,9 @@ async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<T
   if (tasks.length === 0) {
     const spec = request.plan.spec;
     const source = spec.source.component.create(spec.source.options, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) });
-    const ranges = (await source.split?.(request.taskBytes)) ?? [{}];
+    // An incremental source continues where the pipeline's last successful run ended, as in embedded mode.
+    const start = source.incremental ? await store.lastSucceededPosition(spec.pipeline) : undefined;
+    const ranges = (await source.split?.(request.taskBytes, start)) ?? [start ? { from: start } : {}];
     await store.createTasks(
       runId,
       ranges.map((range, index) => ({ id: taskId(index + 1), ...range })),
@@ -148,6 +150,12 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
   const progress = request.progress ?? silentProgress;
   const stopWatching = new AbortController();
   try {
+    const split = await store.taskProgress(runId);
+    // A checkpoint without tasks is an embedded run's progress; with tasks, the end this coordinator's last
+    // attempt recorded just before it stopped.
+    if (claimed.checkpoint && split.pending + split.committed + split.dead === 0) {
+      throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' was started in one process and committed ${claimed.checkpoint.batch} batch(es); finish it with 'sluice run' (without --cluster), or start a new run with --fresh`);
+    }
     if (claimed.abandoned) await discardAbandoned(request, runId, claimed.abandoned.runId);
     let tasks = await ensureTasks(request, runId);
     for (const task of tasks) {
@@ -180,6 +188,9 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     const dead = tasks.filter((t) => t.status === 'dead');
     const finishedAt = new Date().toISOString();
     if (dead.length === 0) {
+      // The run's end position, as a checkpoint: where the next run of an incremental source starts.
+      const end = [...tasks].reverse().find((t) => t.end !== undefined)?.end;
+      if (end !== undefined && !claimed.checkpoint) await withRetry(() => store.commitCheckpoint({ runId, batch: 1, position: end, totals }), STORE_RETRY, retrying('record the run\'s end'));
       await withRetry(() => store.finishRun(runId, { status: 'succeeded', finishedAt, totals }), STORE_RETRY, retrying('finish the run'));
       logger.info({ runId, tasks: tasks.length, totals }, 'cluster run succeeded');
     } else {

@@ -81,7 +81,8 @@ export interface Source {
   open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader>;
   /**
    * Splits what the source holds now into ranges of about `targetBytes` that together cover it once, in order,
-   * for cluster workers to read independently (opened at `from` with `until`). A source without it is one task.
+   * for cluster workers to read independently (opened at `from` with `until`). An incremental source is split
+   * from `from` (where the last successful run ended). A source without it is one task.
    */
-  split?(targetBytes: number): Promise<SourceRange[]>;
+  split?(targetBytes: number, from?: SourcePosition): Promise<SourceRange[]>;
 }

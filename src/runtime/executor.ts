@@ -93,6 +93,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const progress = request.progress ?? silentProgress;
   const claimed = await claimRun(store, { pipeline: spec.pipeline, specHash: request.specHash, fresh: request.fresh ?? false }, logger);
   const runId = claimed.run.id;
+  const tasks = await store.taskProgress(runId);
+  if (tasks.pending + tasks.committed + tasks.dead > 0) {
+    // Left running: workers may still be at it, and the coordinator that attaches next finishes it.
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' is a cluster run split into tasks; finish it with 'sluice run --cluster', or start a new run with --fresh`);
+  }
   request.onClaimed?.(runId);
   const attemptStarted = Date.now();
   // Totals always match the last committed checkpoint (none yet: empty), never what a failed attempt counted.

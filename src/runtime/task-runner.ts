@@ -9,6 +9,7 @@ import type { RunTotals, StateStore, StoredObject, TaskRecord } from '../store/s
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkEncryption, SinkInstance } from '../connectors/sink.ts';
+import type { SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
@@ -71,6 +72,8 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     const validate = compileContract(spec.contract, source.textual ?? false);
     const totals = emptyTotals();
     const objects: StoredObject[] = [];
+    /** Where the last batch written ended: the task's end, for an incremental source's next run. */
+    let end: SourcePosition | undefined;
 
     const write = async (number: number, processed: ProcessedBatch): Promise<void> => {
       const { good, rejected } = processed;
@@ -86,6 +89,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
       addCounts(totals.protectedFields, processed.protectedFields);
       addCounts(totals.piiFound, processed.piiFound);
       totals.batches = number;
+      end = processed.end;
       request.onBatch?.();
     };
 
@@ -109,7 +113,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
       throw new SluiceError('SLUICE_TASK_RELEASED', `task ${task.id} of run ${task.runId} was released after batch ${batchNo} (the worker is draining); another worker takes it over`);
     }
     totals.activeMs = Date.now() - started;
-    const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, totals, committedAt: new Date().toISOString(), objects });
+    const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, totals, committedAt: new Date().toISOString(), objects, ...(end ? { end } : {}) });
     logger.info({ runId: task.runId, task: task.id, records: totals.recordsIn, committed }, committed ? 'task committed' : 'task was already committed by an earlier attempt');
     return { committed, totals };
   } finally {

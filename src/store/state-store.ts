@@ -90,6 +90,8 @@ export interface TaskRecord {
   /** The task's counts, once committed; the run's summary is their sum. */
   totals?: RunTotals;
   committedAt?: string;
+  /** Where its reading ended (the last batch's end), once committed; absent when it read nothing. */
+  end?: SourcePosition;
   /** Why it is dead (scrubbed of secrets). */
   error?: string;
 }
@@ -100,6 +102,19 @@ export interface TaskProgress {
   committed: number;
   dead: number;
   recordsIn: number;
+}
+
+/** What a worker commits for a task. */
+export interface TaskCommit {
+  runId: string;
+  taskId: string;
+  worker: string;
+  totals: RunTotals;
+  committedAt: string;
+  /** The objects it wrote, recorded in the same transaction. */
+  objects?: readonly StoredObject[];
+  /** Where its reading ended (the last batch's end); absent when it read nothing. */
+  end?: SourcePosition;
 }
 
 /** A worker process as its last heartbeat described it. */
@@ -158,7 +173,7 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
    * Commits a task once: its totals and the objects it wrote, in one transaction. Returns false, changing
    * nothing, when it was already committed (a redelivery after a commit whose ack was lost) or is dead.
    */
-  commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean>;
+  commitTask(commit: TaskCommit): Promise<boolean>;
   /** Gives a task up with its (scrubbed) error, unless it was committed. */
   failTask(runId: string, taskId: string, error: string): Promise<void>;
   /** Makes a resumed run's dead tasks pending again, with their attempts reset; returns how many. */

@@ -55,6 +55,7 @@ export interface TaskRow {
   totals: string | null;
   committed_at: string | null;
   error: string | null;
+  end_position: string | null;
 }
 
 export function toTask(row: TaskRow): TaskRecord {
@@ -69,6 +70,7 @@ export function toTask(row: TaskRow): TaskRecord {
     ...(row.leased_until !== null ? { leasedUntil: row.leased_until } : {}),
     ...(row.totals !== null ? { totals: readTotals(row.totals) } : {}),
     ...(row.committed_at !== null ? { committedAt: row.committed_at } : {}),
+    ...(row.end_position !== null ? { end: JSON.parse(row.end_position) as SourcePosition } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
   };
 }

@@ -351,11 +351,15 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       await store.createRun({ id: 'rp', pipeline: 'progress', specHash: 'h', startedAt: '2026-04-02T00:00:00.000Z', pid: 1 });
       await store.createTasks('rp', ['t000001', 't000002', 't000003', 't000004'].map((id) => ({ id })));
       const totals = (recordsIn: number) => ({ ...emptyTotals(), recordsIn });
-      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000001', worker: 'w', totals: totals(5), committedAt: '2026-04-02T00:01:00.000Z' }), true);
+      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000001', worker: 'w', totals: totals(5), committedAt: '2026-04-02T00:01:00.000Z', end: { after: '["5"]', n: 5 } }), true);
       assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000002', worker: 'w', totals: totals(7), committedAt: '2026-04-02T00:01:00.000Z' }), true);
       await store.failTask('rp', 't000003', 'broken');
       assert.deepEqual(await store.taskProgress('rp'), { pending: 1, committed: 2, dead: 1, recordsIn: 12 });
       assert.deepEqual(await store.taskProgress('no-such-run'), { pending: 0, committed: 0, dead: 0, recordsIn: 0 });
+      // A committed task keeps where its reading ended (an incremental source's next run starts there).
+      const [first, second] = await store.listTasks('rp');
+      assert.deepEqual(first?.end, { after: '["5"]', n: 5 });
+      assert.equal(second !== undefined && 'end' in second, false);
       await store.finishRun('rp', { status: 'succeeded', finishedAt: '2026-04-02T00:02:00.000Z', totals: emptyTotals() });
     });
 

@@ -36,17 +36,51 @@ const SETTLED_EXPRESSION = `age(xmin) > age((txid_snapshot_xmin(txid_current_sna
  * server converts with each column's own input function, so a timestamp compares to the microsecond), then the
  * batch size. Rows whose cursor or key is NULL cannot be placed after a position, so they are never read.
  */
-export function keysetStatements(shape: KeysetShape): { first: string; next: string } {
+export function keysetStatements(shape: KeysetShape, options: { bounded?: boolean } = {}): { first: string; next: string } {
   const columns = shape.order.map(quoteIdentifier);
   const notNull = columns.map((column) => `${column} IS NOT NULL`).join(' AND ');
   const orderBy = columns.join(', ');
-  const params = columns.map((_, i) => `$${i + 1}`).join(', ');
+  const params = (from: number) => columns.map((_, i) => `$${from + i}`).join(', ');
   const select = shape.settledColumn ? `${shape.select}, ${SETTLED_EXPRESSION}` : shape.select;
   const base = `SELECT ${select} FROM ${shape.from} WHERE ${notNull}`;
+  const n = columns.length;
+  if (options.bounded) {
+    // A cluster task's range: up to and including its last row. The bound comes first ($1…$n), then the position.
+    return {
+      first: `${base} AND (${orderBy}) <= (${params(1)}) ORDER BY ${orderBy} LIMIT $${n + 1}`,
+      next: `${base} AND (${orderBy}) <= (${params(1)}) AND (${orderBy}) > (${params(n + 1)}) ORDER BY ${orderBy} LIMIT $${2 * n + 1}`,
+    };
+  }
   return {
     first: `${base} ORDER BY ${orderBy} LIMIT $1`,
     // (a, b) > ($1, $2) is the SQL row comparison: a > $1 OR (a = $1 AND b > $2); a btree index on (a, b) serves it.
-    next: `${base} AND (${orderBy}) > (${params}) ORDER BY ${orderBy} LIMIT $${columns.length + 1}`,
+    next: `${base} AND (${orderBy}) > (${params(1)}) ORDER BY ${orderBy} LIMIT $${n + 1}`,
+  };
+}
+
+/**
+ * The statements that split a source into ranges of about `rowsPerRange` rows, after an optional position ($1…$n):
+ * `fence` finds the first row not yet settled (tables), and `boundaries` the last row of each range before the
+ * fence ($2n+1…$3n when given), ending with the last row there is. Cursor and key come back as text.
+ */
+export function splitStatements(shape: KeysetShape, options: { after: boolean; fenced: boolean }): { sample: string; fence: string; boundaries: string } {
+  const columns = shape.order.map(quoteIdentifier);
+  const n = columns.length;
+  const orderBy = columns.join(', ');
+  const params = (from: number) => columns.map((_, i) => `$${from + i}`).join(', ');
+  const notNull = columns.map((column) => `${column} IS NOT NULL`).join(' AND ');
+  const after = options.after ? ` AND (${orderBy}) > (${params(1)})` : '';
+  const where = `WHERE ${notNull}${after}`;
+  const settled = quoteIdentifier(SETTLED_COLUMN);
+  const rowsParam = `$${options.after ? n + 1 : 1}`;
+  const fenceParams = options.after ? n + 2 : 2;
+  const beforeFence = options.fenced ? ` AND (${orderBy}) < (${params(fenceParams)})` : '';
+  return {
+    sample: `SELECT COALESCE(avg(pg_column_size(sluice_sample.*)), 0)::float8 FROM (SELECT ${shape.select} FROM ${shape.from} ${where} LIMIT 1000) AS sluice_sample`,
+    fence: `SELECT ${orderBy} FROM (SELECT ${orderBy}, ${SETTLED_EXPRESSION} FROM ${shape.from} ${where}) AS sluice_fence WHERE NOT ${settled} ORDER BY ${orderBy} LIMIT 1`,
+    boundaries:
+      `SELECT ${orderBy} FROM (SELECT ${orderBy}, row_number() OVER (ORDER BY ${orderBy}) AS sluice_rn, count(*) OVER () AS sluice_rows ` +
+      `FROM ${shape.from} ${where}${beforeFence}) AS sluice_split WHERE sluice_rn % ${rowsParam} = 0 OR sluice_rn = sluice_rows ORDER BY sluice_rn`,
   };
 }
 

@@ -11,10 +11,10 @@ import type { RetrySettings } from '../../runtime/retry.ts';
 import type { CreateContext } from '../../spec/component.ts';
 import { defineSource } from '../../spec/component.ts';
 import { durationSchema, parseDuration } from '../../spec/duration.ts';
-import type { OpenOptions, Source, SourceBatch, SourcePosition, SourceReader } from '../source.ts';
+import type { OpenOptions, Source, SourceBatch, SourcePosition, SourceRange, SourceReader } from '../source.ts';
 import { checkPostgresConnection, endpointLabel, postgresConnectionShape } from '../postgres/connection-options.ts';
 import { columnNameSchema, parseRelationName, relationLabel, relationNameSchema } from '../postgres/identifiers.ts';
-import { keysetPosition, keysetStatements, positionValues } from '../postgres/keyset-query.ts';
+import { keysetPosition, keysetStatements, positionValues, splitStatements } from '../postgres/keyset-query.ts';
 import type { KeysetShape } from '../postgres/keyset-query.ts';
 import { forgetRefusedPassword, openPool, withConnection } from '../postgres/pool.ts';
 import { isTransientPostgresError, postgresFailure } from '../postgres/postgres-errors.ts';
@@ -118,12 +118,49 @@ class PostgresSource implements Source {
     this.#fingerprint = createHash('sha256').update(`${this.#where}\0${what}`, 'utf8').digest('base64url').slice(0, 22);
   }
 
+  /**
+   * Key ranges of about `targetBytes` (rows × the average row size of a sample), after `from`, found in one ordered
+   * pass that returns only each range's last row. A table's ranges end before its first row not yet settled, as a
+   * run's reading does, so no range is read before a transaction still running could commit a row into it.
+   */
+  async split(targetBytes: number, from?: SourcePosition): Promise<SourceRange[]> {
+    const pool = await openPool(this.#options, this.#context, { readOnly: true, max: 1 });
+    try {
+      return await withConnection(pool, async (client) => {
+        const shape = await resolveSourceShape(client, this.#target, this.#options.cursor, this.#where);
+        const after = from === undefined ? undefined : positionValues(from, shape.order, this.description, this.#fingerprint);
+        const values = after ?? [];
+        const plain = splitStatements(shape, { after: after !== undefined, fenced: false });
+        const rowBytes = Number((await client.query<[number]>({ text: plain.sample, values, rowMode: 'array' })).rows[0]?.[0] ?? 0);
+        const rowsPerRange = Math.max(1000, Math.floor(targetBytes / Math.max(rowBytes, 1)));
+        const fence = shape.settledColumn ? (await client.query<string[]>({ text: plain.fence, values, rowMode: 'array', types: RAW_TEXT_TYPES })).rows[0] : undefined;
+        const statements = fence ? splitStatements(shape, { after: after !== undefined, fenced: true }) : plain;
+        const ends = (await client.query<string[]>({ text: statements.boundaries, values: [...values, rowsPerRange, ...(fence ?? [])], rowMode: 'array', types: RAW_TEXT_TYPES })).rows;
+        const ranges: SourceRange[] = [];
+        let previous = after;
+        for (const end of ends) {
+          ranges.push({ ...(previous ? { from: keysetPosition(shape.order, previous, this.#fingerprint) } : {}), until: keysetPosition(shape.order, end.map(String), this.#fingerprint) });
+          previous = end.map(String);
+        }
+        return ranges;
+      });
+    } catch (error) {
+      if (error instanceof SluiceError) throw error;
+      throw this.#failure(`cannot split ${this.#label} at ${this.#where} into tasks`, error);
+    } finally {
+      await pool.end().catch(() => undefined);
+    }
+  }
+
   async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {
     const pool = await openPool(this.#options, this.#context, { readOnly: true, max: 1 });
     try {
-      const shape = await withConnection(pool, (client) => resolveSourceShape(client, this.#target, this.#options.cursor, this.#where)).catch((error: unknown) => {
+      const resolved = await withConnection(pool, (client) => resolveSourceShape(client, this.#target, this.#options.cursor, this.#where)).catch((error: unknown) => {
         throw this.#failure(`cannot open ${this.#label} at ${this.#where}`, error);
       });
+      const until = options?.until === undefined ? undefined : positionValues(options.until, resolved.order, this.description, this.#fingerprint);
+      // A task's range ends at a row that was settled when the run was split: no fence to watch inside it.
+      const shape = until === undefined ? resolved : { ...resolved, settledColumn: false };
       const after = from === undefined ? undefined : positionValues(from, shape.order, this.description, this.#fingerprint);
       const settings: ReadSettings = {
         label: this.#label,
@@ -132,7 +169,7 @@ class PostgresSource implements Source {
         modes: { bigint: this.#options.bigint, numeric: this.#options.numeric },
         failure: (what, error) => this.#failure(what, error),
       };
-      return new PostgresReader(settings, pool, shape, after, options);
+      return new PostgresReader(settings, pool, shape, after, options, until);
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -164,15 +201,18 @@ class PostgresReader implements SourceReader {
   readonly #statements: { first: string; next: string };
   readonly #follow: boolean;
   readonly #signal: AbortSignal | undefined;
+  /** A task's last row: reading ends there. */
+  readonly #until: string[] | undefined;
   #after: string[] | undefined;
   #read = 0;
   #decode: { names: string[]; converters: Converter[]; order: number[]; settled: number } | undefined;
 
-  constructor(settings: ReadSettings, pool: pg.Pool, shape: KeysetShape, after: string[] | undefined, options: OpenOptions | undefined) {
+  constructor(settings: ReadSettings, pool: pg.Pool, shape: KeysetShape, after: string[] | undefined, options: OpenOptions | undefined, until?: string[]) {
     this.#settings = settings;
     this.#pool = pool;
     this.#shape = shape;
-    this.#statements = keysetStatements(shape);
+    this.#until = until;
+    this.#statements = keysetStatements(shape, { bounded: until !== undefined });
     this.#after = after;
     this.#follow = options?.follow ?? false;
     this.#signal = options?.signal;
@@ -202,7 +242,8 @@ class PostgresReader implements SourceReader {
   /** One keyset query, retried on a new connection after a transient failure (its position makes it repeatable). */
   async #fetch(batchSize: number): Promise<pg.QueryArrayResult<(string | null)[]>> {
     const after = this.#after;
-    const config = after === undefined ? { text: this.#statements.first, values: [batchSize] } : { text: this.#statements.next, values: [...after, batchSize] };
+    const bound = this.#until ?? [];
+    const config = after === undefined ? { text: this.#statements.first, values: [...bound, batchSize] } : { text: this.#statements.next, values: [...bound, ...after, batchSize] };
     return withRetry(async () => {
       try {
         return await this.#pool.query<(string | null)[]>({ ...config, rowMode: 'array', types: RAW_TEXT_TYPES });

@@ -187,4 +187,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      started_at text NOT NULL,
      last_seen_at text NOT NULL
    );`,
+  // Means what SQLite's entry 10 means: where a committed task's reading ended.
+  `ALTER TABLE tasks ADD COLUMN end_position text;`,
 ];

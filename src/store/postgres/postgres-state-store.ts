@@ -1,7 +1,7 @@
 // The cluster state store: PostgreSQL, one schema per Sluice deployment, versioned with a schema_version table.
 // Mirrors SqliteStateStore method by method; store.suite.ts holds both to one contract.
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { quoteIdentifier } from '../../connectors/postgres/identifiers.ts';
@@ -25,7 +25,7 @@ import { PostgresSecretTables } from './postgres-secret-tables.ts';
 export type PostgresStateStoreOptions = PostgresStoreTarget & { schema: string };
 
 const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error';
-const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error';
+const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error, end_position';
 const WORKER_COLUMNS = 'id, host, pid, concurrency, in_flight, state, started_at, last_seen_at';
 
 /** A violation of the one-running-run index means another process holds the pipeline. */
@@ -243,13 +243,13 @@ export class PostgresStateStore implements StateStore {
     return row ? toTask(row) : undefined;
   }
 
-  async commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean> {
+  async commitTask(commit: TaskCommit): Promise<boolean> {
     return this.#session.transaction(async (tx) => {
       // A second commit of the task waits for the first's row lock, then finds it no longer pending (READ
       // COMMITTED re-checks the WHERE on the updated row): exactly one commit changes it.
       const committed = await tx.run(
-        `UPDATE ${this.#t.tasks} SET status = 'committed', totals = $3, committed_at = $4, worker = $5 WHERE run_id = $1 AND id = $2 AND status = 'pending'`,
-        [commit.runId, commit.taskId, JSON.stringify(commit.totals), commit.committedAt, commit.worker],
+        `UPDATE ${this.#t.tasks} SET status = 'committed', totals = $3, committed_at = $4, worker = $5, end_position = $6 WHERE run_id = $1 AND id = $2 AND status = 'pending'`,
+        [commit.runId, commit.taskId, JSON.stringify(commit.totals), commit.committedAt, commit.worker, commit.end !== undefined ? JSON.stringify(commit.end) : null],
       );
       // Committed already (a redelivery) or dead: nothing is written, objects included.
       if (committed !== 1) return false;

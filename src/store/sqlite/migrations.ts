@@ -167,4 +167,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      started_at TEXT NOT NULL,
      last_seen_at TEXT NOT NULL
    );`,
+  // Where a committed task's reading ended: a cluster run of an incremental source records its end from them.
+  `ALTER TABLE tasks ADD COLUMN end_position TEXT;`,
 ];

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -190,11 +190,12 @@ export class SqliteStateStore implements StateStore {
     return row ? toTask(row) : undefined;
   }
 
-  async commitTask(commit: { runId: string; taskId: string; worker: string; totals: RunTotals; committedAt: string; objects?: readonly StoredObject[] }): Promise<boolean> {
+  async commitTask(commit: TaskCommit): Promise<boolean> {
     return this.#db.transaction(() => {
+      const end = commit.end !== undefined ? JSON.stringify(commit.end) : null;
       const committed = this.#db
-        .prepare("UPDATE tasks SET status = 'committed', totals = ?, committed_at = ?, worker = ? WHERE run_id = ? AND id = ? AND status = 'pending'")
-        .run(JSON.stringify(commit.totals), commit.committedAt, commit.worker, commit.runId, commit.taskId);
+        .prepare("UPDATE tasks SET status = 'committed', totals = ?, committed_at = ?, worker = ?, end_position = ? WHERE run_id = ? AND id = ? AND status = 'pending'")
+        .run(JSON.stringify(commit.totals), commit.committedAt, commit.worker, end, commit.runId, commit.taskId);
       // Committed already (a redelivery) or dead: nothing is written, objects included.
       if (committed.changes !== 1) return false;
       this.#recordObjects(commit.objects ?? []);
