@@ -86,9 +86,9 @@ async function coordinationCosts(store: PostgresStateStore, queue: WorkQueue, ta
   let started = performance.now();
   for (const id of ids) {
     await store.getRun(runId);
-    await store.leaseTask(runId, id, 'probe', leaseUntil);
+    const lease = await store.leaseTask(runId, id, 'probe', leaseUntil, new Date().toISOString());
     const objects = [1, 2].map((n) => ({ location: `file:/probe/${runId}/part-${id}-${n}`, runId, keyId: 'default', keyVersion: 1 }));
-    await store.commitTask({ runId, taskId: id, worker: 'probe', totals: { recordsIn: 1, recordsOut: { file: 1 }, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 1, activeMs: 1 }, committedAt: new Date().toISOString(), objects });
+    await store.commitTask({ runId, taskId: id, worker: 'probe', attempt: lease?.task.attempts ?? 1, totals: { recordsIn: 1, recordsOut: { file: 1 }, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 1, activeMs: 1 }, committedAt: new Date().toISOString(), objects });
   }
   const storeTasksPerSecond = tasks / ((performance.now() - started) / 1000);
   started = performance.now();
@@ -100,7 +100,7 @@ async function coordinationCosts(store: PostgresStateStore, queue: WorkQueue, ta
   const consumer = await queue.consumer();
   started = performance.now();
   for (const id of ids) {
-    await queue.publish({ runId, taskId: id, pipeline: 'probe', specPath: '/probe.yaml', specHash: '0'.repeat(64) }, 1);
+    await queue.publish({ runId, taskId: id }, 'probe');
     const message = await consumer.next({ expires: 5000 });
     if (!message) throw new Error('the probe task did not come back from the queue');
     message.working();
@@ -160,7 +160,7 @@ export const clusterSuite: BenchSuite = {
       const queue = await WorkQueue.open(natsConnection, settings);
       const clusterRun = async (): Promise<number> => {
         const started = performance.now();
-        const result = await runOnCluster({ plan, specPath: join(dir, 'pipeline.yaml'), specHash: loaded.hash, store, queue, encryption: { keys: keyring, keyId: 'default' }, taskBytes, fresh: true, logger });
+        const result = await runOnCluster({ plan, specPath: join(dir, 'pipeline.yaml'), specHash: loaded.hash, store, queue, encryption: { keys: keyring, keyId: 'default' }, taskBytes, ackWaitMs: 30_000, fresh: true, logger });
         if (result.run.status !== 'succeeded' || result.run.totals.recordsIn !== records) throw new Error(`cluster run ${result.run.status}: ${result.run.error ?? ''}`);
         return performance.now() - started;
       };

@@ -9,6 +9,7 @@ import { println } from './context.ts';
 import type { Runtime } from './runtime-setup.ts';
 import { recordEvent } from './runtime-setup.ts';
 import { openWorkQueue } from './cluster-setup.ts';
+import { ackWaitMs } from '../cluster/cluster-settings.ts';
 import { formatSummary } from './format-summary.ts';
 import { EXIT } from './exit-codes.ts';
 import { SluiceError } from '../errors.ts';
@@ -44,6 +45,7 @@ export async function runClusterCommand(command: ClusterCommand): Promise<void> 
         encryption: { keys: command.keyring, keyId: runtime.settings.keys.keyId },
         secrets: command.secrets,
         taskBytes: open.settings.taskBytes,
+        ackWaitMs: ackWaitMs(open.settings),
         fresh: command.fresh,
         logger: runtime.logger,
         progress: command.progress,

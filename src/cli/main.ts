@@ -22,6 +22,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerAccess } from './commands/access.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerCluster } from './commands/cluster.ts';
 import { remoteTarget, verbOf } from './remote/remote-target.ts';
 
 /**
@@ -88,6 +89,7 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
   registerCerts(program, context, setExit);
   registerAccess(program, context, setExit);
   registerWorker(program, context, setExit);
+  registerCluster(program, context, setExit);
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   for (const command of everyCommand(program).slice(1)) command.addHelpText('after', EXIT_CODES_HELP).exitOverride();
 

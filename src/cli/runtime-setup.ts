@@ -57,14 +57,15 @@ export function stateDirOf(context: CliContext, settings: Settings): string {
   return context.global.stateDir ? resolve(context.cwd, context.global.stateDir) : settings.stateDir;
 }
 
-export async function openRuntime(context: CliContext): Promise<Runtime> {
+/** `migrate: false` for a process that must not change the store's schema (a cluster worker). */
+export async function openRuntime(context: CliContext, options: { migrate?: boolean } = {}): Promise<Runtime> {
   const settings = await loadSettings(context.cwd);
   const stateDir = stateDirOf(context, settings);
   // On a terminal, logs go to a file so the human output stays readable; elsewhere (CI, services) to stderr.
   const logFile = (context.global.logFile !== undefined ? resolve(context.cwd, context.global.logFile) : undefined) ?? settings.log.file ?? (context.stderr.isTTY ? join(stateDir, 'logs', 'sluice.log') : undefined);
   const logger = createLogger({ level: context.global.logLevel ?? settings.log.level, ...(logFile !== undefined ? { file: logFile } : {}) });
   const bootstrapSecrets = bootstrapResolver(settings, logger);
-  const store = await openStateStore(settings, stateDir, bootstrapSecrets, context.cwd);
+  const store = await openStateStore(settings, stateDir, bootstrapSecrets, context.cwd, options);
   return { stateDir, settings: { ...settings, stateDir }, logger, store, bootstrapSecrets, audit: new AuditLog(store) };
 }
 
@@ -74,7 +75,7 @@ export function bootstrapResolver(settings: Settings, logger?: Logger): SecretRe
 }
 
 /** The configured state store: state.db in the state folder, or a PostgreSQL schema (cluster mode). */
-export async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver, settingsDir: string): Promise<StateStore> {
+export async function openStateStore(settings: Settings, stateDir: string, bootstrap: SecretResolver, settingsDir: string, options: { migrate?: boolean } = {}): Promise<StateStore> {
   const postgresql = settings.state.postgresql;
   if (settings.state.store !== 'postgresql' || !postgresql) return new SqliteStateStore(join(stateDir, 'state.db'));
   // Loaded only when configured: pg is for cluster mode. The pool is the connectors' (verify-full TLS with the
@@ -82,7 +83,7 @@ export async function openStateStore(settings: Settings, stateDir: string, boots
   const [{ PostgresStateStore }, { openPool }] = await Promise.all([import('../store/postgres/postgres-state-store.ts'), import('../connectors/postgres/pool.ts')]);
   const { schema, ...connection } = postgresql;
   const pool = await openPool(connection, { baseDir: settingsDir, pipeline: 'state', secrets: bootstrap }, { readOnly: false, max: 10 });
-  return await PostgresStateStore.open({ pool, owned: true, schema });
+  return await PostgresStateStore.open({ pool, owned: true, schema, ...(options.migrate === false ? { migrate: false } : {}) });
 }
 
 /** The local root key file: keys.file, else master.key in the state folder. */

@@ -23,6 +23,7 @@ import type { Runtime } from './runtime-setup.ts';
 export interface ServerCluster {
   queue: WorkQueue;
   taskBytes: number;
+  ackWaitMs: number;
 }
 
 /** How a run ended, whichever mode ran it. */
@@ -103,7 +104,7 @@ export class ServerPipelineRunner implements PipelineRunner {
     };
     const cluster = this.#cluster;
     const execution: Promise<RunOutcome> = cluster
-      ? runOnCluster({ ...common, specPath: entry.file, queue: cluster.queue, taskBytes: cluster.taskBytes })
+      ? runOnCluster({ ...common, specPath: entry.file, queue: cluster.queue, taskBytes: cluster.taskBytes, ackWaitMs: cluster.ackWaitMs })
       : runPipeline({ ...common, stateDir: runtime.stateDir });
     void execution
       .then(async (result) => {

@@ -17,6 +17,7 @@ import { addCounts, createComponents } from '../runtime/process-batch.ts';
 import type { ProgressReporter } from '../runtime/progress.ts';
 import { silentProgress } from '../runtime/progress.ts';
 import { decodeTask, taskId } from './task-message.ts';
+import type { TaskMessage } from './task-message.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** How often the coordinator reads the tasks' state. */
@@ -39,6 +40,8 @@ export interface ClusterRunRequest {
   secrets?: SecretSource;
   /** About how much of a splittable source one task reads. */
   taskBytes: number;
+  /** The queue's ack wait: a task whose lease ran out this long ago twice over, with no one on it, is published again. */
+  ackWaitMs: number;
   fresh?: boolean;
   logger: Logger;
   progress?: ProgressReporter;
@@ -101,7 +104,7 @@ async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<T
     const ranges = (await source.split?.(request.taskBytes, start)) ?? [start ? { from: start } : {}];
     await store.createTasks(
       runId,
-      ranges.map((range, index) => ({ id: taskId(index + 1), ...range })),
+      ranges.map((range, index) => ({ id: taskId(index + 1), ...range, specPath: request.specPath })),
     );
     tasks = await store.listTasks(runId);
     logger.info({ runId, tasks: tasks.length, source: source.description }, 'run split into tasks');
@@ -122,17 +125,37 @@ async function watchMaxDeliveries(queue: WorkQueue, store: StateStore, logger: L
   for await (const { streamSeq, deliveries } of advisories) {
     const data = await queue.taskAt(streamSeq);
     if (data === undefined) continue;
+    let task: TaskMessage | undefined;
     try {
-      const task = decodeTask(data);
-      const error = `no worker finished it in ${deliveries} deliveries (each worker died, timed out or could not read it)`;
-      await store.failTask(task.runId, task.taskId, error);
-      await queue.publishDead({ runId: task.runId, taskId: task.taskId, error, deliveries });
-      logger.error({ runId: task.runId, task: task.taskId, deliveries }, 'task used up its deliveries; dead-lettered');
+      task = decodeTask(data);
     } catch (error) {
-      logger.error({ streamSeq, err: redactions.scrub(String(error)) }, 'a task that used up its deliveries could not be read; removed from the queue');
-      await queue.publishDead({ runId: 'unknown', taskId: `seq-${streamSeq}`, error: redactions.scrub(String(error)), deliveries }).catch(() => undefined);
+      logger.error({ streamSeq, err: (error as Error).message }, 'a task message that used up its deliveries could not be read; dead-lettered');
     }
-    await queue.removeTask(streamSeq);
+    try {
+      const error = task ? `no worker finished it in ${deliveries} deliveries (each worker died, timed out or could not read it)` : 'unreadable task message';
+      // The message goes only once the task is recorded dead: otherwise it would be pending with no message.
+      if (task) await withRetry(() => store.failTask(task.runId, task.taskId, error), STORE_RETRY);
+      await queue.publishDead({ runId: task?.runId ?? 'unknown', taskId: task?.taskId ?? `seq-${streamSeq}`, error, deliveries });
+      if (task) logger.error({ runId: task.runId, task: task.taskId, deliveries }, 'task used up its deliveries; dead-lettered');
+      await queue.removeTask(streamSeq);
+    } catch (error) {
+      logger.error({ streamSeq, err: redactions.scrub(String(error)) }, 'a task that used up its deliveries could not be recorded dead; its message stays for the next coordinator');
+    }
+  }
+}
+
+/**
+ * Publishes again the tasks that were leased once but whose lease ran out more than two ack waits ago: a worker
+ * that lost its message (a connection that broke while it was acked or released) leaves its task pending with
+ * no message. A second message for a task someone does hold is dropped at delivery (the lease is live).
+ */
+async function republishStranded(request: ClusterRunRequest, runId: string): Promise<void> {
+  const before = new Date(Date.now() - 2 * request.ackWaitMs).toISOString();
+  for (const task of await request.store.listTasks(runId)) {
+    // A lease ended at the epoch was given back by a failed or drained attempt, whose message is on its way back.
+    if (task.status !== 'pending' || task.attempts === 0 || task.leasedUntil === undefined || task.leasedUntil >= before || task.leasedUntil.startsWith('1970-')) continue;
+    request.logger.warn({ runId, task: task.id, leasedUntil: task.leasedUntil }, 'a task was left without a lease or a message; published again');
+    await request.queue.publish({ runId, taskId: task.id }, `stranded-${task.attempts}`);
   }
 }
 
@@ -157,17 +180,26 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
       throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' was started in one process and committed ${claimed.checkpoint.batch} batch(es); finish it with 'sluice run' (without --cluster), or start a new run with --fresh`);
     }
     if (claimed.abandoned) await discardAbandoned(request, runId, claimed.abandoned.runId);
+    // The keys the steps use (tokenize's, the subject keys' ref key) are created here if missing: the coordinator
+    // may write the keyring, a worker's role only reads it (sluice cluster grants).
+    const { steps } = createComponents(plan, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}), ...(request.secrets ? { secrets: request.secrets } : {}) });
+    for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: store });
     let tasks = await ensureTasks(request, runId);
     for (const task of tasks) {
       if (task.status !== 'pending') continue;
-      await queue.publish({ runId, taskId: task.id, pipeline: spec.pipeline, specPath: request.specPath, specHash: request.specHash, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) }, claimed.run.attempts);
+      await queue.publish({ runId, taskId: task.id }, `a${claimed.run.attempts}`);
     }
     logger.info({ runId, tasks: tasks.length }, 'tasks published');
     const advisories = watchMaxDeliveries(queue, store, logger, stopWatching.signal).catch((error: unknown) => logger.warn({ err: String(error) }, 'the advisory watch stopped'));
     const retrying = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
       logger.warn({ runId, what, attempt, delayMs, err: redactions.scrub(String(error)) }, 'the state store failed; retrying');
+    let strandedCheck = Date.now();
     // One cheap count per poll (not every task's row): the coordinator's share of the store stays flat as runs grow.
     for (;;) {
+      if (Date.now() - strandedCheck > request.ackWaitMs) {
+        strandedCheck = Date.now();
+        await republishStranded(request, runId).catch((error: unknown) => logger.warn({ runId, err: redactions.scrub(String(error)) }, 'looking for stranded tasks failed'));
+      }
       const now = await withRetry(() => store.taskProgress(runId), STORE_RETRY, retrying('read the tasks'));
       progress.update({ records: now.recordsIn, done: now.committed, total: now.pending + now.committed + now.dead });
       if (now.pending === 0) break;

@@ -2,27 +2,22 @@
 // another version by name instead of misreading it (coordinator and workers upgraded at different times).
 import { z } from 'zod';
 import { SluiceError } from '../errors.ts';
-import type { SourcePosition } from '../connectors/source.ts';
 
 /** The version of the task message this Sluice writes and reads. */
 export const TASK_MESSAGE_VERSION = 1;
 
-const position = z.record(z.string(), z.union([z.string(), z.number()]));
-
+/**
+ * Only the task's identity: the worker takes everything else (the spec file, the range) from the state store, which
+ * the coordinator wrote, and checks the spec against the run's hash. A forged message can at most name a task that
+ * exists, which its worker then does as the coordinator recorded it.
+ */
 const taskMessageSchema = z.strictObject({
   v: z.literal(TASK_MESSAGE_VERSION),
   runId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
-  taskId: z.string().regex(/^t\d{6}$/),
-  pipeline: z.string().min(1).max(200),
-  /** The spec file, as the coordinator and every worker see it (a shared path or the same image). */
-  specPath: z.string().min(1).max(4096),
-  /** The hash of the spec's text when the run started: a worker refuses a spec that changed since. */
-  specHash: z.string().regex(/^[0-9a-f]{64}$/),
-  from: position.optional(),
-  until: position.optional(),
+  taskId: z.string().regex(/^t\d{6,9}$/),
 });
 
-export type TaskMessage = Omit<z.output<typeof taskMessageSchema>, 'from' | 'until'> & { from?: SourcePosition; until?: SourcePosition };
+export type TaskMessage = z.output<typeof taskMessageSchema>;
 
 /** The id of the n-th task of a run (1-based): ordered, and part of its objects' names. */
 export function taskId(n: number): string {

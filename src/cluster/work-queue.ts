@@ -14,6 +14,8 @@ import type { TaskMessage } from './task-message.ts';
 
 /** The durable consumer the workers share. */
 export const WORKERS_CONSUMER = 'sluice-workers';
+/** How long dead letters are kept (they carry errors, never record values): long enough to act on them. */
+const DEAD_LETTER_DAYS = 30;
 /** How long the streams remember message ids. */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
@@ -69,7 +71,7 @@ export class WorkQueue {
   async #ensure(): Promise<void> {
     const { stream, dead, subjects, deadSubjects } = this.names;
     await this.#ensureStream({ name: stream, subjects: [subjects], retention: RetentionPolicy.Workqueue });
-    await this.#ensureStream({ name: dead, subjects: [deadSubjects], retention: RetentionPolicy.Limits });
+    await this.#ensureStream({ name: dead, subjects: [deadSubjects], retention: RetentionPolicy.Limits, maxAgeMs: DEAD_LETTER_DAYS * 24 * 3600_000 });
     const config = { ack_wait: nanos(ackWaitMs(this.#settings)), max_deliver: this.#settings.maxDeliver };
     try {
       const info = await this.#jsm.consumers.info(stream, WORKERS_CONSUMER);
@@ -80,7 +82,7 @@ export class WorkQueue {
     }
   }
 
-  async #ensureStream(config: { name: string; subjects: string[]; retention: RetentionPolicy }): Promise<void> {
+  async #ensureStream({ maxAgeMs, ...config }: { name: string; subjects: string[]; retention: RetentionPolicy; maxAgeMs?: number }): Promise<void> {
     try {
       const info = await this.#jsm.streams.info(config.name);
       if (info.config.retention !== config.retention) {
@@ -88,17 +90,18 @@ export class WorkQueue {
       }
     } catch (error) {
       if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
-      await this.#jsm.streams.add({ ...config, storage: StorageType.File, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+      await this.#jsm.streams.add({ ...config, storage: StorageType.File, duplicate_window: nanos(DUPLICATE_WINDOW_MS), ...(maxAgeMs !== undefined ? { max_age: nanos(maxAgeMs) } : {}) });
     }
   }
 
   /**
-   * Publishes a task; the same run, task and `attempt` of the run again within the duplicate window is dropped
-   * by the server. A resumed run (the next attempt) publishes its unfinished tasks anew: a task whose earlier
-   * message is still queued is then delivered twice, and the second delivery finds it committed.
+   * Publishes a task under the message id `<run>/<task>/<generation>`: the same id again within the duplicate
+   * window is dropped by the server. A resumed run (the run's next attempt) or a released task publishes anew
+   * under another generation; should an earlier message still be queued, the task is delivered twice, and the
+   * lease fences the attempts (only the latest commits, and the older stops at its next batch).
    */
-  async publish(task: Omit<TaskMessage, 'v'>, attempt: number): Promise<void> {
-    await this.#js.publish(this.names.subjects, encodeTask(task), { msgID: `${task.runId}/${task.taskId}/${attempt}` });
+  async publish(task: Omit<TaskMessage, 'v'>, generation: string): Promise<void> {
+    await this.#js.publish(this.names.subjects, encodeTask(task), { msgID: `${task.runId}/${task.taskId}/${generation}` });
   }
 
   /** Records a task given up, with its error, on the dead-letter stream. */
@@ -116,19 +119,6 @@ export class WorkQueue {
     const info = await this.#jsm.consumers.info(this.names.stream, WORKERS_CONSUMER);
     const dead = await this.#jsm.streams.info(this.names.dead);
     return { waiting: info.num_pending, inProgress: info.num_ack_pending, redelivered: info.num_redelivered, dead: dead.state.messages };
-  }
-
-  /** Dead letters of a run. */
-  async deadLetters(runId: string): Promise<DeadLetter[]> {
-    const letters: DeadLetter[] = [];
-    const info = await this.#jsm.streams.info(this.names.dead);
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const message = await this.#jsm.streams.getMessage(this.names.dead, { seq }).catch(() => null);
-      if (!message) continue;
-      const letter = message.json<DeadLetter>();
-      if (letter.runId === runId) letters.push(letter);
-    }
-    return letters;
   }
 
   /** The advisories JetStream publishes when a task used up its deliveries (its worker died on the last one). */

@@ -20,6 +20,8 @@ import type { WorkQueue } from './work-queue.ts';
 const PULL_EXPIRES_MS = 2_000;
 /** The least time between two in-progress signals of one task. */
 const WORKING_EVERY_MS = 1_000;
+/** A lease end in the past: what a released or failed attempt leaves, so the next delivery takes the task at once. */
+const LEASE_RELEASED = '1970-01-01T00:00:00.000Z';
 /** How often the worker records its heartbeat in the state store. */
 export const HEARTBEAT_MS = 5_000;
 
@@ -98,8 +100,13 @@ export class Worker {
               this.#options.logger.warn({ err: redactions.scrub(String(error)) }, 'pulling a task failed; trying again');
               await new Promise((resolve) => setTimeout(resolve, 1_000));
             }
-            if (message && !this.#drain.signal.aborted) await this.#handle(message);
-            else message?.nak();
+            try {
+              if (message && !this.#drain.signal.aborted) await this.#handle(message);
+              else message?.nak();
+            } catch (error) {
+              // An ack or nak on a connection that just closed: the ack wait redelivers the task; the slot goes on.
+              this.#options.logger.warn({ err: redactions.scrub(String(error)) }, 'answering the queue about a task failed');
+            }
           }
         })(),
       );
@@ -130,13 +137,14 @@ export class Worker {
     await this.#report(this.#record(state)).catch((error: unknown) => this.#options.logger.warn({ err: redactions.scrub(String(error)) }, 'recording the heartbeat failed'));
   }
 
-  async #plan(task: TaskMessage): Promise<Plan> {
-    const key = `${task.specPath}\n${task.specHash}`;
+  /** The run's plan, from the spec file the coordinator recorded, refused unless its text is the run's. */
+  async #plan(runId: string, specPath: string, specHash: string): Promise<Plan> {
+    const key = `${specPath}\n${specHash}`;
     const cached = this.#plans.get(key);
     if (cached) return cached.plan;
-    const loaded = await this.#options.loadPlan(task.specPath);
-    if (loaded.hash !== task.specHash) {
-      throw new SluiceError('SLUICE_RESUME_MISMATCH', `the spec ${task.specPath} changed since run ${task.runId} started; finish the run with the spec it started with, or start a new run`);
+    const loaded = await this.#options.loadPlan(specPath);
+    if (loaded.hash !== specHash) {
+      throw new SluiceError('SLUICE_RESUME_MISMATCH', `the spec ${specPath} changed since run ${runId} started; finish the run with the spec it started with, or start a new run`);
     }
     this.#plans.set(key, loaded);
     return loaded.plan;
@@ -167,6 +175,8 @@ export class Worker {
       return;
     }
     const where = { runId: task.runId, task: task.taskId, deliveries };
+    /** The attempt whose lease this delivery took, once it has one. */
+    let attempt: number | undefined;
     this.#inFlight++;
     try {
       const run = await store.getRun(task.runId);
@@ -175,34 +185,58 @@ export class Worker {
         message.term('run not running');
         return;
       }
-      const lease = await store.leaseTask(task.runId, task.taskId, this.#options.id, new Date(Date.now() + this.#options.ackWaitMs).toISOString());
-      if (lease === undefined || lease.status !== 'pending') {
+      const now = Date.now();
+      const taken = await store.leaseTask(task.runId, task.taskId, this.#options.id, new Date(now + this.#options.ackWaitMs).toISOString(), new Date(now).toISOString());
+      if (taken === undefined || taken.task.status !== 'pending') {
         // Committed by an attempt whose ack was lost, or given up: nothing left to do.
-        logger.info({ ...where, status: lease?.status ?? 'unknown' }, 'the task needs no more work');
+        logger.info({ ...where, status: taken?.task.status ?? 'unknown' }, 'the task needs no more work');
         message.term('task not pending');
         return;
       }
-      let lastWorking = Date.now();
-      const result = await runTask({
-        plan: await this.#plan(task),
-        store,
-        stateDir: this.#options.stateDir,
-        encryption: this.#options.encryption,
-        task: { runId: task.runId, id: task.taskId, ...(task.from ? { from: task.from } : {}), ...(task.until ? { until: task.until } : {}) },
-        worker: this.#options.id,
-        logger,
-        secrets: this.#options.secrets,
-        signal: this.#drain.signal,
-        onBatch: () => {
-          if (Date.now() - lastWorking < WORKING_EVERY_MS) return;
-          lastWorking = Date.now();
-          message.working();
-        },
-      });
+      if (!taken.leased) {
+        // Another attempt holds a live lease: this is a second message for the task (a resumed run published it
+        // again). Its holder's own message stays; this one goes.
+        logger.info({ ...where, holder: taken.task.worker }, 'the task is being worked on elsewhere; this duplicate delivery is dropped');
+        message.term('duplicate');
+        return;
+      }
+      const lease = taken.task;
+      attempt = lease.attempts;
+      if (lease.specPath === undefined) throw new SluiceError('SLUICE_TASK_INVALID', `task ${task.taskId} of run ${task.runId} has no spec file recorded; start the run again with this version's coordinator`);
+      // In-progress signals while the task makes progress: on a timer (a slow open or batch is not silence), and
+      // only while batches keep coming (a stuck attempt goes silent and the task goes to another worker).
+      let progressed = Date.now();
+      const keepAlive = setInterval(() => {
+        if (Date.now() - progressed < this.#options.ackWaitMs) message.working();
+      }, Math.max(WORKING_EVERY_MS, Math.floor(this.#options.ackWaitMs / 3)));
+      let result;
+      try {
+        result = await runTask({
+          plan: await this.#plan(task.runId, lease.specPath, run.specHash),
+          store,
+          stateDir: this.#options.stateDir,
+          encryption: this.#options.encryption,
+          // The range as the coordinator recorded it, never as a message says.
+          task: { runId: task.runId, id: task.taskId, ...(lease.from ? { from: lease.from } : {}), ...(lease.until ? { until: lease.until } : {}) },
+          attempt: lease.attempts,
+          leaseMs: this.#options.ackWaitMs,
+          worker: this.#options.id,
+          logger,
+          secrets: this.#options.secrets,
+          signal: this.#drain.signal,
+          onBatch: () => {
+            progressed = Date.now();
+          },
+        });
+      } finally {
+        clearInterval(keepAlive);
+      }
       await message.ackAck().catch((error: unknown) => logger.warn({ ...where, err: String(error) }, 'the ack was lost; a redelivery will find the task committed'));
       if (result.committed) this.counts.committed++;
       else this.counts.duplicates++;
     } catch (error) {
+      // The lease goes with the attempt, so that the next delivery (this message again, or a new one) can take it.
+      if (attempt !== undefined && !isSluiceError(error, 'SLUICE_TASK_SUPERSEDED')) await store.renewLease(task.runId, task.taskId, attempt, LEASE_RELEASED).catch(() => undefined);
       await this.#failed(message, task, error);
     } finally {
       this.#inFlight--;
@@ -216,7 +250,16 @@ export class Worker {
     if (isSluiceError(error, 'SLUICE_TASK_RELEASED')) {
       this.counts.released++;
       logger.info(where, 'task released for another worker (draining)');
-      message.nak();
+      // Published anew before this delivery is ended: a drain spends none of the task's deliveries.
+      await queue.publish({ runId: task.runId, taskId: task.taskId }, `released-${message.seq}-${deliveries}`).then(
+        () => message.term('released'),
+        () => message.nak(),
+      );
+      return;
+    }
+    if (isSluiceError(error, 'SLUICE_TASK_SUPERSEDED')) {
+      // The other delivery has the task now; this one just stops (its ack or nak would be about a stale delivery).
+      logger.warn({ ...where, code: error.code }, error.message);
       return;
     }
     const text = redactions.scrub(error instanceof Error ? error.message : String(error));

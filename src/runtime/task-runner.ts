@@ -4,6 +4,7 @@
 // after another attempt's commit changes nothing, so every record of the range is in the sinks exactly once.
 import type { Logger } from 'pino';
 import { isSluiceError, SluiceError } from '../errors.ts';
+import { hasErrors } from '../plan/findings.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RunTotals, StateStore, StoredObject, TaskRecord } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
@@ -23,6 +24,10 @@ export interface TaskRequest {
   stateDir: string;
   encryption: SinkEncryption;
   task: Pick<TaskRecord, 'runId' | 'id' | 'from' | 'until'>;
+  /** The lease's attempt number: the task commits only while this attempt still holds it. */
+  attempt: number;
+  /** How long each renewal extends the lease (the ack wait). */
+  leaseMs: number;
   /** The worker's name, recorded with the commit. */
   worker: string;
   logger: Logger;
@@ -43,6 +48,9 @@ export interface TaskResult {
 export async function runTask(request: TaskRequest): Promise<TaskResult> {
   const { plan, task, logger } = request;
   const spec = plan.spec;
+  if (hasErrors(plan.findings)) {
+    throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${spec.pipeline}' has error findings; run 'sluice check' to see them and fix them first`);
+  }
   const started = Date.now();
   const context: CreateContext = {
     baseDir: spec.baseDir,
@@ -77,6 +85,11 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
 
     const write = async (number: number, processed: ProcessedBatch): Promise<void> => {
       const { good, rejected } = processed;
+      // Renews the lease; when another worker took the task over (this one went silent past the ack wait), stops
+      // before writing more.
+      if (!(await request.store.renewLease(task.runId, task.id, request.attempt, new Date(Date.now() + request.leaseMs).toISOString()))) {
+        throw new SluiceError('SLUICE_TASK_SUPERSEDED', `task ${task.id} of run ${task.runId}: attempt ${request.attempt} was taken over by another delivery; this one stops`);
+      }
       const written = await Promise.all([
         ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good, processed.goodRefs), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
         withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
@@ -113,8 +126,8 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
       throw new SluiceError('SLUICE_TASK_RELEASED', `task ${task.id} of run ${task.runId} was released after batch ${batchNo} (the worker is draining); another worker takes it over`);
     }
     totals.activeMs = Date.now() - started;
-    const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, totals, committedAt: new Date().toISOString(), objects, ...(end ? { end } : {}) });
-    logger.info({ runId: task.runId, task: task.id, records: totals.recordsIn, committed }, committed ? 'task committed' : 'task was already committed by an earlier attempt');
+    const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, attempt: request.attempt, totals, committedAt: new Date().toISOString(), objects, ...(end ? { end } : {}) });
+    logger.info({ runId: task.runId, task: task.id, attempt: request.attempt, records: totals.recordsIn, committed }, committed ? 'task committed' : 'task not committed: another attempt took it over, or its run stopped running');
     return { committed, totals };
   } finally {
     await reader.close().catch(() => undefined);

@@ -80,6 +80,8 @@ export interface TaskRecord {
   id: string;
   from?: SourcePosition;
   until?: SourcePosition;
+  /** The spec file the coordinator split the run from (as the workers see it). */
+  specPath?: string;
   status: TaskStatus;
   /** Leases taken so far (deliveries that reached a worker). */
   attempts: number;
@@ -104,11 +106,24 @@ export interface TaskProgress {
   recordsIn: number;
 }
 
+/** A task as the coordinator records it. */
+export interface NewTask {
+  id: string;
+  from?: SourcePosition;
+  until?: SourcePosition;
+  specPath?: string;
+}
+
 /** What a worker commits for a task. */
 export interface TaskCommit {
   runId: string;
   taskId: string;
   worker: string;
+  /**
+   * The attempt (the lease's count) this commit comes from: only the latest lease commits, so an attempt another
+   * worker took over (it went silent past the ack wait) cannot commit over it. A run no longer running takes none.
+   */
+  attempt: number;
   totals: RunTotals;
   committedAt: string;
   /** The objects it wrote, recorded in the same transaction. */
@@ -163,17 +178,23 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   /** Forgets objects that were removed: every object of a run, or the given locations. */
   forgetObjects(which: { runId: string } | { locations: readonly string[] }): Promise<void>;
   /** Records a run's tasks; a task already recorded (the coordinator published again) is left as it is. */
-  createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void>;
+  createTasks(runId: string, tasks: readonly NewTask[]): Promise<void>;
   /**
-   * Takes the lease of a task for `worker` until `leasedUntil` and counts an attempt, unless the task is committed
-   * or dead; returns the task as it now stands (undefined for a task the store does not know).
+   * Takes the lease of a pending task for `worker` until `leasedUntil` and counts an attempt, unless another
+   * attempt's lease runs past `now` (a duplicate delivery while its holder works). Returns the task as it now
+   * stands and whether this call took the lease; undefined for a task the store does not know.
    */
-  leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined>;
+  leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string, now: string): Promise<{ task: TaskRecord; leased: boolean } | undefined>;
   /**
    * Commits a task once: its totals and the objects it wrote, in one transaction. Returns false, changing
    * nothing, when it was already committed (a redelivery after a commit whose ack was lost) or is dead.
    */
   commitTask(commit: TaskCommit): Promise<boolean>;
+  /**
+   * Extends the lease of `attempt` to `leasedUntil` while it still holds it (pending, not taken over); false when it
+   * does not. A worker renews before each batch and stops when it has lost the lease.
+   */
+  renewLease(runId: string, taskId: string, attempt: number, leasedUntil: string): Promise<boolean>;
   /** Gives a task up with its (scrubbed) error, unless it was committed. */
   failTask(runId: string, taskId: string, error: string): Promise<void>;
   /** Makes a resumed run's dead tasks pending again, with their attempts reset; returns how many. */

@@ -56,6 +56,7 @@ export interface TaskRow {
   committed_at: string | null;
   error: string | null;
   end_position: string | null;
+  spec_path: string | null;
 }
 
 export function toTask(row: TaskRow): TaskRecord {
@@ -71,6 +72,7 @@ export function toTask(row: TaskRow): TaskRecord {
     ...(row.totals !== null ? { totals: readTotals(row.totals) } : {}),
     ...(row.committed_at !== null ? { committedAt: row.committed_at } : {}),
     ...(row.end_position !== null ? { end: JSON.parse(row.end_position) as SourcePosition } : {}),
+    ...(row.spec_path !== null ? { specPath: row.spec_path } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
   };
 }

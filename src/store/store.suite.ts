@@ -253,7 +253,7 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
         { id: 't000001', from: { offset: 5, line: 1 }, until: { offset: 7, line: 2 } },
         { id: 't000004', from: { after: 'k' } },
         { id: 't000005' },
-        { id: 't000006' },
+        { id: 't000006', specPath: '/specs/cluster.yaml' },
       ]);
       const tasks = await store.listTasks('rt');
       assert.deepEqual(tasks.map((t) => t.id), ['t000001', 't000002', 't000003', 't000004', 't000005', 't000006']);
@@ -262,26 +262,44 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual(tasks[1], { runId: 'rt', id: 't000002', from: { offset: 100, line: 10 }, until: { offset: 200, line: 20 }, status: 'pending', attempts: 0 });
       assert.deepEqual(tasks[3]?.from, { after: 'k' });
       assert.deepEqual(tasks[4], { runId: 'rt', id: 't000005', status: 'pending', attempts: 0 });
+      assert.equal(tasks[5]?.specPath, '/specs/cluster.yaml');
       assert.deepEqual(await store.listTasks('another-run'), []);
     });
 
-    test('a lease counts an attempt and records the worker; an unknown task is undefined', async () => {
-      const first = await store.leaseTask('rt', 't000001', 'w1', '2026-04-01T00:01:00.000Z');
-      assert.deepEqual(first, { runId: 'rt', id: 't000001', until: { offset: 100, line: 10 }, status: 'pending', attempts: 1, worker: 'w1', leasedUntil: '2026-04-01T00:01:00.000Z' });
-      const second = await store.leaseTask('rt', 't000001', 'w2', '2026-04-01T00:02:00.000Z');
-      assert.equal(second?.attempts, 2);
-      assert.equal(second?.worker, 'w2');
-      assert.equal(second?.leasedUntil, '2026-04-01T00:02:00.000Z');
-      assert.equal(await store.leaseTask('rt', 't999999', 'w1', '2026-04-01T00:01:00.000Z'), undefined);
-      assert.equal(await store.leaseTask('another-run', 't000001', 'w1', '2026-04-01T00:01:00.000Z'), undefined);
+    test('a lease counts an attempt and records the worker; a live lease is not taken over, an expired one is; an unknown task is undefined', async () => {
+      const first = await store.leaseTask('rt', 't000001', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z');
+      assert.equal(first?.leased, true);
+      assert.deepEqual(first?.task, { runId: 'rt', id: 't000001', until: { offset: 100, line: 10 }, status: 'pending', attempts: 1, worker: 'w1', leasedUntil: '2026-04-01T00:01:00.000Z' });
+      // A second delivery while w1's lease runs: not taken, nothing counted.
+      const duplicate = await store.leaseTask('rt', 't000001', 'w2', '2026-04-01T00:01:30.000Z', '2026-04-01T00:00:30.000Z');
+      assert.equal(duplicate?.leased, false);
+      assert.equal(duplicate?.task.attempts, 1);
+      assert.equal(duplicate?.task.worker, 'w1');
+      // Renewing extends only the holder's lease.
+      assert.equal(await store.renewLease('rt', 't000001', 1, '2026-04-01T00:01:10.000Z'), true);
+      assert.equal(await store.renewLease('rt', 't000001', 7, '2026-04-01T00:09:00.000Z'), false);
+      // Once it has run out, another delivery takes the task over.
+      const second = await store.leaseTask('rt', 't000001', 'w2', '2026-04-01T00:02:00.000Z', '2026-04-01T00:01:10.000Z');
+      assert.equal(second?.leased, true);
+      assert.equal(second?.task.attempts, 2);
+      assert.equal(second?.task.worker, 'w2');
+      assert.equal(second?.task.leasedUntil, '2026-04-01T00:02:00.000Z');
+      assert.equal(await store.renewLease('rt', 't000001', 1, '2026-04-01T00:03:00.000Z'), false, 'the attempt taken over holds no lease');
+      assert.equal(await store.leaseTask('rt', 't999999', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z'), undefined);
+      assert.equal(await store.leaseTask('another-run', 't000001', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z'), undefined);
     });
 
     test('a task commits once with its totals and objects; a second commit returns false and writes nothing (the denial path)', async () => {
       const totals = { ...emptyTotals(), recordsIn: 10, recordsOut: { s: 9 }, quarantined: 1, batches: 1 };
       const objects = [{ location: 'file:/out/rt/t000001.part', runId: 'rt', keyId: 'k', keyVersion: 2 }];
-      assert.equal(await store.commitTask({ runId: 'rt', taskId: 't000001', worker: 'w2', totals, committedAt: '2026-04-01T00:01:30.000Z', objects }), true);
+      // w2 took the task over (attempt 2): the attempt it took over from cannot commit.
+      const stale = { runId: 'rt', taskId: 't000001', worker: 'w1', attempt: 1, totals: { ...totals, recordsIn: 5 }, committedAt: '2026-04-01T00:01:20.000Z' };
+      assert.equal(await store.commitTask({ ...stale, objects: [{ location: 'file:/out/rt/t000001-stale.part', runId: 'rt', keyId: 'k', keyVersion: 2 }] }), false);
+      assert.deepEqual(await store.listObjects({ runId: 'rt' }), [], 'a superseded attempt records no objects');
+      assert.equal(await store.commitTask({ runId: 'rt', taskId: 't000001', worker: 'w2', attempt: 2, totals, committedAt: '2026-04-01T00:01:30.000Z', objects }), true);
+      assert.equal(await store.renewLease('rt', 't000001', 2, '2026-04-01T00:09:00.000Z'), false, 'a committed task holds no lease');
       assert.deepEqual(await store.listObjects({ runId: 'rt' }), objects);
-      const again = { runId: 'rt', taskId: 't000001', worker: 'w3', totals: { ...totals, recordsIn: 99 }, committedAt: '2026-04-01T00:05:00.000Z' };
+      const again = { runId: 'rt', taskId: 't000001', worker: 'w3', attempt: 2, totals: { ...totals, recordsIn: 99 }, committedAt: '2026-04-01T00:05:00.000Z' };
       assert.equal(await store.commitTask({ ...again, objects: [{ location: 'file:/out/rt/t000001-again.part', runId: 'rt', keyId: 'k', keyVersion: 2 }] }), false);
       assert.deepEqual(await store.listObjects({ runId: 'rt' }), objects, 'a refused commit records no objects');
       const [task] = await store.listTasks('rt');
@@ -293,20 +311,22 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
     });
 
     test('a lease of a committed task counts no attempt and returns it committed', async () => {
-      const leased = await store.leaseTask('rt', 't000001', 'w4', '2026-04-01T00:09:00.000Z');
-      assert.equal(leased?.status, 'committed');
-      assert.equal(leased?.attempts, 2);
-      assert.equal(leased?.worker, 'w2');
-      assert.equal(leased?.leasedUntil, '2026-04-01T00:02:00.000Z');
+      const leased = await store.leaseTask('rt', 't000001', 'w4', '2026-04-01T00:09:00.000Z', '2026-04-01T00:08:00.000Z');
+      assert.equal(leased?.leased, false);
+      assert.equal(leased?.task.status, 'committed');
+      assert.equal(leased?.task.attempts, 2);
+      assert.equal(leased?.task.worker, 'w2');
+      assert.equal(leased?.task.leasedUntil, '2026-04-01T00:02:00.000Z');
     });
 
     test('two commits of one task at once: exactly one wins, and only its objects are recorded', async () => {
-      await store.leaseTask('rt', 't000002', 'w1', '2026-04-01T00:01:00.000Z');
+      await store.leaseTask('rt', 't000002', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z');
       const commit = (worker: string) =>
         store.commitTask({
           runId: 'rt',
           taskId: 't000002',
           worker,
+          attempt: 1,
           totals: { ...emptyTotals(), recordsIn: worker === 'wa' ? 1 : 2 },
           committedAt: '2026-04-01T00:03:00.000Z',
           objects: [{ location: `file:/out/rt/t000002-${worker}.part`, runId: 'rt', keyId: 'k', keyVersion: 2 }],
@@ -325,12 +345,13 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       const dead = (await store.listTasks('rt')).find((t) => t.id === 't000003');
       assert.equal(dead?.status, 'dead');
       assert.equal(dead?.error, 'source unreachable');
-      const late = { runId: 'rt', taskId: 't000003', worker: 'w1', totals: emptyTotals(), committedAt: '2026-04-01T00:04:00.000Z' };
+      const late = { runId: 'rt', taskId: 't000003', worker: 'w1', attempt: 0, totals: emptyTotals(), committedAt: '2026-04-01T00:04:00.000Z' };
       assert.equal(await store.commitTask({ ...late, objects: [{ location: 'file:/out/rt/t000003.part', runId: 'rt', keyId: 'k', keyVersion: 2 }] }), false);
       assert.equal((await store.listObjects({ runId: 'rt' })).some((o) => o.location === 'file:/out/rt/t000003.part'), false);
-      const leased = await store.leaseTask('rt', 't000003', 'w1', '2026-04-01T00:05:00.000Z');
-      assert.equal(leased?.status, 'dead');
-      assert.equal(leased?.attempts, 0);
+      const leased = await store.leaseTask('rt', 't000003', 'w1', '2026-04-01T00:05:00.000Z', '2026-04-01T00:04:00.000Z');
+      assert.equal(leased?.leased, false);
+      assert.equal(leased?.task.status, 'dead');
+      assert.equal(leased?.task.attempts, 0);
       await store.failTask('rt', 't000001', 'too late');
       const committed = (await store.listTasks('rt')).find((t) => t.id === 't000001');
       assert.equal(committed?.status, 'committed');
@@ -351,8 +372,8 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       await store.createRun({ id: 'rp', pipeline: 'progress', specHash: 'h', startedAt: '2026-04-02T00:00:00.000Z', pid: 1 });
       await store.createTasks('rp', ['t000001', 't000002', 't000003', 't000004'].map((id) => ({ id })));
       const totals = (recordsIn: number) => ({ ...emptyTotals(), recordsIn });
-      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000001', worker: 'w', totals: totals(5), committedAt: '2026-04-02T00:01:00.000Z', end: { after: '["5"]', n: 5 } }), true);
-      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000002', worker: 'w', totals: totals(7), committedAt: '2026-04-02T00:01:00.000Z' }), true);
+      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000001', worker: 'w', attempt: 0, totals: totals(5), committedAt: '2026-04-02T00:01:00.000Z', end: { after: '["5"]', n: 5 } }), true);
+      assert.equal(await store.commitTask({ runId: 'rp', taskId: 't000002', worker: 'w', attempt: 0, totals: totals(7), committedAt: '2026-04-02T00:01:00.000Z' }), true);
       await store.failTask('rp', 't000003', 'broken');
       assert.deepEqual(await store.taskProgress('rp'), { pending: 1, committed: 2, dead: 1, recordsIn: 12 });
       assert.deepEqual(await store.taskProgress('no-such-run'), { pending: 0, committed: 0, dead: 0, recordsIn: 0 });
@@ -361,6 +382,16 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual(first?.end, { after: '["5"]', n: 5 });
       assert.equal(second !== undefined && 'end' in second, false);
       await store.finishRun('rp', { status: 'succeeded', finishedAt: '2026-04-02T00:02:00.000Z', totals: emptyTotals() });
+    });
+
+    test('a task of a run that is no longer running does not commit (a late worker of an abandoned run)', async () => {
+      await store.createRun({ id: 'rl', pipeline: 'late-worker', specHash: 'h', startedAt: '2026-04-03T00:00:00.000Z', pid: 1 });
+      await store.createTasks('rl', [{ id: 't000001' }]);
+      const lease = (await store.leaseTask('rl', 't000001', 'w', '2026-04-03T00:01:00.000Z', '2026-04-03T00:00:00.000Z'))?.task;
+      await store.finishRun('rl', { status: 'abandoned', finishedAt: '2026-04-03T00:00:30.000Z', totals: emptyTotals() });
+      const late = { runId: 'rl', taskId: 't000001', worker: 'w', attempt: lease?.attempts ?? 1, totals: emptyTotals(), committedAt: '2026-04-03T00:00:40.000Z' };
+      assert.equal(await store.commitTask({ ...late, objects: [{ location: 'file:/out/rl/late.part', runId: 'rl', keyId: 'k', keyVersion: 1 }] }), false);
+      assert.deepEqual(await store.listObjects({ runId: 'rl' }), []);
     });
 
     test('workers: a heartbeat inserts the worker the first time and replaces its fields after; listed by id', async () => {

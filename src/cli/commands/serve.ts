@@ -9,6 +9,7 @@ import { SluiceError } from '../../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { closeRuntime, openKeyring, openRuntime, openSecretResolver } from '../runtime-setup.ts';
 import { openWorkQueue } from '../cluster-setup.ts';
+import { ackWaitMs } from '../../cluster/cluster-settings.ts';
 import type { OpenQueue } from '../cluster-setup.ts';
 import type { SecretResolver } from '../../secrets/resolve/secret-resolver.ts';
 import { loadPlan } from '../load-plan.ts';
@@ -97,7 +98,7 @@ export function registerServe(program: Command, context: CliContext, setExit: (c
           throw error;
         }
       }
-      const runner = new ServerPipelineRunner(runtime, keyring, context, progress, clusterQueue ? { queue: clusterQueue.queue, taskBytes: clusterQueue.settings.taskBytes } : undefined);
+      const runner = new ServerPipelineRunner(runtime, keyring, context, progress, clusterQueue ? { queue: clusterQueue.queue, taskBytes: clusterQueue.settings.taskBytes, ackWaitMs: ackWaitMs(clusterQueue.settings) } : undefined);
       let scheduler: Scheduler | undefined;
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'sluice_' });

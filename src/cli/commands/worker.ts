@@ -32,7 +32,8 @@ export function registerWorker(program: Command, context: CliContext, setExit: (
     .action(async (options: { concurrency: string; name?: string; healthPort?: string; healthHost: string }) => {
       const concurrency = whole(options.concurrency, '--concurrency', 1, 64);
       const healthPort = options.healthPort === undefined ? undefined : whole(options.healthPort, '--health-port', 0, 65535);
-      const runtime = await openRuntime(context);
+      // A worker never migrates the store: its database role may hold only what workers need (docs/cluster.md).
+      const runtime = await openRuntime(context, { migrate: false });
       const { Worker, HEARTBEAT_MS } = await import('../../cluster/worker.ts');
       let cleanup: (() => Promise<void>)[] = [];
       try {

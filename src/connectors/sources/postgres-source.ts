@@ -128,21 +128,14 @@ class PostgresSource implements Source {
     try {
       return await withConnection(pool, async (client) => {
         const shape = await resolveSourceShape(client, this.#target, this.#options.cursor, this.#where);
-        const after = from === undefined ? undefined : positionValues(from, shape.order, this.description, this.#fingerprint);
-        const values = after ?? [];
-        const plain = splitStatements(shape, { after: after !== undefined, fenced: false });
-        const rowBytes = Number((await client.query<[number]>({ text: plain.sample, values, rowMode: 'array' })).rows[0]?.[0] ?? 0);
-        const rowsPerRange = Math.max(1000, Math.floor(targetBytes / Math.max(rowBytes, 1)));
-        const fence = shape.settledColumn ? (await client.query<string[]>({ text: plain.fence, values, rowMode: 'array', types: RAW_TEXT_TYPES })).rows[0] : undefined;
-        const statements = fence ? splitStatements(shape, { after: after !== undefined, fenced: true }) : plain;
-        const ends = (await client.query<string[]>({ text: statements.boundaries, values: [...values, rowsPerRange, ...(fence ?? [])], rowMode: 'array', types: RAW_TEXT_TYPES })).rows;
-        const ranges: SourceRange[] = [];
-        let previous = after;
-        for (const end of ends) {
-          ranges.push({ ...(previous ? { from: keysetPosition(shape.order, previous, this.#fingerprint) } : {}), until: keysetPosition(shape.order, end.map(String), this.#fingerprint) });
-          previous = end.map(String);
+        // One snapshot for the fence and the boundaries: a row committed between two statements could otherwise
+        // move the last range past a transaction still running, whose rows would then be skipped for good.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        try {
+          return await this.#ranges(client, shape, targetBytes, from);
+        } finally {
+          await client.query('ROLLBACK').catch(() => undefined);
         }
-        return ranges;
       });
     } catch (error) {
       if (error instanceof SluiceError) throw error;
@@ -150,6 +143,25 @@ class PostgresSource implements Source {
     } finally {
       await pool.end().catch(() => undefined);
     }
+  }
+
+  /** The ranges, read inside the split's snapshot. */
+  async #ranges(client: pg.ClientBase, shape: KeysetShape, targetBytes: number, from: SourcePosition | undefined): Promise<SourceRange[]> {
+    const after = from === undefined ? undefined : positionValues(from, shape.order, this.description, this.#fingerprint);
+    const values = after ?? [];
+    const plain = splitStatements(shape, { after: after !== undefined, fenced: false });
+    const rowBytes = Number((await client.query<[number]>({ text: plain.sample, values, rowMode: 'array' })).rows[0]?.[0] ?? 0);
+    const rowsPerRange = Math.max(1000, Math.floor(targetBytes / Math.max(rowBytes, 1)));
+    const fence = shape.settledColumn ? (await client.query<string[]>({ text: plain.fence, values, rowMode: 'array', types: RAW_TEXT_TYPES })).rows[0] : undefined;
+    const statements = fence ? splitStatements(shape, { after: after !== undefined, fenced: true }) : plain;
+    const ends = (await client.query<string[]>({ text: statements.boundaries, values: [...values, rowsPerRange, ...(fence ?? [])], rowMode: 'array', types: RAW_TEXT_TYPES })).rows;
+    const ranges: SourceRange[] = [];
+    let previous = after;
+    for (const end of ends) {
+      ranges.push({ ...(previous ? { from: keysetPosition(shape.order, previous, this.#fingerprint) } : {}), until: keysetPosition(shape.order, end.map(String), this.#fingerprint) });
+      previous = end.map(String);
+    }
+    return ranges;
   }
 
   async open(from: SourcePosition | undefined, options?: OpenOptions): Promise<SourceReader> {

@@ -37,3 +37,23 @@ export async function migrateSchema(session: PostgresSession, schema: string, qu
     }
   });
 }
+
+/**
+ * Checks, without changing anything, that the schema is at exactly the version this Sluice knows: what a process
+ * that must not migrate does (a cluster worker, whose database role has no DDL rights). The coordinator migrates.
+ */
+export async function checkSchemaVersion(session: PostgresSession, schema: string, quotedSchema: string): Promise<void> {
+  const exists = await session.row('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, 'schema_version']);
+  const current = exists ? ((await session.row<{ version: number }>(`SELECT COALESCE(MAX(version), 0) AS version FROM ${quotedSchema}.schema_version`))?.version ?? 0) : 0;
+  const known = POSTGRES_MIGRATIONS.length;
+  if (current === known) return;
+  if (current > known) {
+    throw new SluiceError('SLUICE_STATE_STORE', `the state store in PostgreSQL schema ${schema} has schema version ${current}, newer than this Sluice knows (${known}); upgrade Sluice`);
+  }
+  throw new SluiceError(
+    'SLUICE_STATE_STORE',
+    current === 0
+      ? `the state store in PostgreSQL schema ${schema} is not set up yet; start the coordinator (sluice run --cluster or serve --cluster, which creates and migrates it) before the workers`
+      : `the state store in PostgreSQL schema ${schema} has schema version ${current}, older than this Sluice (${known}); let a coordinator of this version migrate it first`,
+  );
+}

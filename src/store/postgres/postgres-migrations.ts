@@ -189,4 +189,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    );`,
   // Means what SQLite's entry 10 means: where a committed task's reading ended.
   `ALTER TABLE tasks ADD COLUMN end_position text;`,
+  // The spec file a task runs, recorded by the coordinator: a worker takes it (and the range) from here, never
+  // from the task message, which anyone who may publish on the queue could forge.
+  `ALTER TABLE tasks ADD COLUMN spec_path text;`,
 ];

@@ -1,7 +1,7 @@
 // The cluster state store: PostgreSQL, one schema per Sluice deployment, versioned with a schema_version table.
 // Mirrors SqliteStateStore method by method; store.suite.ts holds both to one contract.
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, NewTask, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { quoteIdentifier } from '../../connectors/postgres/identifiers.ts';
@@ -13,7 +13,7 @@ import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
 import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
 import { PostgresSession, sqlLimit, tablesIn } from './postgres-session.ts';
 import type { PostgresStoreTarget, Queries } from './postgres-session.ts';
-import { migrateSchema } from './postgres-migrate.ts';
+import { checkSchemaVersion, migrateSchema } from './postgres-migrate.ts';
 import { readTotals, toRun, toTask, toWorker } from '../store-rows.ts';
 import type { RunRow, TaskRow, WorkerRow } from '../store-rows.ts';
 import { PostgresAccessTables } from './postgres-access-tables.ts';
@@ -22,10 +22,14 @@ import { PostgresKeyTables } from './postgres-key-tables.ts';
 import { PostgresSecretTables } from './postgres-secret-tables.ts';
 
 /** A pool (the caller's, left open on close) or a connection string, and the schema that holds the store. */
-export type PostgresStateStoreOptions = PostgresStoreTarget & { schema: string };
+export type PostgresStateStoreOptions = PostgresStoreTarget & {
+  schema: string;
+  /** Create and migrate the schema (default). False only checks its version: a worker's role has no DDL rights. */
+  migrate?: boolean;
+};
 
 const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error';
-const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error, end_position';
+const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error, end_position, spec_path';
 const WORKER_COLUMNS = 'id, host, pid, concurrency, in_flight, state, started_at, last_seen_at';
 
 /** A violation of the one-running-run index means another process holds the pipeline. */
@@ -80,7 +84,8 @@ export class PostgresStateStore implements StateStore {
   static async open(options: PostgresStateStoreOptions): Promise<PostgresStateStore> {
     const store = new PostgresStateStore(options);
     try {
-      await migrateSchema(store.#session, store.#schema, store.#quotedSchema);
+      if (options.migrate === false) await checkSchemaVersion(store.#session, store.#schema, store.#quotedSchema);
+      else await migrateSchema(store.#session, store.#schema, store.#quotedSchema);
     } catch (error) {
       await store.close().catch(() => undefined);
       // A refusal (a newer schema) stands as it is; a server or driver failure says what it stopped.
@@ -215,32 +220,39 @@ export class PostgresStateStore implements StateStore {
     await this.#session.run(`DELETE FROM ${this.#t.objects} WHERE location = ANY($1::text[])`, [which.locations]);
   }
 
-  async createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void> {
+  async createTasks(runId: string, tasks: readonly NewTask[]): Promise<void> {
     if (tasks.length === 0) return;
     // One statement, so one transaction. DO NOTHING keeps the first of two entries with one id, as SQLite's
     // INSERT OR IGNORE row by row does.
     await this.#session.run(
-      `INSERT INTO ${this.#t.tasks} (run_id, id, from_position, until_position) SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[])
+      `INSERT INTO ${this.#t.tasks} (run_id, id, from_position, until_position, spec_path) SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
        ON CONFLICT (run_id, id) DO NOTHING`,
       [
         runId,
         tasks.map((t) => t.id),
         tasks.map((t) => (t.from ? JSON.stringify(t.from) : null)),
         tasks.map((t) => (t.until ? JSON.stringify(t.until) : null)),
+        tasks.map((t) => t.specPath ?? null),
       ],
     );
   }
 
-  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined> {
+  async renewLease(runId: string, taskId: string, attempt: number, leasedUntil: string): Promise<boolean> {
+    return (await this.#session.run(`UPDATE ${this.#t.tasks} SET leased_until = $4 WHERE run_id = $1 AND id = $2 AND status = 'pending' AND attempts = $3`, [runId, taskId, attempt, leasedUntil])) === 1;
+  }
+
+  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string, now: string): Promise<{ task: TaskRecord; leased: boolean } | undefined> {
     // The lease is the one UPDATE (a concurrent commit or failure waits for it or makes it match nothing). When it
     // matches nothing the task is read afresh, in a statement of its own: a data-modifying CTE's outer SELECT
     // would see the snapshot from before a commit the UPDATE waited for, and call a committed task pending.
-    const row =
-      (await this.#session.row<TaskRow>(
-        `UPDATE ${this.#t.tasks} SET worker = $3, leased_until = $4, attempts = attempts + 1 WHERE run_id = $1 AND id = $2 AND status = 'pending' RETURNING ${TASK_COLUMNS}`,
-        [runId, taskId, worker, leasedUntil],
-      )) ?? (await this.#session.row<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 AND id = $2`, [runId, taskId]));
-    return row ? toTask(row) : undefined;
+    const taken = await this.#session.row<TaskRow>(
+      `UPDATE ${this.#t.tasks} SET worker = $3, leased_until = $4, attempts = attempts + 1
+        WHERE run_id = $1 AND id = $2 AND status = 'pending' AND (leased_until IS NULL OR leased_until COLLATE "C" <= $5 COLLATE "C") RETURNING ${TASK_COLUMNS}`,
+      [runId, taskId, worker, leasedUntil, now],
+    );
+    if (taken) return { task: toTask(taken), leased: true };
+    const row = await this.#session.row<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 AND id = $2`, [runId, taskId]);
+    return row ? { task: toTask(row), leased: false } : undefined;
   }
 
   async commitTask(commit: TaskCommit): Promise<boolean> {
@@ -248,8 +260,10 @@ export class PostgresStateStore implements StateStore {
       // A second commit of the task waits for the first's row lock, then finds it no longer pending (READ
       // COMMITTED re-checks the WHERE on the updated row): exactly one commit changes it.
       const committed = await tx.run(
-        `UPDATE ${this.#t.tasks} SET status = 'committed', totals = $3, committed_at = $4, worker = $5, end_position = $6 WHERE run_id = $1 AND id = $2 AND status = 'pending'`,
-        [commit.runId, commit.taskId, JSON.stringify(commit.totals), commit.committedAt, commit.worker, commit.end !== undefined ? JSON.stringify(commit.end) : null],
+        `UPDATE ${this.#t.tasks} AS t SET status = 'committed', totals = $3, committed_at = $4, worker = $5, end_position = $6
+          WHERE t.run_id = $1 AND t.id = $2 AND t.status = 'pending' AND t.attempts = $7
+            AND EXISTS (SELECT 1 FROM ${this.#t.runs} AS r WHERE r.id = t.run_id AND r.status = 'running')`,
+        [commit.runId, commit.taskId, JSON.stringify(commit.totals), commit.committedAt, commit.worker, commit.end !== undefined ? JSON.stringify(commit.end) : null, commit.attempt],
       );
       // Committed already (a redelivery) or dead: nothing is written, objects included.
       if (committed !== 1) return false;

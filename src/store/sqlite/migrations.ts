@@ -169,4 +169,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );`,
   // Where a committed task's reading ended: a cluster run of an incremental source records its end from them.
   `ALTER TABLE tasks ADD COLUMN end_position TEXT;`,
+  // The spec file a task runs, recorded by the coordinator: a worker takes it (and the range) from here, never
+  // from the task message, which anyone who may publish on the queue could forge.
+  `ALTER TABLE tasks ADD COLUMN spec_path TEXT;`,
 ];

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, NewTask, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -172,30 +172,37 @@ export class SqliteStateStore implements StateStore {
     })();
   }
 
-  async createTasks(runId: string, tasks: readonly { id: string; from?: SourcePosition; until?: SourcePosition }[]): Promise<void> {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO tasks (run_id, id, from_position, until_position) VALUES (?, ?, ?, ?)');
+  async createTasks(runId: string, tasks: readonly NewTask[]): Promise<void> {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO tasks (run_id, id, from_position, until_position, spec_path) VALUES (?, ?, ?, ?, ?)');
     this.#db.transaction(() => {
-      for (const task of tasks) insert.run(runId, task.id, task.from ? JSON.stringify(task.from) : null, task.until ? JSON.stringify(task.until) : null);
+      for (const task of tasks) insert.run(runId, task.id, task.from ? JSON.stringify(task.from) : null, task.until ? JSON.stringify(task.until) : null, task.specPath ?? null);
     })();
   }
 
-  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string): Promise<TaskRecord | undefined> {
-    const row = this.#db.transaction(
-      () =>
-        (this.#db
-          .prepare("UPDATE tasks SET worker = ?, leased_until = ?, attempts = attempts + 1 WHERE run_id = ? AND id = ? AND status = 'pending' RETURNING *")
-          .get(worker, leasedUntil, runId, taskId) as TaskRow | undefined) ??
-        (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as TaskRow | undefined),
-    )();
-    return row ? toTask(row) : undefined;
+  async renewLease(runId: string, taskId: string, attempt: number, leasedUntil: string): Promise<boolean> {
+    return this.#db.prepare("UPDATE tasks SET leased_until = ? WHERE run_id = ? AND id = ? AND status = 'pending' AND attempts = ?").run(leasedUntil, runId, taskId, attempt).changes === 1;
+  }
+
+  async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string, now: string): Promise<{ task: TaskRecord; leased: boolean } | undefined> {
+    return this.#db.transaction(() => {
+      const taken = this.#db
+        .prepare("UPDATE tasks SET worker = ?, leased_until = ?, attempts = attempts + 1 WHERE run_id = ? AND id = ? AND status = 'pending' AND (leased_until IS NULL OR leased_until <= ?) RETURNING *")
+        .get(worker, leasedUntil, runId, taskId, now) as TaskRow | undefined;
+      if (taken) return { task: toTask(taken), leased: true };
+      const row = this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as TaskRow | undefined;
+      return row ? { task: toTask(row), leased: false } : undefined;
+    })();
   }
 
   async commitTask(commit: TaskCommit): Promise<boolean> {
     return this.#db.transaction(() => {
       const end = commit.end !== undefined ? JSON.stringify(commit.end) : null;
       const committed = this.#db
-        .prepare("UPDATE tasks SET status = 'committed', totals = ?, committed_at = ?, worker = ?, end_position = ? WHERE run_id = ? AND id = ? AND status = 'pending'")
-        .run(JSON.stringify(commit.totals), commit.committedAt, commit.worker, end, commit.runId, commit.taskId);
+        .prepare(
+          `UPDATE tasks SET status = 'committed', totals = ?, committed_at = ?, worker = ?, end_position = ?
+            WHERE run_id = ? AND id = ? AND status = 'pending' AND attempts = ? AND EXISTS (SELECT 1 FROM runs WHERE runs.id = tasks.run_id AND runs.status = 'running')`,
+        )
+        .run(JSON.stringify(commit.totals), commit.committedAt, commit.worker, end, commit.runId, commit.taskId, commit.attempt);
       // Committed already (a redelivery) or dead: nothing is written, objects included.
       if (committed.changes !== 1) return false;
       this.#recordObjects(commit.objects ?? []);
