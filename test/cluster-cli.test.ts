@@ -353,3 +353,26 @@ test('SIGTERM drains a worker mid-task: the task goes back to the queue at once 
     await folder.close();
   }
 });
+
+test("a cluster run applies the spec's retention to its sinks at the end, as an embedded run does", { skip, timeout: 120_000 }, async () => {
+  const folder = await prepared('retained', 500);
+  const { dir } = folder;
+  const { appendFile, mkdir: makeDir, readdir } = await import('node:fs/promises');
+  await appendFile(join(dir, 'pipeline.yaml'), 'retention: 30d\n');
+  // An output of a run from 2020, long past the retention.
+  const old = join(dir, 'out', 'retained', '20200101T000000Z-abcdef');
+  await makeDir(old, { recursive: true });
+  await writeFile(join(old, 'part-000001.jsonl.sluice'), 'old');
+  const worker = startWorker(dir, 'keeper');
+  try {
+    await workerReady(worker);
+    const ran = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    const runs = await readdir(join(dir, 'out', 'retained'));
+    assert.equal(runs.includes('20200101T000000Z-abcdef'), false, 'the expired output was removed');
+    assert.equal(runs.length, 1, 'the new run stays');
+  } finally {
+    await stopAll([worker]);
+    await folder.close();
+  }
+});

@@ -41,6 +41,13 @@ describe('control plane: worker heartbeats', () => {
     assert.equal(workers.some((w) => w.host === 'forged'), false);
   });
 
+  test('a heartbeat whose host carries terminal escape sequences is refused (400): sluice workers prints hosts to a terminal', async () => {
+    const client = await plane.clientCert('worker-a');
+    const answer = await plane.call('PUT', '/api/v1/workers/self', { client, body: { ...beat, host: 'node-a\u001b]0;pwned\u0007' } });
+    assert.equal(answer.status, 400);
+    assert.equal((await plane.store.listWorkers()).find((w) => w.id === 'worker-a')?.host, 'node-a');
+  });
+
   test('a certificate not bound to the worker role cannot report (403)', async () => {
     const client = await plane.clientCert('stranger');
     assert.equal((await plane.call('PUT', '/api/v1/workers/self', { client, body: beat })).status, 403);

@@ -13,6 +13,7 @@ import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkEncryption } from '../connectors/sink.ts';
 import { claimRun } from '../runtime/claim-run.ts';
 import { withRetry } from '../runtime/retry.ts';
+import { parseDuration } from '../spec/duration.ts';
 import { addCounts, createComponents } from '../runtime/process-batch.ts';
 import type { ProgressReporter } from '../runtime/progress.ts';
 import { silentProgress } from '../runtime/progress.ts';
@@ -76,7 +77,7 @@ export function sumTotals(tasks: readonly TaskRecord[], activeMs: number): RunTo
   return sum;
 }
 
-/** Removes what an abandoned run's tasks wrote, through the sinks (as the embedded runtime does). */
+/** Removes what an abandoned (or uncommitted) run wrote, through the sinks (as the embedded runtime does). */
 async function discardAbandoned(request: ClusterRunRequest, runId: string, abandonedRun: string): Promise<void> {
   const spec = request.plan.spec;
   const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) };
@@ -90,6 +91,29 @@ async function discardAbandoned(request: ClusterRunRequest, runId: string, aband
     }
   }
   await request.store.forgetObjects({ runId: abandonedRun });
+}
+
+/**
+ * Removes sink outputs of earlier runs past the spec's retention, as an embedded run does at its end. (Each
+ * worker's quarantine lives in its own state folder and is not pruned from here.)
+ */
+async function pruneSinks(request: ClusterRunRequest, runId: string, retention: string): Promise<void> {
+  const keepMs = parseDuration(retention);
+  if (keepMs === undefined) return;
+  const spec = request.plan.spec;
+  const before = new Date(Date.now() - keepMs);
+  const { sinks } = createComponents(request.plan, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) });
+  const removed = new Set<string>();
+  for (const sink of sinks) {
+    try {
+      await sink.open({ pipeline: spec.pipeline, runId }, request.encryption);
+      for (const expired of await sink.prune(before, runId)) removed.add(expired);
+    } finally {
+      await sink.close().catch(() => undefined);
+    }
+  }
+  for (const expired of removed) await request.store.forgetObjects({ runId: expired });
+  if (removed.size > 0) request.logger.info({ runId, retention, pruned: removed.size }, 'removed outputs older than the retention');
 }
 
 /** Splits the source into tasks the first time; a resumed run keeps its tasks (and retries its dead ones). */
@@ -180,6 +204,9 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
       throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' was started in one process and committed ${claimed.checkpoint.batch} batch(es); finish it with 'sluice run' (without --cluster), or start a new run with --fresh`);
     }
     if (claimed.abandoned) await discardAbandoned(request, runId, claimed.abandoned.runId);
+    // A resumed run with neither tasks nor checkpoint died before its first commit, in either mode: what it wrote
+    // is uncommitted (an embedded first batch would sit beside the tasks' objects), so it goes before the split.
+    else if (claimed.run.attempts > 1 && !claimed.checkpoint && split.pending + split.committed + split.dead === 0) await discardAbandoned(request, runId, runId);
     // The keys the steps use (tokenize's, the subject keys' ref key) are created here if missing: the coordinator
     // may write the keyring, a worker's role only reads it (sluice cluster grants).
     const { steps } = createComponents(plan, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}), ...(request.secrets ? { secrets: request.secrets } : {}) });
@@ -225,6 +252,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
       if (end !== undefined && !claimed.checkpoint) await withRetry(() => store.commitCheckpoint({ runId, batch: 1, position: end, totals }), STORE_RETRY, retrying('record the run\'s end'));
       await withRetry(() => store.finishRun(runId, { status: 'succeeded', finishedAt, totals }), STORE_RETRY, retrying('finish the run'));
       logger.info({ runId, tasks: tasks.length, totals }, 'cluster run succeeded');
+      if (spec.retention !== undefined) await pruneSinks(request, runId, spec.retention);
     } else {
       const first = dead[0];
       const error = `${dead.length} of ${tasks.length} tasks failed (first: ${first?.id}: ${first?.error ?? 'unknown'}); fix the cause and run again to retry them`;

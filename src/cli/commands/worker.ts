@@ -64,13 +64,13 @@ export function registerWorker(program: Command, context: CliContext, setExit: (
           logger: runtime.logger,
           ...(coordinator ? { report: async ({ id: _id, lastSeenAt: _seen, ...beat }) => void (await coordinator.client.put('/api/v1/workers/self', beat)) } : {}),
         });
-        await worker.start();
         if (healthPort !== undefined) {
           const { startWorkerHealth } = await import('../../cluster/worker-health.ts');
           const health = await startWorkerHealth(worker, open.queue, options.healthHost, healthPort);
           cleanup = [async () => new Promise<void>((done) => health.server.close(() => done())), ...cleanup];
           println(context.stderr, `health: http://${options.healthHost}:${health.port}/readyz`);
         }
+        await worker.start();
         runtime.logger.info({ worker: id, concurrency, heartbeatMs: HEARTBEAT_MS }, 'worker ready');
         println(context.stderr, `worker ${id} ready (${concurrency} at once); SIGTERM or Ctrl-C drains it`);
         await new Promise<void>((resolve) => {

@@ -21,7 +21,8 @@ const workerView = z.strictObject({
 });
 
 const heartbeat = z.strictObject({
-  host: z.string().min(1).max(255),
+  // Printable ASCII only: `sluice workers` prints it to a terminal, where control characters would be obeyed.
+  host: z.string().regex(/^[\x21-\x7e]{1,255}$/),
   pid: z.number().int().min(1).max(2 ** 31),
   concurrency: z.number().int().min(1).max(64),
   inFlight: z.number().int().min(0).max(64),
