@@ -11,7 +11,7 @@ import type { RunRecord, RunTotals, StateStore, TaskRecord } from '../store/stat
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkEncryption } from '../connectors/sink.ts';
-import { claimRun } from '../runtime/claim-run.ts';
+import { claimRun, keepRunHeld } from '../runtime/claim-run.ts';
 import { withRetry } from '../runtime/retry.ts';
 import { parseDuration } from '../spec/duration.ts';
 import { addCounts, createComponents } from '../runtime/process-batch.ts';
@@ -196,6 +196,8 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
   const started = Date.parse(claimed.run.startedAt);
   const progress = request.progress ?? silentProgress;
   const stopWatching = new AbortController();
+  // Held while this coordinator watches; once it stops, another (on any machine) may attach after the hold runs out.
+  const release = keepRunHeld(store, runId, logger);
   try {
     const split = await store.taskProgress(runId);
     // A checkpoint without tasks is an embedded run's progress; with tasks, the end this coordinator's last
@@ -266,5 +268,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     stopWatching.abort();
     progress.finish();
     throw error;
+  } finally {
+    release();
   }
 }

@@ -17,7 +17,7 @@ import type { ProgressReporter } from './progress.ts';
 import { silentProgress } from './progress.ts';
 import { addCounts, createComponents, processBatch } from './process-batch.ts';
 import type { ProcessedBatch } from './process-batch.ts';
-import { claimRun } from './claim-run.ts';
+import { claimRun, keepRunHeld } from './claim-run.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { parseDuration } from '../spec/duration.ts';
 import type { ClaimedRun } from './claim-run.ts';
@@ -99,6 +99,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' is a cluster run split into tasks; finish it with 'sluice run --cluster', or start a new run with --fresh`);
   }
   request.onClaimed?.(runId);
+  const release = keepRunHeld(store, runId, logger);
   const attemptStarted = Date.now();
   // Totals always match the last committed checkpoint (none yet: empty), never what a failed attempt counted.
   const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());
@@ -208,6 +209,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     logger.error({ runId, code: (error as SluiceError).code, err: message, lastCommittedBatch: totals.batches }, 'run failed');
     throw error;
   } finally {
+    release();
     await closeReader?.().catch(() => undefined);
     for (const sink of sinks) await sink.close().catch(() => undefined);
   }

@@ -30,6 +30,12 @@ export function emptyTotals(): RunTotals {
   return { recordsIn: 0, recordsOut: {}, quarantined: 0, protectedFields: {}, piiFound: {}, unknownFieldsDropped: 0, batches: 0, activeMs: 0 };
 }
 
+/** Who holds a running run: the machine, and until when (renewed while the holder lives). */
+export interface RunHold {
+  host: string;
+  heldUntil: string;
+}
+
 /** One run of a pipeline; a resumed run keeps its id and counts another attempt. */
 export interface RunRecord {
   id: string;
@@ -41,6 +47,10 @@ export interface RunRecord {
   finishedAt?: string;
   /** The process that holds (or last held) the run. */
   pid: number;
+  /** The machine that process runs on. */
+  host?: string;
+  /** Until when its holder vouches for it (renewed while it lives): what a process on another machine goes by. */
+  heldUntil?: string;
   attempts: number;
   totals: RunTotals;
   /** The error that failed the run, already scrubbed of secrets. */
@@ -151,7 +161,7 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
   /** API keys, role bindings and just-in-time grants (the control plane). */
   readonly access: AccessStore;
   /** Creates a running run. Refused (SLUICE_RUN_LOCKED) while the pipeline has another running run. */
-  createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void>;
+  createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number; hold?: RunHold }): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** The newest run of the pipeline that did not finish (running or failed), if any. */
   findUnfinished(pipeline: string): Promise<RunRecord | undefined>;
@@ -159,7 +169,9 @@ export interface StateStore extends KeyStore, SubjectKeyStore, SecretRecordStore
    * Takes over an unfinished run for another attempt by process `pid`, if it is still as `expected` (status and
    * holder pid). Returns false when another process changed it first: two processes never hold one run.
    */
-  resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }): Promise<boolean>;
+  resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }, hold?: RunHold): Promise<boolean>;
+  /** Extends a running run's hold while `pid` on `hold.host` still holds it; false when it does not. */
+  renewRun(id: string, pid: number, hold: RunHold): Promise<boolean>;
   /** Records a committed batch. Batches commit in order; committing a batch again is an error. */
   commitCheckpoint(checkpoint: Checkpoint): Promise<void>;
   lastCheckpoint(runId: string): Promise<Checkpoint | undefined>;

@@ -26,6 +26,8 @@ export interface RunRow {
   attempts: number;
   totals: string;
   error: string | null;
+  host: string | null;
+  held_until: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -40,6 +42,8 @@ export function toRun(row: RunRow): RunRecord {
     totals: readTotals(row.totals),
     ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
+    ...(row.host !== null ? { host: row.host } : {}),
+    ...(row.held_until !== null ? { heldUntil: row.held_until } : {}),
   };
 }
 

@@ -394,6 +394,22 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual(await store.listObjects({ runId: 'rl' }), []);
     });
 
+    test('a run hold round-trips, only its holder renews it, and resuming records the new holder', async () => {
+      await store.createRun({ id: 'rh', pipeline: 'held', specHash: 'h', startedAt: '2026-04-04T00:00:00.000Z', pid: 7, hold: { host: 'node-a', heldUntil: '2026-04-04T00:02:00.000Z' } });
+      const run = await store.getRun('rh');
+      assert.equal(run?.host, 'node-a');
+      assert.equal(run?.heldUntil, '2026-04-04T00:02:00.000Z');
+      assert.equal(await store.renewRun('rh', 7, { host: 'node-a', heldUntil: '2026-04-04T00:04:00.000Z' }), true);
+      assert.equal(await store.renewRun('rh', 7, { host: 'node-b', heldUntil: '2026-04-04T00:09:00.000Z' }), false, 'the same pid on another machine is not the holder');
+      assert.equal(await store.renewRun('rh', 8, { host: 'node-a', heldUntil: '2026-04-04T00:09:00.000Z' }), false);
+      assert.equal((await store.getRun('rh'))?.heldUntil, '2026-04-04T00:04:00.000Z');
+      assert.equal(await store.resumeRun('rh', 9, { status: 'running', pid: 7 }, { host: 'node-b', heldUntil: '2026-04-04T00:10:00.000Z' }), true);
+      const resumed = await store.getRun('rh');
+      assert.deepEqual([resumed?.pid, resumed?.host, resumed?.heldUntil], [9, 'node-b', '2026-04-04T00:10:00.000Z']);
+      await store.finishRun('rh', { status: 'succeeded', finishedAt: '2026-04-04T00:11:00.000Z', totals: emptyTotals() });
+      assert.equal(await store.renewRun('rh', 9, { host: 'node-b', heldUntil: '2026-04-04T00:12:00.000Z' }), false, 'a finished run is held by no one');
+    });
+
     test('workers: a heartbeat inserts the worker the first time and replaces its fields after; listed by id', async () => {
       const worker = { id: 'w2', host: 'node-b', pid: 20, concurrency: 4, inFlight: 0, state: 'ready' as const, startedAt: '2026-04-01T00:00:00.000Z', lastSeenAt: '2026-04-01T00:00:00.000Z' };
       assert.deepEqual(await store.listWorkers(), []);

@@ -1,7 +1,7 @@
 // The cluster state store: PostgreSQL, one schema per Sluice deployment, versioned with a schema_version table.
 // Mirrors SqliteStateStore method by method; store.suite.ts holds both to one contract.
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, NewTask, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, NewTask, RunHold, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { quoteIdentifier } from '../../connectors/postgres/identifiers.ts';
@@ -28,7 +28,7 @@ export type PostgresStateStoreOptions = PostgresStoreTarget & {
   migrate?: boolean;
 };
 
-const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error';
+const RUN_COLUMNS = 'id, pipeline, spec_hash, status, started_at, finished_at, pid, attempts, totals, error, host, held_until';
 const TASK_COLUMNS = 'run_id, id, from_position, until_position, status, attempts, worker, leased_until, totals, committed_at, error, end_position, spec_path';
 const WORKER_COLUMNS = 'id, host, pid, concurrency, in_flight, state, started_at, last_seen_at';
 
@@ -100,16 +100,12 @@ export class PostgresStateStore implements StateStore {
     return this.#schema;
   }
 
-  async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void> {
+  async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number; hold?: RunHold }): Promise<void> {
     try {
-      await this.#session.run(`INSERT INTO ${this.#t.runs} (id, pipeline, spec_hash, status, started_at, pid, totals) VALUES ($1, $2, $3, 'running', $4, $5, $6)`, [
-        run.id,
-        run.pipeline,
-        run.specHash,
-        run.startedAt,
-        run.pid,
-        JSON.stringify(emptyTotals()),
-      ]);
+      await this.#session.run(
+        `INSERT INTO ${this.#t.runs} (id, pipeline, spec_hash, status, started_at, pid, totals, host, held_until) VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8)`,
+        [run.id, run.pipeline, run.specHash, run.startedAt, run.pid, JSON.stringify(emptyTotals()), run.hold?.host ?? null, run.hold?.heldUntil ?? null],
+      );
     } catch (error) {
       throw runLockedOr(error, run.pipeline);
     }
@@ -128,16 +124,20 @@ export class PostgresStateStore implements StateStore {
     return row ? toRun(row) : undefined;
   }
 
-  async resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }): Promise<boolean> {
+  async resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }, hold?: RunHold): Promise<boolean> {
     try {
       const changed = await this.#session.run(
-        `UPDATE ${this.#t.runs} SET status = 'running', pid = $1, attempts = attempts + 1, error = NULL WHERE id = $2 AND status = $3 AND pid = $4`,
-        [pid, id, expected.status, expected.pid],
+        `UPDATE ${this.#t.runs} SET status = 'running', pid = $1, attempts = attempts + 1, error = NULL, host = $5, held_until = $6 WHERE id = $2 AND status = $3 AND pid = $4`,
+        [pid, id, expected.status, expected.pid, hold?.host ?? null, hold?.heldUntil ?? null],
       );
       return changed === 1;
     } catch (error) {
       throw runLockedOr(error, id);
     }
+  }
+
+  async renewRun(id: string, pid: number, hold: RunHold): Promise<boolean> {
+    return (await this.#session.run(`UPDATE ${this.#t.runs} SET held_until = $1 WHERE id = $2 AND status = 'running' AND pid = $3 AND host = $4`, [hold.heldUntil, id, pid, hold.host])) === 1;
   }
 
   async commitCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -172,4 +172,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // The spec file a task runs, recorded by the coordinator: a worker takes it (and the range) from here, never
   // from the task message, which anyone who may publish on the queue could forge.
   `ALTER TABLE tasks ADD COLUMN spec_path TEXT;`,
+  // Which machine holds a running run, and until when: a process on another machine cannot see the holder's pid,
+  // so it goes by the hold, which the holder renews while it lives.
+  `ALTER TABLE runs ADD COLUMN host TEXT; ALTER TABLE runs ADD COLUMN held_until TEXT;`,
 ];

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
-import type { Checkpoint, RunRecord, RunStatus, RunTotals, StateStore, NewTask, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
+import type { Checkpoint, NewTask, RunHold, RunRecord, RunStatus, RunTotals, StateStore, StoredObject, TaskCommit, TaskProgress, TaskRecord, WorkerRecord } from '../state-store.ts';
 import type { SourcePosition } from '../../connectors/source.ts';
 import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -69,11 +69,11 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
-  async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number }): Promise<void> {
+  async createRun(run: { id: string; pipeline: string; specHash: string; startedAt: string; pid: number; hold?: RunHold }): Promise<void> {
     try {
       this.#db
-        .prepare('INSERT INTO runs (id, pipeline, spec_hash, status, started_at, pid, totals) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(run.id, run.pipeline, run.specHash, 'running', run.startedAt, run.pid, JSON.stringify(emptyTotals()));
+        .prepare('INSERT INTO runs (id, pipeline, spec_hash, status, started_at, pid, totals, host, held_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(run.id, run.pipeline, run.specHash, 'running', run.startedAt, run.pid, JSON.stringify(emptyTotals()), run.hold?.host ?? null, run.hold?.heldUntil ?? null);
     } catch (error) {
       throw lockedOr(error, run.pipeline);
     }
@@ -91,15 +91,19 @@ export class SqliteStateStore implements StateStore {
     return row ? toRun(row) : undefined;
   }
 
-  async resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }): Promise<boolean> {
+  async resumeRun(id: string, pid: number, expected: { status: RunStatus; pid: number }, hold?: RunHold): Promise<boolean> {
     try {
       const result = this.#db
-        .prepare("UPDATE runs SET status = 'running', pid = ?, attempts = attempts + 1, error = NULL WHERE id = ? AND status = ? AND pid = ?")
-        .run(pid, id, expected.status, expected.pid);
+        .prepare("UPDATE runs SET status = 'running', pid = ?, attempts = attempts + 1, error = NULL, host = ?, held_until = ? WHERE id = ? AND status = ? AND pid = ?")
+        .run(pid, hold?.host ?? null, hold?.heldUntil ?? null, id, expected.status, expected.pid);
       return result.changes === 1;
     } catch (error) {
       throw lockedOr(error, id);
     }
+  }
+
+  async renewRun(id: string, pid: number, hold: RunHold): Promise<boolean> {
+    return this.#db.prepare("UPDATE runs SET held_until = ? WHERE id = ? AND status = 'running' AND pid = ? AND host = ?").run(hold.heldUntil, id, pid, hold.host).changes === 1;
   }
 
   async commitCheckpoint(checkpoint: Checkpoint): Promise<void> {
