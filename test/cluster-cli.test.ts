@@ -14,6 +14,8 @@ import { writeCustomers } from './support/generate-customers.ts';
 import { serviceMissing } from './support/services.ts';
 import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
 import type { ClusterFolder, WorkerProcess } from './support/cluster-harness.ts';
+import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
+import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.ts';
 
 const skip = await serviceMissing('postgresql');
 let nats: TestNats;
@@ -371,6 +373,41 @@ test("a cluster run applies the spec's retention to its sinks at the end, as an 
     const runs = await readdir(join(dir, 'out', 'retained'));
     assert.equal(runs.includes('20200101T000000Z-abcdef'), false, 'the expired output was removed');
     assert.equal(runs.length, 1, 'the new run stays');
+  } finally {
+    await stopAll([worker]);
+    await folder.close();
+  }
+});
+
+test('a run that died before its first commit is adopted by run --cluster: its uncommitted output is removed before the split, and each record lands once', { skip, timeout: 120_000 }, async () => {
+  const folder = await prepared('adopted', 2_000);
+  const { dir } = folder;
+  const { createHash } = await import('node:crypto');
+  const { readFile, mkdir: makeDir, readdir } = await import('node:fs/promises');
+  const hash = createHash('sha256').update(await readFile(join(dir, 'pipeline.yaml'), 'utf8')).digest('hex');
+  // An embedded run that wrote its first object and died before the checkpoint: running, a pid that is gone.
+  const store = await PostgresStateStore.open({ connectionString: `postgresql://${LOCAL_POSTGRES.user}@${LOCAL_POSTGRES.host}:${LOCAL_POSTGRES.port}/${LOCAL_POSTGRES.database}`, schema: folder.schema });
+  const runId = '20261130T000000Z-dead01';
+  try {
+    await store.createRun({ id: runId, pipeline: 'adopted', specHash: hash, startedAt: new Date().toISOString(), pid: 999_999 });
+  } finally {
+    await store.close();
+  }
+  const stray = join(dir, 'out', 'adopted', runId);
+  await makeDir(stray, { recursive: true });
+  await writeFile(join(stray, 'part-000001.jsonl.sluice'), 'uncommitted');
+  const worker = startWorker(dir, 'adopter');
+  try {
+    await workerReady(worker);
+    const ran = await runCli(dir, 'run', '--cluster', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, new RegExp(`run ${runId} of adopted: succeeded after 2 attempts`));
+    assert.equal((await readdir(stray)).includes('part-000001.jsonl.sluice'), false, 'the uncommitted object is gone');
+    const cat = await runCli(dir, 'cat', join(dir, 'out', 'adopted'));
+    assert.equal(cat.code, 0, cat.stderr);
+    const ids = cat.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { customer_id: string }).customer_id);
+    assert.equal(ids.length, 2_000);
+    assert.equal(new Set(ids).size, 2_000);
   } finally {
     await stopAll([worker]);
     await folder.close();
