@@ -12,7 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { assertNoStack, customersSpec, runCli, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { serviceMissing } from './support/services.ts';
-import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import { clusterFolder, spawnWorker, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
 import type { ClusterFolder, WorkerProcess } from './support/cluster-harness.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
 import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.ts';
@@ -266,7 +266,7 @@ test('serve --cluster: a run started over the API runs on a worker that reports 
       });
     });
     const remote = (certs: string) => ['--server', base, '--server-ca', join(dir, 'certs', 'ca.pem'), '--client-cert', join(certs, 'client-worker-1.pem'), '--client-key', join(certs, 'client-worker-1-key.pem')];
-    const worker = spawnWorker(dir, [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker']);
+    const worker = spawnWorker(dir, 'remote', [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker']);
     workers.push(worker);
     await workerReady(worker);
     assert.match(worker.stderr(), /worker worker-1 ready/);
@@ -281,14 +281,14 @@ test('serve --cluster: a run started over the API runs on a worker that reports 
     const tasks = await folder.admin.query<{ worker: string }>(`SELECT DISTINCT worker FROM ${pg.escapeIdentifier(folder.schema)}.tasks`);
     assert.deepEqual(tasks.rows.map((r) => r.worker), ['worker-1'], 'the run went to the worker, not the server process');
 
-    const rogue = spawnWorker(dir, [...remote(join(rogueDir, 'certs')), '--log-level', 'warn', 'worker']);
+    const rogue = spawnWorker(dir, 'remote', [...remote(join(rogueDir, 'certs')), '--log-level', 'warn', 'worker']);
     workers.push(rogue);
     const refused = await rogue.done;
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /SLUICE_UNAUTHENTICATED|client certificate/);
     assertNoStack(refused.stderr);
 
-    const misnamed = spawnWorker(dir, [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker', '--name', 'worker-2']);
+    const misnamed = spawnWorker(dir, 'remote', [...remote(join(dir, 'certs')), '--log-level', 'warn', 'worker', '--name', 'worker-2']);
     workers.push(misnamed);
     const mismatch = await misnamed.done;
     assert.equal(mismatch.code, 2);
@@ -303,13 +303,6 @@ test('serve --cluster: a run started over the API runs on a worker that reports 
   }
 });
 
-/** A worker started with arguments exactly as given (global options before the verb). */
-function spawnWorker(dir: string, args: string[]): WorkerProcess {
-  const { child, done } = spawnCli(dir, ...args);
-  let text = '';
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return { name: 'remote', child, done, stderr: () => text };
-}
 
 test('SIGTERM drains a worker mid-task: the task goes back to the queue at once and another worker commits it; SIGINT to the coordinator leaves the run to the workers and the same command attaches to it', { skip, timeout: 240_000 }, async () => {
   // One large task (taskBytes above the input's size), so that it is surely in flight when the signals come.

@@ -8,7 +8,7 @@ import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { runCli } from './support/cli-harness.ts';
+import { CUSTOMER_CONTRACT_FIELDS, runCli } from './support/cli-harness.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
 import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
@@ -29,15 +29,7 @@ source:
 contract:
   subject: customer_id
   fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential }
-    email:          { type: string, class: restricted }
-    phone:          { type: string, class: confidential, nullable: true }
-    card_number:    { type: string, class: restricted }
-    country:        { type: string, class: public }
-    signup_date:    { type: date,   class: internal }
-    lifetime_value: { type: number, class: internal }
-steps:
+${CUSTOMER_CONTRACT_FIELDS}steps:
   - encrypt: { fields: [email] }
   - tokenize: { fields: [phone] }
   - mask: { fields: [card_number], keepLast: 4 }

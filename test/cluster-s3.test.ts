@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { runCli } from './support/cli-harness.ts';
+import { CUSTOMER_CONTRACT_FIELDS, runCli } from './support/cli-harness.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
 import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
@@ -52,15 +52,7 @@ source:
   file: { path: customers.jsonl }
 contract:
   fields:
-    customer_id:    { type: string, class: internal }
-    full_name:      { type: string, class: confidential }
-    email:          { type: string, class: restricted }
-    phone:          { type: string, class: confidential, nullable: true }
-    card_number:    { type: string, class: restricted }
-    country:        { type: string, class: public }
-    signup_date:    { type: date,   class: internal }
-    lifetime_value: { type: number, class: internal }
-steps:
+${CUSTOMER_CONTRACT_FIELDS}steps:
   - mask: { fields: [card_number], keepLast: 4 }
 sinks:
   - s3: { bucket: ${bucket}, prefix: runs/, endpoint: ${s3.endpoint}, insecureLoopbackHttp: true, accessKeyId: env://S3_TEST_KEY, secretAccessKey: env://S3_TEST_SECRET, clearance: restricted }

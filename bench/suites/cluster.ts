@@ -26,23 +26,8 @@ import { WorkQueue } from '../../src/cluster/work-queue.ts';
 import { runOnCluster } from '../../src/cluster/coordinator.ts';
 import type { ClusterSettings } from '../../src/cluster/cluster-settings.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
-import { CUSTOMER_FIELDS } from '../customer-fields.ts';
+import { endToEndSpec } from '../customer-fields.ts';
 
-const SPEC = `pipeline: bench-cluster
-source:
-  file: { path: data/customers.jsonl }
-contract:
-  subject: customer_id
-  fields:
-${CUSTOMER_FIELDS}    notes:          { type: string, class: confidential }
-steps:
-  - scan: { fields: [notes], residual: internal }
-  - tokenize: { fields: [email] }
-  - mask: { fields: [card_number], keepLast: 4 }
-  - mask: { fields: [full_name, phone] }
-sinks:
-  - file: { dir: out, clearance: internal }
-`;
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const PG = { host: '127.0.0.1', port: 5432, database: process.env.SLUICE_TEST_PGDATABASE ?? 'test', user: process.env.SLUICE_TEST_PGUSER ?? 'postgres' };
@@ -131,7 +116,7 @@ export const clusterSuite: BenchSuite = {
       // out, few enough that per-task costs stay small.
       const taskCount = quick ? 32 : 16;
       const taskBytes = Math.max(64 * 1024, Math.floor(statSync(input).size / taskCount));
-      writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+      writeFileSync(join(dir, 'pipeline.yaml'), endToEndSpec('bench-cluster'));
       const cluster = `cluster:\n  nats: { servers: [nats://127.0.0.1:4222], insecureLoopbackPlaintext: true }\n  stream: ${stream}\n  taskBytes: ${taskBytes}\n`;
       const state = `state:\n  store: postgresql\n  postgresql: { host: ${PG.host}, port: ${PG.port}, database: ${PG.database}, user: ${PG.user}, insecureNoTls: true, schema: ${schema} }\n`;
       writeFileSync(join(dir, 'sluice.settings.yaml'), state + cluster);

@@ -18,23 +18,8 @@ import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import { withPeakRss } from '../harness.ts';
-import { CUSTOMER_FIELDS } from '../customer-fields.ts';
+import { endToEndSpec } from '../customer-fields.ts';
 
-const SPEC = `pipeline: bench
-source:
-  file: { path: data/customers.jsonl }
-contract:
-  subject: customer_id
-  fields:
-${CUSTOMER_FIELDS}    notes:          { type: string, class: confidential }
-steps:
-  - scan: { fields: [notes], residual: internal }
-  - tokenize: { fields: [email] }
-  - mask: { fields: [card_number], keepLast: 4 }
-  - mask: { fields: [full_name, phone] }
-sinks:
-  - file: { dir: out, clearance: internal }
-`;
 
 /** Reads the input line by line and hands each parsed record to `write`'s line; the floor and Fernet share it. */
 async function loop(input: string, output: string, limit: number, encode: (record: unknown) => string): Promise<number> {
@@ -60,7 +45,7 @@ export const endToEndSuite: BenchSuite = {
       const input = join(dir, 'data', 'customers.jsonl');
       await writeCustomers(input, records, 7, { notes: true });
       const bytes = statSync(input).size;
-      writeFileSync(join(dir, 'pipeline.yaml'), SPEC);
+      writeFileSync(join(dir, 'pipeline.yaml'), endToEndSpec('bench'));
 
       const floor = await withPeakRss(async () => {
         const started = performance.now();

@@ -10,7 +10,7 @@ import { hasErrors } from '../plan/findings.ts';
 import type { RunRecord, RunTotals, StateStore, TaskRecord } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
-import type { SinkEncryption } from '../connectors/sink.ts';
+import type { SinkEncryption, SinkInstance } from '../connectors/sink.ts';
 import { claimRun, keepRunHeld } from '../runtime/claim-run.ts';
 import { withRetry } from '../runtime/retry.ts';
 import { parseDuration } from '../spec/duration.ts';
@@ -77,19 +77,33 @@ export function sumTotals(tasks: readonly TaskRecord[], activeMs: number): RunTo
   return sum;
 }
 
-/** Removes what an abandoned (or uncommitted) run wrote, through the sinks (as the embedded runtime does). */
-async function discardAbandoned(request: ClusterRunRequest, runId: string, abandonedRun: string): Promise<void> {
+/** What the spec's components are created with on the coordinator (as on a worker). */
+function componentContext(request: ClusterRunRequest): CreateContext {
   const spec = request.plan.spec;
-  const context: CreateContext = { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) };
-  const { sinks } = createComponents(request.plan, context);
+  return {
+    baseDir: spec.baseDir,
+    pipeline: spec.pipeline,
+    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
+    ...(request.secrets ? { secrets: request.secrets } : {}),
+  };
+}
+
+/** Opens each sink for the run, hands it to `work`, and closes it. */
+async function withEachSink(request: ClusterRunRequest, runId: string, work: (sink: SinkInstance) => Promise<void>): Promise<void> {
+  const { sinks } = createComponents(request.plan, componentContext(request));
   for (const sink of sinks) {
     try {
-      await sink.open({ pipeline: spec.pipeline, runId }, request.encryption);
-      await sink.discard(abandonedRun);
+      await sink.open({ pipeline: request.plan.spec.pipeline, runId }, request.encryption);
+      await work(sink);
     } finally {
       await sink.close().catch(() => undefined);
     }
   }
+}
+
+/** Removes what an abandoned (or uncommitted) run wrote, through the sinks (as the embedded runtime does). */
+async function discardAbandoned(request: ClusterRunRequest, runId: string, abandonedRun: string): Promise<void> {
+  await withEachSink(request, runId, async (sink) => void (await sink.discard(abandonedRun)));
   await request.store.forgetObjects({ runId: abandonedRun });
 }
 
@@ -100,18 +114,11 @@ async function discardAbandoned(request: ClusterRunRequest, runId: string, aband
 async function pruneSinks(request: ClusterRunRequest, runId: string, retention: string): Promise<void> {
   const keepMs = parseDuration(retention);
   if (keepMs === undefined) return;
-  const spec = request.plan.spec;
   const before = new Date(Date.now() - keepMs);
-  const { sinks } = createComponents(request.plan, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) });
   const removed = new Set<string>();
-  for (const sink of sinks) {
-    try {
-      await sink.open({ pipeline: spec.pipeline, runId }, request.encryption);
-      for (const expired of await sink.prune(before, runId)) removed.add(expired);
-    } finally {
-      await sink.close().catch(() => undefined);
-    }
-  }
+  await withEachSink(request, runId, async (sink) => {
+    for (const expired of await sink.prune(before, runId)) removed.add(expired);
+  });
   for (const expired of removed) await request.store.forgetObjects({ runId: expired });
   if (removed.size > 0) request.logger.info({ runId, retention, pruned: removed.size }, 'removed outputs older than the retention');
 }
@@ -122,7 +129,7 @@ async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<T
   let tasks = await store.listTasks(runId);
   if (tasks.length === 0) {
     const spec = request.plan.spec;
-    const source = spec.source.component.create(spec.source.options, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(request.secrets ? { secrets: request.secrets } : {}) });
+    const source = spec.source.component.create(spec.source.options, componentContext(request));
     // An incremental source continues where the pipeline's last successful run ended, as in embedded mode.
     const start = source.incremental ? await store.lastSucceededPosition(spec.pipeline) : undefined;
     const ranges = (await source.split?.(request.taskBytes, start)) ?? [start ? { from: start } : {}];
@@ -211,7 +218,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     else if (claimed.run.attempts > 1 && !claimed.checkpoint && split.pending + split.committed + split.dead === 0) await discardAbandoned(request, runId, runId);
     // The keys the steps use (tokenize's, the subject keys' ref key) are created here if missing: the coordinator
     // may write the keyring, a worker's role only reads it (sluice cluster grants).
-    const { steps } = createComponents(plan, { baseDir: spec.baseDir, pipeline: spec.pipeline, ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}), ...(request.secrets ? { secrets: request.secrets } : {}) });
+    const { steps } = createComponents(plan, componentContext(request));
     for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: store });
     let tasks = await ensureTasks(request, runId);
     for (const task of tasks) {

@@ -5,7 +5,7 @@ import { SluiceError } from '../errors.ts';
 import { redactions } from '../secrets/redaction.ts';
 import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
-import type { StateStore, RunRecord, RunTotals, StoredObject } from '../store/state-store.ts';
+import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
 import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkInstance, SinkEncryption } from '../connectors/sink.ts';
@@ -15,8 +15,8 @@ import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
 import type { ProgressReporter } from './progress.ts';
 import { silentProgress } from './progress.ts';
-import { addCounts, createComponents, processBatch } from './process-batch.ts';
-import type { ProcessedBatch } from './process-batch.ts';
+import { countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
+import type { ProcessedBatch, Retrying } from './process-batch.ts';
 import { claimRun, keepRunHeld } from './claim-run.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { parseDuration } from '../spec/duration.ts';
@@ -129,12 +129,13 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const retry = spec.runtime.retry;
     const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
       logger.warn({ runId, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
+    const retrying: Retrying = (what, operation) => withRetry(operation, retry, onRetry(what));
 
     const from = claimed.checkpoint?.position ?? (await incrementalStart(source, store, spec.pipeline));
     const openOptions = { follow: request.follow ?? false, ...(request.signal ? { signal: request.signal } : {}) };
-    const reader = await withRetry(() => source.open(from, openOptions), retry, onRetry('open source'));
+    const reader = await retrying('open source', () => source.open(from, openOptions));
     closeReader = () => reader.close();
-    for (const sink of sinks) await withRetry(() => sink.open({ pipeline: spec.pipeline, runId }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));
+    for (const sink of sinks) await retrying(`open sink ${sink.settings.name}`, () => sink.open({ pipeline: spec.pipeline, runId }, request.encryption));
     const abandonedRun = claimed.abandoned?.runId;
     if (abandonedRun !== undefined) {
       for (const sink of sinks) await sink.discard(abandonedRun);
@@ -146,21 +147,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 
     /** Writes batch `number` to every sink and the quarantine, then commits its checkpoint. */
     const commitBatch = async (number: number, processed: ProcessedBatch): Promise<void> => {
-      const { good, rejected } = processed;
-      // Sinks and the quarantine write concurrently: their fsyncs overlap. The checkpoint waits for all.
-      const written = await Promise.all([
-        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good, processed.goodRefs), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
-        withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
-      ]);
-      const objects = written.filter((object): object is StoredObject => object !== undefined);
+      const { rejected } = processed;
+      // The checkpoint waits for every sink and the quarantine.
+      const objects = await writeBatch(number, processed, sinks, quarantine, retrying);
       const next: RunTotals = structuredClone(totals);
-      next.recordsIn += processed.recordsIn;
-      next.quarantined += rejected.length;
-      next.unknownFieldsDropped += processed.unknownFieldsDropped;
-      for (const sink of sinks) next.recordsOut[sink.settings.name] = (next.recordsOut[sink.settings.name] ?? 0) + good.length;
-      addCounts(next.protectedFields, processed.protectedFields);
-      addCounts(next.piiFound, processed.piiFound);
-      next.batches = number;
+      countBatch(next, number, processed, sinks);
       next.activeMs = baseActiveMs + (Date.now() - attemptStarted);
       await store.commitCheckpoint({ runId, batch: number, position: processed.end, totals: next, objects });
       // Only a committed batch counts: a failed commit leaves the totals as the last checkpoint has them.

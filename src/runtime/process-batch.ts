@@ -5,7 +5,8 @@ import type { CreateContext } from '../spec/component.ts';
 import type { SinkInstance } from '../connectors/sink.ts';
 import type { Source, SourceBatch } from '../connectors/source.ts';
 import type { compileContract } from './contract-validator.ts';
-import type { QuarantineEntry } from './quarantine.ts';
+import type { Quarantine, QuarantineEntry } from './quarantine.ts';
+import type { RunTotals, StoredObject } from '../store/state-store.ts';
 import type { DataRecord } from './record.ts';
 import type { StepInstance } from './step.ts';
 
@@ -129,4 +130,31 @@ export function createComponents(plan: Plan, context: CreateContext): PipelineCo
   const steps = spec.steps.map((use) => ({ label: `steps[${String(use.path[1])}] ${use.component.name}`, instance: use.component.create(use.options, context) }));
   const sinks = plan.sinks.map(({ sink, fields }) => sink.component.create(sink.options, { name: sink.name, clearance: sink.clearance, fields: fields.map((f) => f.name) }, context));
   return { source, steps, sinks, allowed: new Set(plan.output.map((f) => f.name)) };
+}
+
+/** Runs an operation with the spec's retries, naming it in the retry log. */
+export type Retrying = <T>(what: string, operation: () => Promise<T>) => Promise<T>;
+
+/**
+ * Writes a processed batch to every sink and to the quarantine at once (their fsyncs overlap), and returns the
+ * objects they wrote. A batch with no good records writes no sink object.
+ */
+export async function writeBatch(number: number, processed: ProcessedBatch, sinks: readonly SinkInstance[], quarantine: Quarantine, retrying: Retrying): Promise<StoredObject[]> {
+  const { good, goodRefs, rejected } = processed;
+  const written = await Promise.all([
+    ...(good.length > 0 ? sinks.map((sink) => retrying(`write sink ${sink.settings.name}`, () => sink.write(number, good, goodRefs))) : []),
+    retrying('write quarantine', () => quarantine.write(number, rejected)),
+  ]);
+  return written.filter((object): object is StoredObject => object !== undefined);
+}
+
+/** Adds a written batch's counts to `totals` (all but activeMs). */
+export function countBatch(totals: RunTotals, number: number, processed: ProcessedBatch, sinks: readonly SinkInstance[]): void {
+  totals.recordsIn += processed.recordsIn;
+  totals.quarantined += processed.rejected.length;
+  totals.unknownFieldsDropped += processed.unknownFieldsDropped;
+  for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + processed.good.length;
+  addCounts(totals.protectedFields, processed.protectedFields);
+  addCounts(totals.piiFound, processed.piiFound);
+  totals.batches = number;
 }

@@ -14,8 +14,8 @@ import type { SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
-import { addCounts, createComponents, processBatch } from './process-batch.ts';
-import type { ProcessedBatch } from './process-batch.ts';
+import { countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
+import type { ProcessedBatch, Retrying } from './process-batch.ts';
 
 export interface TaskRequest {
   plan: Plan;
@@ -63,16 +63,17 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
   const retry = spec.runtime.retry;
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
     logger.warn({ runId: task.runId, task: task.id, what, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying after a retryable error');
+  const retrying: Retrying = (what, operation) => withRetry(operation, retry, onRetry(what));
   const opened: SinkInstance[] = [];
   const options = { follow: false, ...(task.until !== undefined ? { until: task.until } : {}), ...(request.signal ? { signal: request.signal } : {}) };
-  const reader = await withRetry(() => source.open(task.from, options), retry, onRetry('open source')).catch((error: unknown) => {
+  const reader = await retrying('open source', () => source.open(task.from, options)).catch((error: unknown) => {
     if (!isSluiceError(error, 'SLUICE_RESUME_MISMATCH')) throw error;
     // The source's words are about resuming; for a task, the input moved under a run already split into tasks.
     throw new SluiceError('SLUICE_RESUME_MISMATCH', `the input of task ${task.id} changed since run ${task.runId} was split into tasks (${source.description}); put it back as it was and run again to retry the task, or start a new run with --fresh`, { cause: error });
   });
   try {
     for (const sink of sinks) {
-      await withRetry(() => sink.open({ pipeline: spec.pipeline, runId: task.runId, task: task.id }, request.encryption), retry, onRetry(`open sink ${sink.settings.name}`));
+      await retrying(`open sink ${sink.settings.name}`, () => sink.open({ pipeline: spec.pipeline, runId: task.runId, task: task.id }, request.encryption));
       opened.push(sink);
     }
     await quarantine.open();
@@ -84,24 +85,13 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     let end: SourcePosition | undefined;
 
     const write = async (number: number, processed: ProcessedBatch): Promise<void> => {
-      const { good, rejected } = processed;
       // Renews the lease; when another worker took the task over (this one went silent past the ack wait), stops
       // before writing more.
       if (!(await request.store.renewLease(task.runId, task.id, request.attempt, new Date(Date.now() + request.leaseMs).toISOString()))) {
         throw new SluiceError('SLUICE_TASK_SUPERSEDED', `task ${task.id} of run ${task.runId}: attempt ${request.attempt} was taken over by another delivery; this one stops`);
       }
-      const written = await Promise.all([
-        ...(good.length > 0 ? sinks.map((sink) => withRetry(() => sink.write(number, good, processed.goodRefs), retry, onRetry(`write sink ${sink.settings.name}`))) : []),
-        withRetry(() => quarantine.write(number, rejected), retry, onRetry('write quarantine')),
-      ]);
-      for (const object of written) if (object !== undefined) objects.push(object);
-      totals.recordsIn += processed.recordsIn;
-      totals.quarantined += rejected.length;
-      totals.unknownFieldsDropped += processed.unknownFieldsDropped;
-      for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + good.length;
-      addCounts(totals.protectedFields, processed.protectedFields);
-      addCounts(totals.piiFound, processed.piiFound);
-      totals.batches = number;
+      objects.push(...(await writeBatch(number, processed, sinks, quarantine, retrying)));
+      countBatch(totals, number, processed, sinks);
       end = processed.end;
       request.onBatch?.();
     };

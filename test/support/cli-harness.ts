@@ -81,14 +81,8 @@ export function spawnCli(cwd: string, ...args: string[]): { child: ChildProcess;
   return { child, done };
 }
 
-/** A pipeline over customers.jsonl (8 fields), card_number and email masked to the last 4, into a confidential file sink in out/. */
-export function customersSpec(pipeline: string, batchSize: number): string {
-  return `pipeline: ${pipeline}
-source:
-  file: { path: customers.jsonl }
-contract:
-  fields:
-    customer_id:    { type: string, class: internal }
+/** The contract fields of the sample customers, as YAML lines under `fields:`, for specs the tests write. */
+export const CUSTOMER_CONTRACT_FIELDS = `    customer_id:    { type: string, class: internal }
     full_name:      { type: string, class: confidential }
     email:          { type: string, class: restricted }
     phone:          { type: string, class: confidential, nullable: true }
@@ -96,7 +90,16 @@ contract:
     country:        { type: string, class: public }
     signup_date:    { type: date,   class: internal }
     lifetime_value: { type: number, class: internal }
-steps:
+`;
+
+/** A pipeline over customers.jsonl (8 fields), card_number and email masked to the last 4, into a confidential file sink in out/. */
+export function customersSpec(pipeline: string, batchSize: number): string {
+  return `pipeline: ${pipeline}
+source:
+  file: { path: customers.jsonl }
+contract:
+  fields:
+${CUSTOMER_CONTRACT_FIELDS}steps:
   - mask: { fields: [card_number, email], keepLast: 4 }
 sinks:
   - file: { dir: out, clearance: confidential }

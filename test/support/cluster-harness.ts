@@ -137,7 +137,12 @@ export interface WorkerProcess {
 }
 
 export function startWorker(dir: string, name: string, ...args: string[]): WorkerProcess {
-  const { child, done } = spawnCli(dir, '--log-level', 'warn', 'worker', '--name', name, ...args);
+  return spawnWorker(dir, name, ['--log-level', 'warn', 'worker', '--name', name, ...args]);
+}
+
+/** A worker started with the command line exactly as given (global options such as --server before the verb). */
+export function spawnWorker(dir: string, name: string, argv: readonly string[]): WorkerProcess {
+  const { child, done } = spawnCli(dir, ...argv);
   let text = '';
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { name, child, done, stderr: () => text };
