@@ -3,7 +3,8 @@
 // and refuse to run none.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { setTimeout, clearTimeout } from 'node:timers';
 
 function findTests(dir) {
   const out = [];
@@ -21,7 +22,31 @@ if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found under src/ or test/');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+// Hangs end as failures, never as a run that does not end (CI allows 90 minutes, and one stuck file would eat them):
+// - every test, and every file as a whole, fails after FILE_LIMIT_MS (a test may declare a shorter timeout);
+// - once a file's tests are done its process exits, even if a handle it forgot still holds its event loop;
+// - the whole run is stopped after RUN_LIMIT_MS, with everything it started (it runs in a process group of its own).
+const FILE_LIMIT_MS = 15 * 60_000;
+const RUN_LIMIT_MS = 45 * 60_000;
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${FILE_LIMIT_MS}`, '--test-force-exit', ...files], {
   stdio: 'inherit',
+  detached: true,
 });
-process.exit(result.status ?? 1);
+const stopGroup = (signal) => {
+  try {
+    process.kill(-runner.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+};
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: the test run did not end within ${RUN_LIMIT_MS / 60_000} minutes; stopping it and every process it started`);
+  stopGroup('SIGKILL');
+}, RUN_LIMIT_MS);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopGroup(signal));
+runner.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  // Whatever the tests left running (a worker, a server) goes with the run.
+  stopGroup('SIGKILL');
+  process.exit(code ?? (signal ? 1 : 0));
+});

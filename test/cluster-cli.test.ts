@@ -12,16 +12,19 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { assertNoStack, customersSpec, runCli, spawnCli } from './support/cli-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { serviceMissing } from './support/services.ts';
-import { clusterFolder, spawnWorker, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import { clusterFolder, spawnWorker, startWorker, stopWorkers, workerReady } from './support/cluster-harness.ts';
+import { startPrivateNats } from './support/nats-server.ts';
+import { stopProcess } from './support/child-processes.ts';
+import type { PrivateNats } from './support/nats-server.ts';
 import type { ClusterFolder, WorkerProcess } from './support/cluster-harness.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
 import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.ts';
 
 const skip = await serviceMissing('postgresql');
-let nats: TestNats;
+let nats: PrivateNats;
 
 before(async () => {
-  if (!skip) nats = await TestNats.start();
+  if (!skip) nats = await startPrivateNats();
 });
 after(async () => {
   await nats?.close();
@@ -35,11 +38,6 @@ async function prepared(pipeline: string, records: number, extra: Parameters<typ
   const init = await runCli(folder.dir, 'keys', 'init');
   assert.equal(init.code, 0, init.stderr);
   return folder;
-}
-
-async function stopAll(workers: WorkerProcess[]): Promise<void> {
-  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.done));
 }
 
 async function deadLetters(stream: string): Promise<{ runId: string; taskId: string; error: string; deliveries: number }[]> {
@@ -97,7 +95,7 @@ test('run --cluster on two workers: the tasks spread over both, the summary is t
     assert.match(listed.stdout, /alpha\s+\S+\s+\d+\s+ready/);
     assert.match(listed.stdout, /beta\s+\S+\s+\d+\s+ready\s+0\s+2/);
 
-    await stopAll(workers);
+    await stopWorkers(workers);
     for (const worker of workers) {
       const exit = await worker.done;
       assert.equal(exit.code, 0, exit.stderr);
@@ -107,7 +105,7 @@ test('run --cluster on two workers: the tasks spread over both, the summary is t
     const after = JSON.parse((await runCli(dir, 'workers', '--json')).stdout) as { id: string; state: string }[];
     assert.deepEqual(after.map((w) => [w.id, w.state]), [['alpha', 'stopped'], ['beta', 'stopped']]);
   } finally {
-    await stopAll(workers);
+    await stopWorkers(workers);
     await folder.close();
   }
 });
@@ -143,7 +141,7 @@ test('a task message that is not JSON, and one of another version, are dead-lett
     assert.match(exit.stderr, /SLUICE_TASK_INVALID/);
     assertNoStack(exit.stderr);
   } finally {
-    await stopAll([worker]);
+    await stopWorkers([worker]);
     await folder.close();
   }
 });
@@ -173,7 +171,7 @@ test('a task that fails every delivery goes to the dead-letter stream with its e
     assert.match(resumed.stdout, new RegExp(`run ${runId} of deadtask: succeeded after 2 attempts`));
     assert.match(resumed.stdout, /records in\s+3,000/);
   } finally {
-    await stopAll([worker]);
+    await stopWorkers([worker]);
     await folder.close();
   }
 });
@@ -296,9 +294,8 @@ test('serve --cluster: a run started over the API runs on a worker that reports 
   } finally {
     delete process.env.SLUICE_TEST_VIEWER_KEY;
     delete process.env.SLUICE_TEST_ENGINEER_KEY;
-    await stopAll(workers);
-    serve.child.kill('SIGTERM');
-    await serve.done;
+    await stopWorkers(workers);
+    await stopProcess(serve.child);
     await folder.close();
   }
 });
@@ -343,8 +340,8 @@ test('SIGTERM drains a worker mid-task: the task goes back to the queue at once 
     assert.equal(ids.length, 150_000, 'the released attempt left no partial objects beside the committed ones');
     assert.equal(new Set(ids).size, 150_000);
   } finally {
-    coordinator.child.kill('SIGKILL');
-    await stopAll(workers);
+    await stopProcess(coordinator.child, 'SIGKILL');
+    await stopWorkers(workers);
     await folder.close();
   }
 });
@@ -367,7 +364,7 @@ test("a cluster run applies the spec's retention to its sinks at the end, as an 
     assert.equal(runs.includes('20200101T000000Z-abcdef'), false, 'the expired output was removed');
     assert.equal(runs.length, 1, 'the new run stays');
   } finally {
-    await stopAll([worker]);
+    await stopWorkers([worker]);
     await folder.close();
   }
 });
@@ -402,7 +399,7 @@ test('a run that died before its first commit is adopted by run --cluster: its u
     assert.equal(ids.length, 2_000);
     assert.equal(new Set(ids).size, 2_000);
   } finally {
-    await stopAll([worker]);
+    await stopWorkers([worker]);
     await folder.close();
   }
 });

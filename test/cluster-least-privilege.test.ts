@@ -11,15 +11,17 @@ import pg from 'pg';
 import { CUSTOMER_CONTRACT_FIELDS, runCli } from './support/cli-harness.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
-import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import { clusterFolder, startWorker, stopWorkers, workerReady } from './support/cluster-harness.ts';
+import { startPrivateNats } from './support/nats-server.ts';
+import type { PrivateNats } from './support/nats-server.ts';
 import type { WorkerProcess } from './support/cluster-harness.ts';
 import { writeCustomers } from './support/generate-customers.ts';
 import { WORKER_TABLE_PRIVILEGES } from '../src/cluster/worker-grants.ts';
 
 const skip = await serviceMissing('postgresql');
-let nats: TestNats;
+let nats: PrivateNats;
 before(async () => {
-  if (!skip) nats = await TestNats.start();
+  if (!skip) nats = await startPrivateNats();
 });
 after(async () => await nats?.close());
 
@@ -91,8 +93,7 @@ test("a worker on a role with only 'sluice cluster grants' runs a task that crea
     await refused('create a table in the schema', `CREATE TABLE ${s}.planted (x int)`);
   } finally {
     if (connected) await asWorker.end();
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
+    await stopWorkers(workers);
     if (previousKey === undefined) delete process.env.SLUICE_MASTER_KEY;
     else process.env.SLUICE_MASTER_KEY = previousKey;
     // The role holds grants in the schema until it is dropped; then the role can go.

@@ -9,13 +9,15 @@ import pg from 'pg';
 import { runCli } from './support/cli-harness.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
-import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import { clusterFolder, startWorker, stopWorkers, workerReady } from './support/cluster-harness.ts';
+import { startPrivateNats } from './support/nats-server.ts';
+import type { PrivateNats } from './support/nats-server.ts';
 import type { WorkerProcess } from './support/cluster-harness.ts';
 
 const skip = await serviceMissing('postgresql');
-let nats: TestNats;
+let nats: PrivateNats;
 before(async () => {
-  if (!skip) nats = await TestNats.start();
+  if (!skip) nats = await startPrivateNats();
 });
 after(async () => await nats?.close());
 
@@ -93,8 +95,7 @@ test('a table is split into key ranges over two workers; each row lands once; th
     assert.equal(ids.length, 23_500);
     assert.equal(new Set(ids).size, 23_500, 'every row once across the four runs');
   } finally {
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
+    await stopWorkers(workers);
     await folder.close();
   }
 });

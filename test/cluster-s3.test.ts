@@ -10,7 +10,9 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CUSTOMER_CONTRACT_FIELDS, runCli } from './support/cli-harness.ts';
 import { serviceMissing } from './support/services.ts';
 import { LOCAL_POSTGRES } from './support/postgres-scratch.ts';
-import { clusterFolder, startWorker, TestNats, workerReady } from './support/cluster-harness.ts';
+import { clusterFolder, startWorker, stopWorkers, workerReady } from './support/cluster-harness.ts';
+import { startPrivateNats } from './support/nats-server.ts';
+import type { PrivateNats } from './support/nats-server.ts';
 import type { WorkerProcess } from './support/cluster-harness.ts';
 import { S3RVER_KEY, startS3Server } from './support/s3-server.ts';
 import type { S3TestServer } from './support/s3-server.ts';
@@ -21,11 +23,11 @@ import { LocalKeyProvider, parseRootKey } from '../src/crypto/providers/local-pr
 import { openObjectBuffer } from '../src/crypto/envelope/envelope.ts';
 
 const skip = await serviceMissing('postgresql');
-let nats: TestNats;
+let nats: PrivateNats;
 let s3: S3TestServer;
 before(async () => {
   if (skip) return;
-  nats = await TestNats.start();
+  nats = await startPrivateNats();
   s3 = await startS3Server();
 });
 after(async () => {
@@ -93,8 +95,7 @@ runtime:
       await store.close();
     }
   } finally {
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
+    await stopWorkers(workers);
     for (const [name, value] of [['SLUICE_MASTER_KEY', saved.key], ['S3_TEST_KEY', saved.id], ['S3_TEST_SECRET', saved.secret]] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

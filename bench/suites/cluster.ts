@@ -54,11 +54,18 @@ async function stopWorkers(workers: ChildProcess[]): Promise<void> {
 async function ready(worker: ChildProcess): Promise<void> {
   let text = '';
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`a bench worker was not ready after 60 s: ${text}`)), 60_000);
     worker.stderr!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      if (text.includes(' ready (')) resolve();
+      if (text.includes(' ready (')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    worker.once('exit', () => reject(new Error(`a bench worker exited: ${text}`)));
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`a bench worker exited: ${text}`));
+    });
   });
 }
 

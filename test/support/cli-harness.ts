@@ -10,6 +10,7 @@ import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider, loadLocalRootKey } from '../../src/crypto/providers/local-provider.ts';
 import { openObjectBuffer } from '../../src/crypto/envelope/envelope.ts';
+import { reapAtExit } from './child-processes.ts';
 
 /** The real binary, as a user runs it. */
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
@@ -73,6 +74,7 @@ export interface Exit {
  */
 export function spawnCli(cwd: string, ...args: string[]): { child: ChildProcess; done: Promise<Exit> } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  reapAtExit(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

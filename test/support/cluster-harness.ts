@@ -1,87 +1,15 @@
-// Harness for cluster-mode tests: a nats-server of the test's own (a free port, a scratch store folder) that the
-// test may restart without disturbing other tests, a scratch PostgreSQL schema for the state store, and a folder
-// with settings that point the coordinator and the workers at both.
-import { spawn } from 'node:child_process';
+// Harness for cluster-mode tests: a scratch PostgreSQL schema for the state store and a folder with settings that
+// point the coordinator and the workers at it and at a nats-server of the test's own (support/nats-server.ts).
 import type { ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import pg from 'pg';
 import { LOCAL_POSTGRES } from './postgres-scratch.ts';
 import { spawnCli } from './cli-harness.ts';
+import { stopProcess } from './child-processes.ts';
 import type { Exit } from './cli-harness.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(port: number, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A nats-server with JetStream for one test. */
-export class TestNats {
-  readonly port: number;
-  readonly #storeDir: string;
-  #child: ChildProcess | undefined;
-
-  private constructor(port: number, storeDir: string) {
-    this.port = port;
-    this.#storeDir = storeDir;
-  }
-
-  static async start(): Promise<TestNats> {
-    const nats = new TestNats(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-nats-')));
-    await nats.#spawn();
-    return nats;
-  }
-
-  async #spawn(): Promise<void> {
-    this.#child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.#storeDir], { stdio: 'ignore' });
-    await waitForPort(this.port);
-  }
-
-  /** Stops the server (SIGTERM, as a restart by an operator) and starts it again on the same port and store. */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.#spawn();
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  async close(): Promise<void> {
-    await this.stop();
-    await rm(this.#storeDir, { recursive: true, force: true });
-  }
-}
 
 export interface ClusterFolder {
   dir: string;
@@ -165,4 +93,12 @@ export async function workerReady(worker: WorkerProcess, ms = 30_000): Promise<v
       reject(new Error(`worker ${worker.name} exited (${exit.code ?? exit.signal}) before it was ready: ${exit.stderr}`));
     });
   });
+}
+
+/** Stops the workers with `signal` (SIGKILL for any that has not exited 15 s later) and waits until all have. */
+export async function stopWorkers(workers: readonly WorkerProcess[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  await Promise.all(workers.map(async (w) => {
+    await stopProcess(w.child, signal);
+    await w.done;
+  }));
 }

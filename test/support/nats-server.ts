@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reapAtExit, stopProcess } from './child-processes.ts';
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
 
@@ -78,6 +79,7 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
     const log = openSync(join(dir, 'server.log'), 'a');
     const started = spawn(NATS_SERVER, args, { stdio: ['ignore', log, log] });
     closeSync(log);
+    reapAtExit(started);
     child = started;
     let exited = false;
     started.once('exit', () => (exited = true));
@@ -91,10 +93,7 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill(signal);
-    await exited;
+    if (running) await stopProcess(running, signal);
   };
   await start();
   return {
