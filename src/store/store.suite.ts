@@ -242,7 +242,7 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual(await store.access.listGrants({ status: 'denied' }), []);
     });
 
-    test('tasks are recorded once: publishing again leaves a recorded task as it is; positions round-trip; listed by id', async () => {
+    test('tasks are recorded once: publishing again leaves a recorded task as it is; positions round-trip; listed in task order (t999999 before t1000000)', async () => {
       await store.createRun({ id: 'rt', pipeline: 'cluster', specHash: 'h', startedAt: '2026-04-01T00:00:00.000Z', pid: 1 });
       await store.createTasks('rt', [
         { id: 't000002', from: { offset: 100, line: 10 }, until: { offset: 200, line: 20 } },
@@ -254,9 +254,12 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
         { id: 't000004', from: { after: 'k' } },
         { id: 't000005' },
         { id: 't000006', specPath: '/specs/cluster.yaml' },
+        // Ids grow a digit past t999999: listed in task order, not as text (where t1000000 sorts first).
+        { id: 't1000000' },
+        { id: 't999999' },
       ]);
       const tasks = await store.listTasks('rt');
-      assert.deepEqual(tasks.map((t) => t.id), ['t000001', 't000002', 't000003', 't000004', 't000005', 't000006']);
+      assert.deepEqual(tasks.map((t) => t.id), ['t000001', 't000002', 't000003', 't000004', 't000005', 't000006', 't999999', 't1000000']);
       // Absent fields are absent, not undefined-valued keys.
       assert.deepEqual(tasks[0], { runId: 'rt', id: 't000001', until: { offset: 100, line: 10 }, status: 'pending', attempts: 0 });
       assert.deepEqual(tasks[1], { runId: 'rt', id: 't000002', from: { offset: 100, line: 10 }, until: { offset: 200, line: 20 }, status: 'pending', attempts: 0 });
@@ -285,7 +288,7 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.equal(second?.task.worker, 'w2');
       assert.equal(second?.task.leasedUntil, '2026-04-01T00:02:00.000Z');
       assert.equal(await store.renewLease('rt', 't000001', 1, '2026-04-01T00:03:00.000Z'), false, 'the attempt taken over holds no lease');
-      assert.equal(await store.leaseTask('rt', 't999999', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z'), undefined);
+      assert.equal(await store.leaseTask('rt', 't888888', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z'), undefined);
       assert.equal(await store.leaseTask('another-run', 't000001', 'w1', '2026-04-01T00:01:00.000Z', '2026-04-01T00:00:00.000Z'), undefined);
     });
 
@@ -307,7 +310,7 @@ export function stateStoreSuite(name: string, open: () => Promise<StateStore>): 
       assert.deepEqual(task?.totals, totals);
       assert.equal(task?.committedAt, '2026-04-01T00:01:30.000Z');
       assert.equal(task?.worker, 'w2');
-      assert.equal(await store.commitTask({ ...again, taskId: 't999999' }), false, 'an unknown task does not commit');
+      assert.equal(await store.commitTask({ ...again, taskId: 't888888' }), false, 'an unknown task does not commit');
     });
 
     test('a lease of a committed task counts no attempt and returns it committed', async () => {

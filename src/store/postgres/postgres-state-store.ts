@@ -293,7 +293,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
-    const rows = await this.#session.rows<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 ORDER BY id`, [runId]);
+    const rows = await this.#session.rows<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.#t.tasks} WHERE run_id = $1 ORDER BY length(id), id`, [runId]);
     return rows.map(toTask);
   }
 

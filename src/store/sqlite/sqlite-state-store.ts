@@ -234,7 +234,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
-    return (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY id').all(runId) as TaskRow[]).map(toTask);
+    return (this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY length(id), id').all(runId) as TaskRow[]).map(toTask);
   }
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
