@@ -46,10 +46,10 @@ export async function scratchSchema(prefix = 'sluice_t'): Promise<Scratch> {
 
 /**
  * Waits until a Sluice session in this schema's database blocks on a lock in a statement that mentions
- * `marker`, and returns its backend pid (for pg_terminate_backend). Polls without a deadline of its own: the
- * test runner's timeout bounds it.
+ * `marker`, and returns its backend pid (for pg_terminate_backend). Fails after `ms` naming what it waited for.
  */
-export async function blockedBackend(admin: pg.Pool, marker: string): Promise<number> {
+export async function blockedBackend(admin: pg.Pool, marker: string, ms = 60_000): Promise<number> {
+  const deadline = Date.now() + ms;
   for (;;) {
     const rows = (
       await admin.query<{ pid: number }>(
@@ -58,6 +58,7 @@ export async function blockedBackend(admin: pg.Pool, marker: string): Promise<nu
       )
     ).rows;
     if (rows[0]) return rows[0].pid;
+    if (Date.now() > deadline) throw new Error(`no Sluice session blocked on a lock in a statement mentioning ${marker} within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
