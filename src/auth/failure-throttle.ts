@@ -5,6 +5,8 @@
 // bits and tokens are signed, so guessing is not what this stops; it tells a misbehaving client to back off and
 // marks the attack in the audit log (details.throttled).
 
+import { BoundedMap } from '../bounded-map.ts';
+
 export interface FailureThrottleOptions {
   /** Failures allowed per window before the address is throttled (default 10). */
   maxFailures?: number;
@@ -20,25 +22,27 @@ export interface FailureThrottleOptions {
 export class FailureThrottle {
   readonly #max: number;
   readonly #windowMs: number;
-  readonly #maxTracked: number;
   readonly #now: () => number;
-  // Failure times per address, oldest first; Map order is insertion order, refreshed on every failure.
-  readonly #failures = new Map<string, number[]>();
+  // Failure times per address, oldest first; the address least recently failing is forgotten first. An attacker
+  // spraying from many addresses keeps these full: each failure must cost the same however full they are.
+  readonly #failures: BoundedMap<string, number[]>;
   // Throttled attempts not yet recorded, per address, and when the last record was made.
-  readonly #throttled = new Map<string, { count: number; recordedAt: number }>();
+  readonly #throttled: BoundedMap<string, { count: number; recordedAt: number }>;
   readonly #recordEveryMs: number;
 
   constructor(options: FailureThrottleOptions = {}) {
     this.#max = options.maxFailures ?? 10;
     this.#windowMs = options.windowMs ?? 60_000;
-    this.#maxTracked = options.maxTracked ?? 10_000;
+    const maxTracked = options.maxTracked ?? 10_000;
+    this.#failures = new BoundedMap(maxTracked);
+    this.#throttled = new BoundedMap(maxTracked);
     this.#now = options.now ?? Date.now;
     this.#recordEveryMs = options.recordThrottledEveryMs ?? 10_000;
   }
 
   #recent(address: string): number[] {
     const since = this.#now() - this.#windowMs;
-    const times = (this.#failures.get(address) ?? []).filter((t) => t > since);
+    const times = (this.#failures.peek(address) ?? []).filter((t) => t > since);
     if (times.length === 0) this.#failures.delete(address);
     return times;
   }
@@ -65,10 +69,6 @@ export class FailureThrottle {
     const count = entry.count;
     entry.count = 0;
     entry.recordedAt = now;
-    if (this.#throttled.size > this.#maxTracked) {
-      const stalest = this.#throttled.keys().next().value;
-      if (stalest !== undefined) this.#throttled.delete(stalest);
-    }
     return count;
   }
 
@@ -77,11 +77,6 @@ export class FailureThrottle {
     const times = this.#recent(address);
     times.push(this.#now());
     // Keep only what can still matter; the map refreshes the address to the newest position.
-    this.#failures.delete(address);
     this.#failures.set(address, times.slice(-this.#max));
-    if (this.#failures.size > this.#maxTracked) {
-      const stalest = this.#failures.keys().next().value;
-      if (stalest !== undefined) this.#failures.delete(stalest);
-    }
   }
 }

@@ -1,8 +1,6 @@
-// The burst window and the bounded map: each checked against a plain reference model.
+// The burst window, checked against a plain reference model.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BoundedMap } from './bounded-map.ts';
 import { BurstWindow } from './burst-window.ts';
 
 test('burst window property: starts exactly when a reference that keeps every time says a burst starts', () => {
@@ -26,19 +24,4 @@ test('burst window property: starts exactly when a reference that keeps every ti
     }),
     { seed: 5, numRuns: 2000 },
   );
-});
-
-test('bounded map: the least recently used key goes first; peek does not count as a use', () => {
-  const map = new BoundedMap<string, number>(2);
-  map.set('a', 1);
-  map.set('b', 2);
-  map.get('a');
-  map.peek('b');
-  map.set('c', 3);
-  assert.deepEqual([...map.keys()], ['a', 'c']);
-  assert.equal(map.evictions, 1);
-  assert.equal(map.upsert('a', () => 9), 1);
-  assert.equal(map.upsert('d', () => 4), 4);
-  assert.deepEqual([...map.keys()], ['a', 'd']);
-  assert.throws(() => new BoundedMap(0), RangeError);
 });

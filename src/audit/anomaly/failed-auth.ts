@@ -1,7 +1,7 @@
 // Bursts of failed authentications per principal and per source address, and the throttling answer the server
 // asks for before it checks a credential.
 import { checkInput, type AnomalyInput } from './anomaly-input.ts';
-import { BoundedMap } from './bounded-map.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { BurstWindow } from './burst-window.ts';
 import { durationMs, failedAuthConfigSchema, parseConfig, type FailedAuthConfig, type FailedAuthConfigInput } from './config.ts';
 import { formatWindow, isoTime, type Alert, type Detector, type DetectorStats } from './detector.ts';

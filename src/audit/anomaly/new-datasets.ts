@@ -1,6 +1,6 @@
 // A principal touching many datasets it never touched before: the sweep of an account that was taken over.
 import { checkInput, type AnomalyInput } from './anomaly-input.ts';
-import { BoundedMap } from './bounded-map.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { BurstWindow } from './burst-window.ts';
 import { durationMs, newDatasetsConfigSchema, parseConfig, type NewDatasetsConfig, type NewDatasetsConfigInput } from './config.ts';
 import { formatWindow, isoTime, type Alert, type Detector, type DetectorStats } from './detector.ts';

@@ -1,6 +1,6 @@
 // Access at hours far outside a principal's usual pattern: a decaying histogram of the hours it acts at.
 import { checkInput, type AnomalyInput } from './anomaly-input.ts';
-import { BoundedMap } from './bounded-map.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { durationMs, parseConfig, unusualHourConfigSchema, type UnusualHourConfig, type UnusualHourConfigInput } from './config.ts';
 import { isoTime, rounded, type Alert, type Detector, type DetectorStats } from './detector.ts';
 

@@ -1,7 +1,7 @@
 // Data-access volume far above a principal's own baseline: records read per time bucket against an
 // exponentially weighted mean and variance of the principal's active buckets (on the √ scale), alerting on a z-score.
 import { checkInput, type AnomalyInput } from './anomaly-input.ts';
-import { BoundedMap } from './bounded-map.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { durationMs, parseConfig, volumeConfigSchema, type VolumeConfig, type VolumeConfigInput } from './config.ts';
 import { isoTime, rounded, type Alert, type Detector, type DetectorStats } from './detector.ts';
 

@@ -11,6 +11,7 @@ import { parseMessage } from './message-record.ts';
 import { encodeSequences } from './sequence-ranges.ts';
 import { DEFAULT_MAX_BATCH_BYTES } from '../batch-bytes.ts';
 import { natsFailure } from './nats-errors.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 
 export interface PullReaderSettings {
   stream: string;
@@ -84,7 +85,7 @@ export class PullReader implements SourceReader {
   /** Batches handed out and not yet committed, oldest first. */
   readonly #outstanding: Outstanding[] = [];
   /** Stream sequences committed lately, oldest first. */
-  readonly #recent = new Set<number>();
+  readonly #recent = new BoundedMap<number, true>(RECENT_LIMIT);
   readonly #keepAlive: NodeJS.Timeout;
   #acknowledged = 0;
   /** The largest payload pulled so far: how many messages fit in what is left of a batch's byte budget. */
@@ -347,11 +348,7 @@ export class PullReader implements SourceReader {
   }
 
   #remember(sequence: number): void {
-    this.#recent.add(sequence);
-    if (this.#recent.size > RECENT_LIMIT) {
-      const oldest = this.#recent.values().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
-    }
+    this.#recent.set(sequence, true);
   }
 
   /** Reports messages held for a third of their ack wait as in progress, which restarts their ack wait. */
