@@ -59,6 +59,17 @@ test('batches keep the fetch order, split a fetched chunk where they must, and r
   assert.equal(b.count, 0);
 });
 
+test('a fetch of 50,000 small messages is taken in batches, each message once and in order (read by index, not shift())', () => {
+  const { b } = buffer();
+  b.push(0, messages(0, 50_000));
+  const offsets: bigint[] = [];
+  for (let batch = b.take(5000); batch.length > 0; batch = b.take(5000)) offsets.push(...batch.map((m) => m.offset));
+  assert.equal(offsets.length, 50_000);
+  assert.ok(offsets.every((offset, i) => offset === BigInt(i)));
+  assert.deepEqual([...b.taken], [[0, 50_000n]]);
+  assert.equal(b.count, 0);
+});
+
 test('messages below where a resumed run starts (its checkpoint) are dropped as duplicates', () => {
   const { b } = buffer(new Map([[0, 5n]]));
   assert.equal(b.push(0, messages(0, 8)), 5);
