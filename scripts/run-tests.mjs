@@ -1,7 +1,8 @@
 // Runs node's test runner through tsx over an explicit list of test files.
 // Node 20's runner takes no globs, and an empty list "passes" with 0 tests, so we list the files ourselves
 // and refuse to run none.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout, clearTimeout } from 'node:timers';
@@ -28,9 +29,13 @@ if (files.length === 0) {
 // - the whole run is stopped after RUN_LIMIT_MS, with everything it started (it runs in a process group of its own).
 const FILE_LIMIT_MS = 15 * 60_000;
 const RUN_LIMIT_MS = 45 * 60_000;
+// The tests' scratch folders go in one folder of the run's own (os.tmpdir() reads TMPDIR), removed at the end:
+// a test that fails before its cleanup leaves nothing behind on the machine.
+const scratch = mkdtempSync(join(tmpdir(), 'sluice-tests-'));
 const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${FILE_LIMIT_MS}`, '--test-force-exit', ...files], {
   stdio: 'inherit',
   detached: true,
+  env: { ...process.env, TMPDIR: scratch },
 });
 const stopGroup = (signal) => {
   try {
@@ -48,5 +53,6 @@ runner.on('exit', (code, signal) => {
   clearTimeout(watchdog);
   // Whatever the tests left running (a worker, a server) goes with the run.
   stopGroup('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
   process.exit(code ?? (signal ? 1 : 0));
 });
