@@ -24,15 +24,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Hangs end as failures, never as a run that does not end (CI allows 90 minutes, and one stuck file would eat them):
-// - every test, and every file as a whole, fails after FILE_LIMIT_MS (a test may declare a shorter timeout);
-// - once a file's tests are done its process exits, even if a handle it forgot still holds its event loop;
+// - every test, and every file as a whole, fails after FILE_LIMIT_MS (a test may declare a shorter timeout), and
+//   the runner then kills the file's process;
+// - the processes a test starts are killed once its file's tests are done (test/support/child-processes.ts);
 // - the whole run is stopped after RUN_LIMIT_MS, with everything it started (it runs in a process group of its own).
+// Not --test-force-exit: on Node 20.20 it ends a file's process before some of its tests report (measured: the
+// IBAN detector's file reported 92 to 113 of its 113 tests over six runs), and the summary counts none as failed.
 const FILE_LIMIT_MS = 15 * 60_000;
 const RUN_LIMIT_MS = 45 * 60_000;
 // The tests' scratch folders go in one folder of the run's own (os.tmpdir() reads TMPDIR), removed at the end:
 // a test that fails before its cleanup leaves nothing behind on the machine.
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-tests-'));
-const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${FILE_LIMIT_MS}`, '--test-force-exit', ...files], {
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${FILE_LIMIT_MS}`, ...files], {
   stdio: 'inherit',
   detached: true,
   env: { ...process.env, TMPDIR: scratch },
