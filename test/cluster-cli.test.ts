@@ -346,7 +346,7 @@ test('SIGTERM drains a worker mid-task: the task goes back to the queue at once 
   }
 });
 
-test("a cluster run applies the spec's retention to its sinks at the end, as an embedded run does", { skip, timeout: 120_000 }, async () => {
+test("a cluster run applies the spec's retention to its sinks at the end, and each worker to its own quarantine, as an embedded run does", { skip, timeout: 120_000 }, async () => {
   const folder = await prepared('retained', 500);
   const { dir } = folder;
   const { appendFile, mkdir: makeDir, readdir } = await import('node:fs/promises');
@@ -355,6 +355,15 @@ test("a cluster run applies the spec's retention to its sinks at the end, as an 
   const old = join(dir, 'out', 'retained', '20200101T000000Z-abcdef');
   await makeDir(old, { recursive: true });
   await writeFile(join(old, 'part-000001.jsonl.sluice'), 'old');
+  // The worker's quarantine (in its own state folder; the coordinator's retention does not reach it): one run
+  // past the retention, one within it.
+  const { newRunId } = await import('../src/runtime/run-id.ts');
+  const quarantine = join(dir, '.sluice', 'quarantine', 'retained');
+  const recent = newRunId(new Date(Date.now() - 24 * 3600_000));
+  for (const run of ['20200101T000000Z-abcdef', recent]) {
+    await makeDir(join(quarantine, run), { recursive: true });
+    await writeFile(join(quarantine, run, 'batch-t000001-000001.jsonl.sluice'), 'quarantined');
+  }
   const worker = startWorker(dir, 'keeper');
   try {
     await workerReady(worker);
@@ -363,6 +372,9 @@ test("a cluster run applies the spec's retention to its sinks at the end, as an 
     const runs = await readdir(join(dir, 'out', 'retained'));
     assert.equal(runs.includes('20200101T000000Z-abcdef'), false, 'the expired output was removed');
     assert.equal(runs.length, 1, 'the new run stays');
+    const quarantined = await readdir(quarantine);
+    assert.equal(quarantined.includes('20200101T000000Z-abcdef'), false, "the worker removed its quarantine of the expired run");
+    assert.ok(quarantined.includes(recent), 'the quarantine of a run within the retention stays');
   } finally {
     await stopWorkers([worker]);
     await folder.close();

@@ -14,6 +14,7 @@ import type { SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
+import { parseDuration } from '../spec/duration.ts';
 import { countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
 
@@ -42,6 +43,24 @@ export interface TaskResult {
   /** False when another attempt had committed the task first (this attempt's objects are the same). */
   committed: boolean;
   totals: RunTotals;
+}
+
+/**
+ * Removes this worker's quarantine of the pipeline's runs older than the spec's retention, as an embedded run
+ * does at its end: the quarantine lives in each worker's state folder, where the coordinator's retention does
+ * not reach. Quarantined records are restricted data; keeping them past the retention is what it forbids. The
+ * coordinator forgets those runs' objects in the store when it prunes their sink outputs (by the same run-id
+ * time), so the worker only removes files. A failure is logged, never the task's failure: the task committed.
+ */
+async function pruneQuarantine(quarantine: Quarantine, retention: string, task: Pick<TaskRecord, 'runId' | 'id'>, logger: Logger): Promise<void> {
+  const keepMs = parseDuration(retention);
+  if (keepMs === undefined) return;
+  try {
+    const removed = await quarantine.prune(new Date(Date.now() - keepMs));
+    if (removed.length > 0) logger.info({ runId: task.runId, task: task.id, retention, pruned: removed.length }, 'removed quarantine older than the retention');
+  } catch (error) {
+    logger.warn({ runId: task.runId, task: task.id, err: error instanceof Error ? error.message : String(error) }, 'could not remove quarantine older than the retention');
+  }
 }
 
 /** Processes the task's range and commits it; throws SLUICE_TASK_RELEASED when drained before the end. */
@@ -118,6 +137,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     totals.activeMs = Date.now() - started;
     const committed = await request.store.commitTask({ runId: task.runId, taskId: task.id, worker: request.worker, attempt: request.attempt, totals, committedAt: new Date().toISOString(), objects, ...(end ? { end } : {}) });
     logger.info({ runId: task.runId, task: task.id, attempt: request.attempt, records: totals.recordsIn, committed }, committed ? 'task committed' : 'task not committed: another attempt took it over, or its run stopped running');
+    if (committed && spec.retention !== undefined) await pruneQuarantine(quarantine, spec.retention, task, logger);
     return { committed, totals };
   } finally {
     await reader.close().catch(() => undefined);
