@@ -44,17 +44,38 @@ function now(clock: Clock): number {
   return (user + system) / 1000;
 }
 
-/** Runs `work` once to warm up, then `rounds` times; returns the median, min and max durations in ms. */
-export async function timeIt(rounds: number, work: () => unknown, clock: Clock = 'wall'): Promise<{ median: number; min: number; max: number }> {
-  await work();
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const started = now(clock);
-    await work();
-    times.push(now(clock) - started);
-  }
+/** Median, min and max of some durations. */
+export interface Timing {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function summarize(times: number[]): Timing {
   times.sort((a, b) => a - b);
   return { median: times[Math.floor(times.length / 2)] ?? 0, min: times[0] ?? 0, max: times[times.length - 1] ?? 0 };
+}
+
+/** Runs `work` once to warm up, then `rounds` times; returns the median, min and max durations in ms. */
+export async function timeIt(rounds: number, work: () => unknown, clock: Clock = 'wall'): Promise<Timing> {
+  return (await timeInterleaved(rounds, [work], clock))[0]!;
+}
+
+/**
+ * Like timeIt for several works side by side, their rounds interleaved (a, b, a, b, …) after one warm-up of each,
+ * so that drift in the machine, and the state of the heap one leaves the next, fall on all of them alike.
+ */
+export async function timeInterleaved(rounds: number, works: readonly (() => unknown)[], clock: Clock = 'wall'): Promise<Timing[]> {
+  for (const work of works) await work();
+  const times = works.map((): number[] => []);
+  for (let i = 0; i < rounds; i++) {
+    for (const [j, work] of works.entries()) {
+      const started = now(clock);
+      await work();
+      times[j]!.push(now(clock) - started);
+    }
+  }
+  return times.map(summarize);
 }
 
 /** Peak resident memory while `work` runs, sampled every 20 ms, in MiB. */
