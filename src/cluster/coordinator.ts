@@ -9,12 +9,12 @@ import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
 import type { RunRecord, RunTotals, StateStore, TaskRecord } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
-import type { CreateContext, SecretSource } from '../spec/component.ts';
+import type { SecretSource } from '../spec/component.ts';
 import type { SinkEncryption, SinkInstance } from '../connectors/sink.ts';
 import { claimRun, keepRunHeld } from '../runtime/claim-run.ts';
 import { withRetry } from '../runtime/retry.ts';
-import { parseDuration } from '../spec/duration.ts';
-import { addCounts, createComponents } from '../runtime/process-batch.ts';
+import { addCounts, componentContext, createComponents } from '../runtime/process-batch.ts';
+import { retentionCutoff } from '../runtime/run-id.ts';
 import type { ProgressReporter } from '../runtime/progress.ts';
 import { silentProgress } from '../runtime/progress.ts';
 import { decodeTask, taskId } from './task-message.ts';
@@ -77,20 +77,9 @@ export function sumTotals(tasks: readonly TaskRecord[], activeMs: number): RunTo
   return sum;
 }
 
-/** What the spec's components are created with on the coordinator (as on a worker). */
-function componentContext(request: ClusterRunRequest): CreateContext {
-  const spec = request.plan.spec;
-  return {
-    baseDir: spec.baseDir,
-    pipeline: spec.pipeline,
-    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
-    ...(request.secrets ? { secrets: request.secrets } : {}),
-  };
-}
-
 /** Opens each sink for the run, hands it to `work`, and closes it. */
 async function withEachSink(request: ClusterRunRequest, runId: string, work: (sink: SinkInstance) => Promise<void>): Promise<void> {
-  const { sinks } = createComponents(request.plan, componentContext(request));
+  const { sinks } = createComponents(request.plan, componentContext(request.plan, request.secrets));
   for (const sink of sinks) {
     try {
       await sink.open({ pipeline: request.plan.spec.pipeline, runId }, request.encryption);
@@ -112,9 +101,8 @@ async function discardAbandoned(request: ClusterRunRequest, runId: string, aband
  * worker's quarantine lives in its own state folder and is not pruned from here.)
  */
 async function pruneSinks(request: ClusterRunRequest, runId: string, retention: string): Promise<void> {
-  const keepMs = parseDuration(retention);
-  if (keepMs === undefined) return;
-  const before = new Date(Date.now() - keepMs);
+  const before = retentionCutoff(retention);
+  if (before === undefined) return;
   const removed = new Set<string>();
   await withEachSink(request, runId, async (sink) => {
     for (const expired of await sink.prune(before, runId)) removed.add(expired);
@@ -129,7 +117,7 @@ async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<T
   let tasks = await store.listTasks(runId);
   if (tasks.length === 0) {
     const spec = request.plan.spec;
-    const source = spec.source.component.create(spec.source.options, componentContext(request));
+    const source = spec.source.component.create(spec.source.options, componentContext(request.plan, request.secrets));
     // An incremental source continues where the pipeline's last successful run ended, as in embedded mode.
     const start = source.incremental ? await store.lastSucceededPosition(spec.pipeline) : undefined;
     const ranges = (await source.split?.(request.taskBytes, start)) ?? [start ? { from: start } : {}];
@@ -218,7 +206,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     else if (claimed.run.attempts > 1 && !claimed.checkpoint && split.pending + split.committed + split.dead === 0) await discardAbandoned(request, runId, runId);
     // The keys the steps use (tokenize's, the subject keys' ref key) are created here if missing: the coordinator
     // may write the keyring, a worker's role only reads it (sluice cluster grants).
-    const { steps } = createComponents(plan, componentContext(request));
+    const { steps } = createComponents(plan, componentContext(request.plan, request.secrets));
     for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: store });
     let tasks = await ensureTasks(request, runId);
     for (const task of tasks) {

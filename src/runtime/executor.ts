@@ -7,7 +7,7 @@ import type { Plan } from '../plan/plan.ts';
 import { hasErrors } from '../plan/findings.ts';
 import type { StateStore, RunRecord, RunTotals } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
-import type { CreateContext, SecretSource } from '../spec/component.ts';
+import type { SecretSource } from '../spec/component.ts';
 import type { SinkInstance, SinkEncryption } from '../connectors/sink.ts';
 import type { Source, SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
@@ -15,11 +15,11 @@ import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
 import type { ProgressReporter } from './progress.ts';
 import { silentProgress } from './progress.ts';
-import { countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
+import { componentContext, countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
 import { claimRun, keepRunHeld } from './claim-run.ts';
+import { retentionCutoff } from './run-id.ts';
 import { MemoryBudget } from './memory-budget.ts';
-import { parseDuration } from '../spec/duration.ts';
 import type { ClaimedRun } from './claim-run.ts';
 
 /** Heap size past which garbage is collected between batches: keeps a streaming run's RSS flat and low. */
@@ -65,9 +65,8 @@ export interface RunResult {
 
 /** Removes what earlier runs left in the sinks and the quarantine once it is older than the retention. */
 async function pruneExpired(retention: string, runId: string, sinks: readonly SinkInstance[], quarantine: Quarantine, store: StateStore, logger: Logger): Promise<number> {
-  const keepMs = parseDuration(retention);
-  if (keepMs === undefined) return 0;
-  const before = new Date(Date.now() - keepMs);
+  const before = retentionCutoff(retention);
+  if (before === undefined) return 0;
   const removed = [...(await quarantine.prune(before))];
   for (const sink of sinks) removed.push(...(await sink.prune(before, runId)));
   for (const expired of new Set(removed)) await store.forgetObjects({ runId: expired });
@@ -105,12 +104,6 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const totals: RunTotals = structuredClone(claimed.checkpoint?.totals ?? emptyTotals());
   const baseActiveMs = totals.activeMs;
   let batchNo = claimed.checkpoint?.batch ?? 0;
-  const context: CreateContext = {
-    baseDir: spec.baseDir,
-    pipeline: spec.pipeline,
-    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
-    ...(request.secrets !== undefined ? { secrets: request.secrets } : {}),
-  };
   const sinks: SinkInstance[] = [];
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, runId, request.encryption);
   let closeReader: (() => Promise<void>) | undefined;
@@ -119,7 +112,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   let pruned = 0;
 
   try {
-    const { source, steps, sinks: created, allowed } = createComponents(plan, context);
+    const { source, steps, sinks: created, allowed } = createComponents(plan, componentContext(plan, request.secrets));
     sinks.push(...created);
     if (request.follow && !source.follows) {
       throw new SluiceError('SLUICE_USAGE', `the ${spec.source.component.name} source (${source.description}) cannot follow: it ends when its data does; run without --follow`);

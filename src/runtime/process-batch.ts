@@ -1,7 +1,7 @@
 // One batch through the contract and the steps: what the embedded runtime and a cluster task both do.
 import { isSluiceError, SluiceError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
-import type { CreateContext } from '../spec/component.ts';
+import type { CreateContext, SecretSource } from '../spec/component.ts';
 import type { SinkInstance } from '../connectors/sink.ts';
 import type { Source, SourceBatch } from '../connectors/source.ts';
 import type { compileContract } from './contract-validator.ts';
@@ -130,6 +130,17 @@ export function createComponents(plan: Plan, context: CreateContext): PipelineCo
   const steps = spec.steps.map((use) => ({ label: `steps[${String(use.path[1])}] ${use.component.name}`, instance: use.component.create(use.options, context) }));
   const sinks = plan.sinks.map(({ sink, fields }) => sink.component.create(sink.options, { name: sink.name, clearance: sink.clearance, fields: fields.map((f) => f.name) }, context));
   return { source, steps, sinks, allowed: new Set(plan.output.map((f) => f.name)) };
+}
+
+/** What a plan's components are created with, the same in an embedded run, on a coordinator and on a worker. */
+export function componentContext(plan: Plan, secrets?: SecretSource): CreateContext {
+  const spec = plan.spec;
+  return {
+    baseDir: spec.baseDir,
+    pipeline: spec.pipeline,
+    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
+    ...(secrets !== undefined ? { secrets } : {}),
+  };
 }
 
 /** Runs an operation with the spec's retries, naming it in the retry log. */

@@ -1,5 +1,6 @@
 // Run ids: sortable by start time, unique enough for one state store, safe as a path segment.
 import { randomBytes } from 'node:crypto';
+import { parseDuration } from '../spec/duration.ts';
 
 export function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -20,4 +21,10 @@ export function expiredRunIds(names: readonly string[], before: Date, keep: stri
     const started = runIdTime(name);
     return name !== keep && started !== undefined && started < before;
   });
+}
+
+/** Runs that started before this are past the spec's `retention` (undefined: a retention that does not parse). */
+export function retentionCutoff(retention: string, now = Date.now()): Date | undefined {
+  const keepMs = parseDuration(retention);
+  return keepMs === undefined ? undefined : new Date(now - keepMs);
 }

@@ -8,14 +8,14 @@ import { hasErrors } from '../plan/findings.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RunTotals, StateStore, StoredObject, TaskRecord } from '../store/state-store.ts';
 import { emptyTotals } from '../store/state-store.ts';
-import type { CreateContext, SecretSource } from '../spec/component.ts';
+import type { SecretSource } from '../spec/component.ts';
 import type { SinkEncryption, SinkInstance } from '../connectors/sink.ts';
 import type { SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
-import { parseDuration } from '../spec/duration.ts';
-import { countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
+import { retentionCutoff } from './run-id.ts';
+import { componentContext, countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
 
 export interface TaskRequest {
@@ -53,10 +53,10 @@ export interface TaskResult {
  * time), so the worker only removes files. A failure is logged, never the task's failure: the task committed.
  */
 async function pruneQuarantine(quarantine: Quarantine, retention: string, task: Pick<TaskRecord, 'runId' | 'id'>, logger: Logger): Promise<void> {
-  const keepMs = parseDuration(retention);
-  if (keepMs === undefined) return;
+  const before = retentionCutoff(retention);
+  if (before === undefined) return;
   try {
-    const removed = await quarantine.prune(new Date(Date.now() - keepMs));
+    const removed = await quarantine.prune(before);
     if (removed.length > 0) logger.info({ runId: task.runId, task: task.id, retention, pruned: removed.length }, 'removed quarantine older than the retention');
   } catch (error) {
     logger.warn({ runId: task.runId, task: task.id, err: error instanceof Error ? error.message : String(error) }, 'could not remove quarantine older than the retention');
@@ -71,13 +71,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     throw new SluiceError('SLUICE_PLAN_REJECTED', `pipeline '${spec.pipeline}' has error findings; run 'sluice check' to see them and fix them first`);
   }
   const started = Date.now();
-  const context: CreateContext = {
-    baseDir: spec.baseDir,
-    pipeline: spec.pipeline,
-    ...(spec.contract.subject !== undefined ? { subject: spec.contract.subject } : {}),
-    ...(request.secrets !== undefined ? { secrets: request.secrets } : {}),
-  };
-  const { source, steps, sinks, allowed } = createComponents(plan, context);
+  const { source, steps, sinks, allowed } = createComponents(plan, componentContext(plan, request.secrets));
   const quarantine = new Quarantine(request.stateDir, spec.pipeline, task.runId, request.encryption, task.id);
   const retry = spec.runtime.retry;
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
