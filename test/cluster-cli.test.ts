@@ -300,7 +300,6 @@ test('serve --cluster: a run started over the API runs on a worker that reports 
   }
 });
 
-
 test('SIGTERM drains a worker mid-task: the task goes back to the queue at once and another worker commits it; SIGINT to the coordinator leaves the run to the workers and the same command attaches to it', { skip, timeout: 240_000 }, async () => {
   // One large task (taskBytes above the input's size), so that it is surely in flight when the signals come.
   const folder = await prepared('drain', 150_000, { taskBytes: 256 * 1024 * 1024, ackWait: '30s' });
