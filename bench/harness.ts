@@ -56,6 +56,13 @@ function summarize(times: number[]): Timing {
   return { median: times[Math.floor(times.length / 2)] ?? 0, min: times[0] ?? 0, max: times[times.length - 1] ?? 0 };
 }
 
+/** Runs `work` once, cold (no warm-up); returns its duration in ms. */
+export async function timeOnce(work: () => unknown, clock: Clock = 'wall'): Promise<number> {
+  const started = now(clock);
+  await work();
+  return now(clock) - started;
+}
+
 /** Runs `work` once to warm up, then `rounds` times; returns the median, min and max durations in ms. */
 export async function timeIt(rounds: number, work: () => unknown, clock: Clock = 'wall'): Promise<Timing> {
   return (await timeInterleaved(rounds, [work], clock))[0]!;
