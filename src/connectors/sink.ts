@@ -5,6 +5,7 @@
 // so the planner caps its clearance below restricted (SLC107): restricted fields reach it tokenized, encrypted
 // or not at all, and RecordSink.write() passes on only the projected fields the plan allows.
 import type { Classification } from '../spec/classification.ts';
+import { newRecord } from '../runtime/record.ts';
 import type { DataRecord } from '../runtime/record.ts';
 import { ioFailure, SluiceError } from '../errors.ts';
 import type { KeySource } from '../crypto/envelope/envelope.ts';
@@ -93,7 +94,7 @@ function projector(fields: readonly string[]): (record: DataRecord) => DataRecor
       }
     }
     if (clean) return record;
-    const out = Object.create(null) as DataRecord;
+    const out: DataRecord = newRecord();
     for (const field of fields) if (Object.hasOwn(record, field)) out[field] = record[field];
     return out;
   };

@@ -1,6 +1,7 @@
 // Checks each raw record against the contract and builds the typed record the steps see. Reasons never quote
 // values: a quarantine reason may be logged, and the value may be restricted.
 import type { Contract, FieldSpec, FieldType } from '../spec/contract.ts';
+import { newRecord } from './record.ts';
 import type { DataRecord } from './record.ts';
 
 export type ValidationOutcome = { ok: true; record: DataRecord; droppedUnknown: number } | { ok: false; reason: string };
@@ -77,7 +78,7 @@ export function compileContract(contract: Contract, textual: boolean): (raw: unk
         droppedUnknown++;
       }
     }
-    const record = Object.create(null) as DataRecord;
+    const record: DataRecord = newRecord();
     for (const [name, spec] of fields) {
       const value = Object.hasOwn(input, name) ? input[name] : undefined;
       if (value === undefined || value === null) {

@@ -7,6 +7,7 @@ import type { FieldType } from '../spec/contract.ts';
 import { FIELD_TYPES, fieldNameSchema } from '../spec/contract.ts';
 import { defineStepComponent } from '../spec/component.ts';
 import { SluiceError } from '../errors.ts';
+import { newRecord } from '../runtime/record.ts';
 import type { DataRecord } from '../runtime/record.ts';
 
 /**
@@ -96,7 +97,7 @@ export const customStep = defineStepComponent({
     const drops = step.drops ?? [];
     return {
       apply(record) {
-        const view = Object.create(null) as DataRecord;
+        const view: DataRecord = newRecord();
         for (const field of reads) view[field] = record[field];
         const out = step.apply(Object.freeze(view));
         for (const field of Object.keys(out)) {

@@ -2,6 +2,7 @@
 import { SluiceError } from '../../errors.ts';
 import { previewText } from './line-reader.ts';
 import type { Line } from './line-reader.ts';
+import { newRecord } from '../../runtime/record.ts';
 
 /** A record: field name to cell text, null for an empty unquoted cell (so a contract can treat it as missing). */
 export type CsvRecord = Record<string, string | null>;
@@ -168,7 +169,7 @@ export class CsvParser {
       );
     }
     // Null prototype: a column named __proto__ or constructor is just data.
-    const record = Object.create(null) as CsvRecord;
+    const record: CsvRecord = newRecord<string | null>();
     for (let k = 0; k < header.length; k++) record[header[k] as string] = fields[k] as string | null;
     return { kind: 'record', record, line };
   }

@@ -22,6 +22,7 @@ import { resolveSourceShape } from '../postgres/source-shape.ts';
 import type { SourceTarget } from '../postgres/source-shape.ts';
 import { BIGINT_MODES, converterFor, NUMERIC_MODES, RAW_TEXT_TYPES, UnrepresentableValue } from '../postgres/type-mapping.ts';
 import type { Converter, TypeModes } from '../postgres/type-mapping.ts';
+import { newRecord } from '../../runtime/record.ts';
 
 /** Retries of one batch query: a dropped connection is reopened and the same query (same position) runs again. */
 const QUERY_RETRY: RetrySettings = { attempts: 5, initialDelayMs: 200, maxDelayMs: 5000 };
@@ -288,7 +289,7 @@ class PostgresReader implements SourceReader {
         fenced = true;
         break;
       }
-      const record = Object.create(null) as Record<string, unknown>;
+      const record = newRecord();
       for (let i = 0; i < names.length; i++) {
         const text = row[i];
         record[names[i] as string] = text === null || text === undefined ? null : this.#convert(converters[i] as Converter, text, names[i] as string);
