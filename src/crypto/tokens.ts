@@ -1,13 +1,16 @@
 // Deterministic, keyed tokens: the same value, key and domain always give the same token, so tokenized fields
 // still join and group; only a holder of the key can turn a token back into its value (AES-256-SIV).
 import { SluiceError } from '../errors.ts';
-import { sivOpen, sivSeal, SIV_KEY_BYTES } from './aes-siv.ts';
+import { sivOpen, sivSealer, SIV_KEY_BYTES } from './aes-siv.ts';
 import { hkdfExpand } from './hkdf-expand.ts';
 import type { KeySource } from './envelope/envelope.ts';
 
 /** Every token starts with this, so a token is recognisable as one (and never mistaken for a value). */
 export const TOKEN_PREFIX = 'tok_';
-const TOKEN_CACHE_LIMIT = 100_000;
+// Small enough that a column of distinct values (no hits) churns the young generation only: at 100,000 the
+// cached strings aged into the old one and a run of distinct values cost about a tenth more. Hot values (the
+// same customer on many orders) still hit.
+const TOKEN_CACHE_LIMIT = 16_384;
 const TOKEN = /^tok_([1-9][0-9]{0,9})_([A-Za-z0-9_-]{22,})$/;
 
 /** A tokenizer bound to one key version and domain. */
@@ -29,17 +32,16 @@ function domainAad(domain: string): Buffer {
 export async function openTokenizer(keys: KeySource, keyId: string, domain: string): Promise<Tokenizer> {
   await keys.ensure(keyId);
   const { version, material } = await keys.primary(keyId);
-  const key = sivKey(material);
-  const aad = domainAad(domain);
-  // Tokens are deterministic, so repeated values (the same customer on many orders) are looked up, not
-  // recomputed: AES-SIV here is pure JavaScript and costs about 20 µs a value.
+  const sealer = sivSealer(sivKey(material), domainAad(domain));
+  // Tokens are deterministic, so repeated values are looked up, not recomputed: a token costs about 6 µs here
+  // (sivSealer), a lookup well under one.
   const seen = new Map<string, string>();
   return {
     version,
     tokenize(value) {
       const known = seen.get(value);
       if (known !== undefined) return known;
-      const token = `${TOKEN_PREFIX}${version}_${sivSeal(key, aad, Buffer.from(value, 'utf8')).toString('base64url')}`;
+      const token = `${TOKEN_PREFIX}${version}_${sealer.seal(Buffer.from(value, 'utf8')).toString('base64url')}`;
       if (seen.size >= TOKEN_CACHE_LIMIT) seen.clear();
       seen.set(value, token);
       return token;
