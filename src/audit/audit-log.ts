@@ -10,6 +10,7 @@ import type { AuditEvent } from './audit-event.ts';
 import type { AuditCheckpointRow, AuditNode, AuditRow, AuditStore } from './audit-store.ts';
 import { canonicalEvent } from './canonical-event.ts';
 import { HASH_SIZE, MerkleAccumulator, leafHash, rootOf } from './merkle/merkle-hash.ts';
+import type { Latin1Hash } from './merkle/merkle-hash.ts';
 import type { AccumulatorState } from './merkle/merkle-hash.ts';
 import { STORED_FROM_LEVEL, recordStoredSubtrees } from './merkle/subtree-store.ts';
 import { signCheckpoint } from './merkle/checkpoint.ts';
@@ -46,6 +47,13 @@ export function chainHash(previous: Uint8Array, leaf: Uint8Array): Buffer {
   chainInput.set(previous, 0);
   chainInput.set(leaf, HASH_SIZE);
   return Buffer.from(hash('sha256', chainInput, 'binary'), 'binary');
+}
+
+/** chainHash of two latin1 hashes (merkle-hash.ts's Latin1Hash), as a latin1 string: the verifier's hot path. */
+export function chainHashLatin1(previous: Latin1Hash, leaf: Latin1Hash): Latin1Hash {
+  chainInput.write(previous, 0, HASH_SIZE, 'latin1');
+  chainInput.write(leaf, HASH_SIZE, HASH_SIZE, 'latin1');
+  return hash('sha256', chainInput, 'binary');
 }
 
 /**

@@ -13,12 +13,15 @@ const NODE_PREFIX = 0x01;
 
 // Speed: verifying a log costs two SHA-256 per event (its leaf, and amortised one node), so the per-call overhead is
 // the budget. On Node 20, createHash().update().digest() costs about 4 µs for 65 bytes and crypto.hash(…, 'buffer')
-// about 2.5 µs, almost all of it making the result Buffer; crypto.hash to a 'binary' (latin1) string, one char per byte,
-// and Buffer.from(…, 'binary'), which allocates from Node's pool, costs about 0.9 µs. It is synchronous, so one
-// scratch buffer holds every node's input.
+// about 2.5 µs, almost all of it making the result Buffer; crypto.hash to a latin1 string, one char per byte, about
+// 0.45 µs. So hashes in the hot paths are latin1 strings (Latin1Hash), written into one scratch buffer when they are
+// hashed again (these functions are synchronous) and made Buffers only at the edges.
 function sha256(input: Uint8Array): Buffer {
-  return Buffer.from(hash('sha256', input, 'binary'), 'binary');
+  return Buffer.from(hash('sha256', input, 'binary'), 'latin1');
 }
+
+/** A 32-byte hash as a latin1 string (one char per byte): what the hot paths pass around instead of Buffers. */
+export type Latin1Hash = string;
 
 const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
 nodeInput[0] = NODE_PREFIX;
@@ -28,6 +31,14 @@ const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 export function emptyRoot(): Buffer {
   return Buffer.from(EMPTY_ROOT);
+}
+
+/**
+ * leafHash of a text's UTF-8 bytes, as a latin1 string. crypto.hash encodes a string input as UTF-8 (a lone
+ * surrogate as U+FFFD, as Buffer.from does) and NUL is the one byte 0x00, so no Buffer is made.
+ */
+export function leafHashOfText(text: string): Latin1Hash {
+  return hash('sha256', `\u0000${text}`, 'binary');
 }
 
 /** MTH({d(0)}) = SHA-256(0x00 || d(0)): the hash of one leaf's data. */
@@ -49,6 +60,13 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_SIZE);
   return sha256(nodeInput);
+}
+
+/** nodeHash of two latin1 hashes, as a latin1 string. */
+export function nodeHashLatin1(left: Latin1Hash, right: Latin1Hash): Latin1Hash {
+  nodeInput.write(left, 1, HASH_SIZE, 'latin1');
+  nodeInput.write(right, 1 + HASH_SIZE, HASH_SIZE, 'latin1');
+  return hash('sha256', nodeInput, 'binary');
 }
 
 /** The largest power of two smaller than n (n ≥ 2): RFC 9162's k, where every subtree splits. */
@@ -86,7 +104,7 @@ export interface AccumulatorState {
  */
 export class MerkleAccumulator {
   #size = 0;
-  readonly #stack: Buffer[] = [];
+  readonly #stack: Latin1Hash[] = [];
   readonly #onSubtree: SubtreeListener | undefined;
 
   /**
@@ -111,7 +129,7 @@ export class MerkleAccumulator {
     }
     const accumulator = new MerkleAccumulator(options);
     accumulator.#size = state.size;
-    for (const h of state.hashes) accumulator.#stack.push(Buffer.from(h));
+    for (const h of state.hashes) accumulator.#stack.push(latin1(h));
     return accumulator;
   }
 
@@ -125,15 +143,21 @@ export class MerkleAccumulator {
     if (leaf.length !== HASH_SIZE) {
       throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `a leaf hash is ${HASH_SIZE} bytes, not ${leaf.length}: append leafHash(data)`);
     }
-    let node: Buffer = Buffer.from(leaf);
+    this.appendLatin1(latin1(leaf));
+  }
+
+  /** append() for a leaf hash held as a latin1 string (leafHashOfText), as the verifier does. */
+  appendLatin1(leaf: Latin1Hash): void {
+    if (leaf.length !== HASH_SIZE) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `a leaf hash is ${HASH_SIZE} bytes, not ${leaf.length}`);
+    let node = leaf;
     let index = this.#size;
     let level = 0;
     // Each trailing 1 bit of the old size is a perfect subtree as large as the one just made: merge (carry).
     for (let carry = this.#size; carry % 2 === 1; carry = (carry - 1) / 2) {
-      node = nodeHash(this.#stack.pop()!, node);
+      node = nodeHashLatin1(this.#stack.pop()!, node);
       level++;
       index = Math.floor(index / 2);
-      this.#onSubtree?.(level, index, node);
+      this.#onSubtree?.(level, index, Buffer.from(node, 'latin1'));
     }
     this.#stack.push(node);
     this.#size++;
@@ -141,16 +165,26 @@ export class MerkleAccumulator {
 
   /** MTH(D[size]): the root at the current size (the empty tree's root at size 0). */
   root(): Buffer {
-    if (this.#stack.length === 0) return emptyRoot();
+    return this.#stack.length === 0 ? emptyRoot() : Buffer.from(this.rootLatin1(), 'latin1');
+  }
+
+  /** root() as a latin1 string. */
+  rootLatin1(): Latin1Hash {
+    if (this.#stack.length === 0) return latin1(EMPTY_ROOT);
     let root = this.#stack[this.#stack.length - 1]!;
-    for (let i = this.#stack.length - 2; i >= 0; i--) root = nodeHash(this.#stack[i]!, root);
+    for (let i = this.#stack.length - 2; i >= 0; i--) root = nodeHashLatin1(this.#stack[i]!, root);
     return root;
   }
 
   /** A copy of the state to persist beside the log. */
   state(): AccumulatorState {
-    return { size: this.#size, hashes: this.#stack.map((h) => Buffer.from(h)) };
+    return { size: this.#size, hashes: this.#stack.map((h) => Buffer.from(h, 'latin1')) };
   }
+}
+
+/** A hash's bytes as a latin1 string. */
+export function latin1(bytes: Uint8Array): Latin1Hash {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Set bits of a non-negative safe integer (beyond 32 bits, so no bitwise operators). */

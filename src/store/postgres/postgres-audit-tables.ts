@@ -72,7 +72,7 @@ export class PostgresAuditTables implements AuditStore {
   }
 
   async readAuditChain(fromSeq: number, limit: number): Promise<AuditChainTuple[]> {
-    return this.#session.tuples<AuditChainTuple>(`SELECT seq, event, hashes FROM ${this.#t.audit_events} WHERE seq >= $1 ORDER BY seq LIMIT $2`, [fromSeq, sqlLimit(limit)]);
+    return this.#session.tuples<AuditChainTuple>(`SELECT seq, event, encode(hashes, 'hex') FROM ${this.#t.audit_events} WHERE seq >= $1 ORDER BY seq LIMIT $2`, [fromSeq, sqlLimit(limit)]);
   }
 
   /**

@@ -412,7 +412,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async readAuditChain(fromSeq: number, limit: number): Promise<AuditChainTuple[]> {
-    return this.#db.prepare('SELECT seq, event, hashes FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').raw(true).all(fromSeq, limit) as AuditChainTuple[];
+    return this.#db.prepare('SELECT seq, event, lower(hex(hashes)) FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').raw(true).all(fromSeq, limit) as AuditChainTuple[];
   }
 
   /** The last seq whose time is before `time`, by binary search over seq (times are nearly monotonic in seq). */
