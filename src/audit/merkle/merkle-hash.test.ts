@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { emptyRoot, leafHash, MerkleAccumulator, nodeHash, rootOf, splitPoint } from './merkle-hash.ts';
+import { emptyRoot, latin1, leafHash, leafHashOfText, MerkleAccumulator, nodeHash, nodeHashLatin1, rootOf, splitPoint } from './merkle-hash.ts';
 import { HASHER_ANSWERS, LEAVES, ROOTS } from './rfc6962-vectors.ts';
 import { isSluiceError } from '../../errors.ts';
 
@@ -109,4 +109,28 @@ test('the accumulator handles sizes past 2^32 (no 32-bit arithmetic)', () => {
   assert.equal(big.size, 2 ** 32 + 1);
   assert.deepEqual(big.root(), nodeHash(h, h));
   assert.equal(big.state().hashes.length, 2);
+});
+
+test('property: the latin1 hashing the verifier uses gives the bytes of the Buffer hashing (any text, lone surrogates included)', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (text, left, right) => {
+      assert.equal(leafHashOfText(text), latin1(leafHash(Buffer.from(text, 'utf8'))));
+      assert.equal(nodeHashLatin1(latin1(left), latin1(right)), latin1(nodeHash(left, right)));
+    }),
+    { numRuns: 500 },
+  );
+  // Lone surrogates are written as U+FFFD by both.
+  assert.equal(leafHashOfText('a\ud800b'), latin1(leafHash(Buffer.from('a\ud800b', 'utf8'))));
+});
+
+test('appendLatin1 and rootLatin1 agree with append and root', () => {
+  const byBuffer = new MerkleAccumulator();
+  const byLatin1 = new MerkleAccumulator();
+  for (let i = 0; i < 37; i++) {
+    const leaf = leafHash(Buffer.from(`event ${i}`));
+    byBuffer.append(leaf);
+    byLatin1.appendLatin1(leafHashOfText(`event ${i}`));
+    assert.ok(byBuffer.root().equals(Buffer.from(byLatin1.rootLatin1(), 'latin1')));
+  }
+  assert.throws(() => byLatin1.appendLatin1('short'), (e) => isSluiceError(e, 'SLUICE_CRYPTO_PARAMETERS'));
 });
