@@ -1,28 +1,14 @@
 // `npm run bench [-- --only NAME] [-- --quick]`: runs the suites, prints the table, and writes JSON and
 // Markdown results to bench/results/. No thresholds fail the run: a missed target is reported as missed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
-import type { BenchRow, BenchSuite } from './harness.ts';
+import type { BenchRow } from './harness.ts';
 import { markdownTable } from './harness.ts';
-import { hottest, profiled } from './profile.ts';
-
-/**
- * The suites, loaded only when they run: the baselines (redact-pii with the Google Cloud DLP client, secretlint,
- * the AWS SDK) would otherwise sit in memory during every suite and count in its peak RSS.
- */
-const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
-  { name: 'end-to-end', load: async () => (await import('./suites/end-to-end.ts')).endToEndSuite },
-  { name: 'encryption', load: async () => (await import('./suites/encryption.ts')).encryptionSuite },
-  { name: 'detection', load: async () => (await import('./suites/detection.ts')).detectionSuite },
-  { name: 'secret-scanning', load: async () => (await import('./suites/secret-scanning.ts')).secretScanningSuite },
-  { name: 'protective-steps', load: async () => (await import('./suites/protective-steps.ts')).protectiveStepsSuite },
-  { name: 'audit', load: async () => (await import('./suites/audit.ts')).auditSuite },
-  { name: 'postgres', load: async () => (await import('./suites/postgres.ts')).postgresSuite },
-  { name: 'nats', load: async () => (await import('./suites/nats.ts')).natsSuite },
-  { name: 'api', load: async () => (await import('./suites/api.ts')).apiSuite },
-  { name: 'cluster', load: async () => (await import('./suites/cluster.ts')).clusterSuite },
-];
+import type { SuiteOutcome } from './run-suite.ts';
+import { SUITES } from './suites/index.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -34,26 +20,31 @@ if (suites.length === 0) {
   process.exit(2);
 }
 
-// Full runs profile any suite that misses a target: measured first without the profiler (sampling slows a
-// suite by 15-20%, which would understate every figure), then run again under it for the profile alone.
+// Full runs profile any suite that misses a target (run-suite.ts).
 const profile = !quick && !args.includes('--no-profile');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
+const scratch = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const rows: BenchRow[] = [];
 const profiles: string[] = [];
-for (const entry of suites) {
-  const suite = await entry.load();
-  console.error(`running ${suite.name}${quick ? ' (quick)' : ''}: ${suite.description}`);
-  const result = await suite.run({ quick });
-  rows.push(...result);
-  if (profile && result.some((r) => r.target && !r.target.met)) {
-    console.error(`profiling ${suite.name} (it missed a target; these figures are not reported)`);
-    const { profile: cpu } = await profiled(() => suite.run({ quick }));
-    const file = `${stamp}-${suite.name}.cpuprofile`;
-    writeFileSync(join(dir, file), JSON.stringify(cpu));
-    profiles.push(`## Where the time goes in ${suite.name} (missed a target)\n\nProfile: bench/results/${file} (open in Chrome DevTools). Self time:\n\n${hottest(cpu).map((l) => `- ${l}`).join('\n')}\n`);
+try {
+  for (const entry of suites) {
+    // Each suite on a fresh heap, in a process of its own (run-suite.ts says why), one after another.
+    const output = join(scratch, `${entry.name}.json`);
+    const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) {
+      console.error(`the ${entry.name} suite failed (${signal ?? `exit ${code}`}); its output is above`);
+      process.exit(1);
+    }
+    const outcome = JSON.parse(readFileSync(output, 'utf8')) as SuiteOutcome;
+    rows.push(...outcome.rows);
+    if (outcome.profile) profiles.push(outcome.profile);
   }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
 }
 const table = markdownTable(rows);
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick };

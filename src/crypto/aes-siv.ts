@@ -78,7 +78,7 @@ export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {
         t[plaintext.length]! ^= 0x80;
       }
       const v = cmac(t, k1);
-      // §2.6: the counter starts at V with bits 31 and 63 (counting from the right of each 32-bit word) cleared.
+      // §2.6: the counter is V with its 31st and 63rd bits from the right (the top bits of bytes 12 and 8) cleared.
       const q = Buffer.from(v);
       q[8]! &= 0x7f;
       q[12]! &= 0x7f;
