@@ -74,3 +74,24 @@ test('contract check: unknownFields drop removes undeclared fields and counts th
   assert.deepEqual({ ...outcome.record }, { a: 'x' });
   assert.equal(outcome.droppedUnknown, 2);
 });
+
+test('contract check: a date passes exactly when it names a day of the Gregorian calendar (property, against Date)', () => {
+  const check = compileContract(contract, false);
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  // Years from 100 on: Date.UTC reads 0-99 as 1900-1999, so it is no oracle there.
+  const dayLike = fc.tuple(fc.integer({ min: 100, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`);
+  fc.assert(
+    fc.property(fc.oneof(dayLike, fc.string({ maxLength: 12 })), (born) => {
+      const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(born);
+      const [y, m, d] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+      const date = new Date(Date.UTC(y, m - 1, d));
+      const real = match !== null && y >= 100 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+      if (match !== null && y < 100) return;
+      assert.equal(check({ name: 'a', born }).ok, real, born);
+    }),
+    { numRuns: 2000 },
+  );
+  for (const [born, ok] of [['2000-02-29', true], ['1900-02-29', false], ['2024-02-29', true], ['2023-02-29', false], ['2026-04-31', false], ['0050-01-01', true], ['2026-1-01', false], ['２０２６-01-01', false]] as const) {
+    assert.equal(check({ name: 'a', born }).ok, ok, born);
+  }
+});
