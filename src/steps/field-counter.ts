@@ -2,7 +2,8 @@
 
 export class FieldCounter {
   readonly #label: string;
-  readonly #counts = new Map<string, number>();
+  // A box per field, so counting a value is one lookup: steps count every value they change.
+  readonly #counts = new Map<string, { n: number }>();
 
   /** `label` names the effect: "masked", "tokenized". */
   constructor(label: string) {
@@ -10,13 +11,15 @@ export class FieldCounter {
   }
 
   add(field: string): void {
-    this.#counts.set(field, (this.#counts.get(field) ?? 0) + 1);
+    const count = this.#counts.get(field);
+    if (count) count.n++;
+    else this.#counts.set(field, { n: 1 });
   }
 
   /** The counts since the last drain, as "<label>:<field>" -> n; then starts again from zero. */
   drain(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [field, n] of this.#counts) out[`${this.#label}:${field}`] = n;
+    for (const [field, { n }] of this.#counts) out[`${this.#label}:${field}`] = n;
     this.#counts.clear();
     return out;
   }
