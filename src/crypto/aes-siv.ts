@@ -35,6 +35,8 @@ export interface SivSealer {
 }
 
 const BLOCK = 16;
+/** Plaintexts up to this long are sealed without a T of their own. */
+const SCRATCH_BYTES = 1024;
 
 /** RFC 5297 §2.3 dbl(): doubling in GF(2^128), x^128 + x^7 + x^2 + x + 1; no branch on the secret bit. */
 function dbl(block: Uint8Array): Uint8Array {
@@ -63,23 +65,30 @@ export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {
   for (let i = 0; i < BLOCK; i++) d[i]! ^= adMac[i]!;
   // For plaintexts shorter than a block the last step uses dbl(D).
   const dd = dbl(d);
+  // Scratch for T and the counter, reused by every value (seal is synchronous); both are wiped after each use.
+  // Tokenized values are short: a longer one gets T of its own.
+  const scratch = new Uint8Array(SCRATCH_BYTES);
+  const q = Buffer.alloc(BLOCK);
   return {
     seal(plaintext) {
       let t: Uint8Array;
       if (plaintext.length >= BLOCK) {
         // T = P xorend D
-        t = Uint8Array.from(plaintext);
+        t = plaintext.length <= SCRATCH_BYTES ? scratch.subarray(0, plaintext.length) : new Uint8Array(plaintext.length);
+        t.set(plaintext);
         const at = t.length - BLOCK;
         for (let i = 0; i < BLOCK; i++) t[at + i]! ^= d[i]!;
       } else {
         // T = dbl(D) xor pad(P), pad = P || 0x80 || 0…
-        t = Uint8Array.from(dd);
+        t = scratch.subarray(0, BLOCK);
+        t.set(dd);
         for (let i = 0; i < plaintext.length; i++) t[i]! ^= plaintext[i]!;
         t[plaintext.length]! ^= 0x80;
       }
       const v = cmac(t, k1);
+      t.fill(0);
       // §2.6: the counter is V with its 31st and 63rd bits from the right (the top bits of bytes 12 and 8) cleared.
-      const q = Buffer.from(v);
+      q.set(v);
       q[8]! &= 0x7f;
       q[12]! &= 0x7f;
       const ctr = createCipheriv('aes-256-ctr', k2, q);
@@ -87,6 +96,7 @@ export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {
       out.set(v, 0);
       // CTR is a stream mode: update() returns every byte, and final() would return none.
       out.set(ctr.update(plaintext), SIV_TAG_BYTES);
+      q.fill(0);
       return out;
     },
   };

@@ -11,6 +11,8 @@ export const TOKEN_PREFIX = 'tok_';
 // cached strings aged into the old one and a run of distinct values cost about a tenth more. Hot values (the
 // same customer on many orders) still hit.
 const TOKEN_CACHE_LIMIT = 16_384;
+/** Values up to a third of this many UTF-16 units are encoded in scratch (UTF-8 takes at most 3 bytes each). */
+const ENCODE_SCRATCH_BYTES = 3072;
 const TOKEN = /^tok_([1-9][0-9]{0,9})_([A-Za-z0-9_-]{22,})$/;
 
 /** A tokenizer bound to one key version and domain. */
@@ -36,12 +38,21 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
   // Tokens are deterministic, so repeated values are looked up, not recomputed: a token costs about 6 µs here
   // (sivSealer), a lookup well under one.
   const seen = new Map<string, string>();
+  // Each value is encoded into one scratch buffer (tokenize is synchronous) rather than a Buffer of its own.
+  const encoded = Buffer.alloc(ENCODE_SCRATCH_BYTES);
+  const seal = (value: string): Buffer => {
+    if (value.length * 3 > ENCODE_SCRATCH_BYTES) return sealer.seal(Buffer.from(value, 'utf8'));
+    const length = encoded.write(value, 'utf8');
+    const sealed = sealer.seal(encoded.subarray(0, length));
+    encoded.fill(0, 0, length);
+    return sealed;
+  };
   return {
     version,
     tokenize(value) {
       const known = seen.get(value);
       if (known !== undefined) return known;
-      const token = `${TOKEN_PREFIX}${version}_${sealer.seal(Buffer.from(value, 'utf8')).toString('base64url')}`;
+      const token = `${TOKEN_PREFIX}${version}_${seal(value).toString('base64url')}`;
       if (seen.size >= TOKEN_CACHE_LIMIT) seen.clear();
       seen.set(value, token);
       return token;
