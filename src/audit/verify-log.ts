@@ -4,7 +4,7 @@
 // rewrote the stored checkpoints too.
 import { isSluiceError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
-import { chainHashLatin1 } from './audit-log.ts';
+import { chainHashLatin1, chainHashOf } from './audit-log.ts';
 import { seqOfCanonical } from './canonical-event.ts';
 import { HASH_SIZE, MerkleAccumulator, latin1, leafHashOfText } from './merkle/merkle-hash.ts';
 import type { Latin1Hash } from './merkle/merkle-hash.ts';
@@ -75,9 +75,11 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
   // The tree sizes some checkpoint is at, ascending: the loop compares one number per event, not a map lookup.
   const checkSizes = [...expected.keys()].sort((a, b) => a - b);
   let nextCheck = 0;
-  // Speed: hashes are latin1 strings here (merkle-hash.ts says why), and each row's stored hashes are decoded from
-  // their hex into one scratch buffer.
-  const stored = Buffer.alloc(2 * HASH_SIZE);
+  // Speed: hashes are latin1 strings here (merkle-hash.ts says why). One scratch buffer holds the chain so far at
+  // [0, 32) and the row's stored leaf ‖ chain, decoded from their hex, at [32, 96): the chain's next input, the
+  // chain so far ‖ the stored leaf, is then its first 64 bytes, with one write instead of two.
+  const row = Buffer.alloc(3 * HASH_SIZE);
+  const chainInput = row.subarray(0, 2 * HASH_SIZE);
   const accumulator = new MerkleAccumulator();
   let chain = CHAIN_START;
   let size = 0;
@@ -90,14 +92,17 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
         return { ok: false, size, firstBadSeq: seq, problems, checkpointsVerified };
       }
       // A corrupted row (hashes of another size or type, an event that is not text) is a finding, not a crash.
-      const intact = typeof hashesHex === 'string' && hashesHex.length === 4 * HASH_SIZE && stored.write(hashesHex, 'hex') === 2 * HASH_SIZE;
-      const storedLeaf = intact ? stored.toString('latin1', 0, HASH_SIZE) : undefined;
+      const intact = typeof hashesHex === 'string' && hashesHex.length === 4 * HASH_SIZE && row.write(hashesHex, HASH_SIZE, 2 * HASH_SIZE, 'hex') === 2 * HASH_SIZE;
+      const storedLeaf = intact ? row.toString('latin1', HASH_SIZE, 2 * HASH_SIZE) : undefined;
       const text = typeof event === 'string' ? event : String(event);
       const leaf = leafHashOfText(text);
       if (seqOfCanonical(text) !== seq) bad(seq, 'its text names another sequence number (moved or inserted)');
       if (storedLeaf !== leaf) bad(seq, storedLeaf !== undefined ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
-      chain = chainHashLatin1(chain, storedLeaf ?? leaf);
-      const storedChain = intact ? stored.toString('latin1', HASH_SIZE) : undefined;
+      if (intact) {
+        row.write(chain, 0, HASH_SIZE, 'latin1');
+        chain = chainHashOf(chainInput);
+      } else chain = chainHashLatin1(chain, leaf);
+      const storedChain = intact ? row.toString('latin1', 2 * HASH_SIZE) : undefined;
       if (storedChain !== chain) {
         bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
         if (storedChain !== undefined) chain = storedChain;
