@@ -35,6 +35,7 @@ if (process.argv.includes('--profile') && rows.some((r) => r.target && !r.target
   writeFileSync(join(import.meta.dirname, 'results', file), JSON.stringify(profile));
   outcome.profile = `## Where the time goes in ${suite.name} (missed a target)\n\nProfile: bench/results/${file} (open in Chrome DevTools). Self time:\n\n${hottest(profile).map((l) => `- ${l}`).join('\n')}\n`;
 }
-writeFileSync(output, JSON.stringify(outcome));
+// JSON has no Infinity or NaN (a ratio over a zero median): they travel as strings (run.ts reads them back).
+writeFileSync(output, JSON.stringify(outcome, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { nonFinite: String(value) } : value)));
 // A connection a suite left open must not keep its process, and so the whole run, waiting.
 process.exit(0);

@@ -28,6 +28,7 @@ mkdirSync(dir, { recursive: true });
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const rows: BenchRow[] = [];
 const profiles: string[] = [];
+let failed = false;
 try {
   for (const entry of suites) {
     // Each suite on a fresh heap, in a process of its own (run-suite.ts says why), one after another.
@@ -37,15 +38,20 @@ try {
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     if (code !== 0) {
       console.error(`the ${entry.name} suite failed (${signal ?? `exit ${code}`}); its output is above`);
-      process.exit(1);
+      failed = true;
+      break;
     }
-    const outcome = JSON.parse(readFileSync(output, 'utf8')) as SuiteOutcome;
+    const outcome = JSON.parse(readFileSync(output, 'utf8'), (_key, value: unknown) =>
+      typeof value === 'object' && value !== null && 'nonFinite' in value ? Number((value as { nonFinite: string }).nonFinite) : value,
+    ) as SuiteOutcome;
     rows.push(...outcome.rows);
     if (outcome.profile) profiles.push(outcome.profile);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
+// The suites that ran before a failing one still get their table: the run then exits 1.
+if (failed) process.exitCode = 1;
 const table = markdownTable(rows);
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick };
 writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 2) + '\n');

@@ -11,8 +11,8 @@ import Database from 'better-sqlite3';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import { AuditLog, chainHash, restoreAccumulator } from './audit-log.ts';
 import { verifyAuditLog } from './verify-log.ts';
-import { leafHash, rootOf } from './merkle/merkle-hash.ts';
-import { openCheckpoint } from './merkle/checkpoint.ts';
+import { emptyRoot, leafHash, rootOf } from './merkle/merkle-hash.ts';
+import { openCheckpoint, signCheckpoint } from './merkle/checkpoint.ts';
 import type { AuditEvent } from './audit-event.ts';
 import { isSluiceError } from '../errors.ts';
 import { signingKeyFrom } from './signing-key.ts';
@@ -179,6 +179,27 @@ test('a truncated tail (with its stored checkpoints) is caught by a checkpoint e
     assert.equal(verification.ok, false);
     assert.equal(verification.firstBadSeq, 251);
     assert.match(verification.problems.join('\n'), /holds 250 events, but an exported checkpoint covers 300/);
+    await store.close();
+  });
+});
+
+test('a signed checkpoint of the empty log does not stop the checks after it (a size-0 checkpoint planted to skip them)', async () => {
+  await withFile(async (file) => {
+    await logOf(file, 300);
+    const store = new SqliteStateStore(file);
+    const at = (size: number, root: Buffer) => signCheckpoint({ origin: ORIGIN, treeSize: size, rootHash: root, time: new Date(Date.UTC(2026, 0, 1)).toISOString() }, signer.privateKey);
+    // A checkpoint at 200 with a wrong root, beside a valid one of the empty tree.
+    const wrong = at(200, Buffer.alloc(32, 7));
+    const verification = await verifyAuditLog(store, trusted, [at(0, emptyRoot()), wrong]);
+    assert.equal(verification.ok, false);
+    assert.equal(verification.firstBadSeq, 200);
+    assert.match(verification.problems.join('\n'), /first 200 events do not match exported checkpoint 2/);
+    // The stored checkpoints (every 100) were still checked: three, plus the empty one.
+    assert.equal(verification.checkpointsVerified, 4);
+    // An empty-log checkpoint whose root is not the empty tree's is itself a finding.
+    const bogus = await verifyAuditLog(store, trusted, [at(0, Buffer.alloc(32, 1))]);
+    assert.equal(bogus.ok, false);
+    assert.match(bogus.problems.join('\n'), /exported checkpoint 1 \(size 0\) is of the empty log, but its root is not the empty tree's root/);
     await store.close();
   });
 });

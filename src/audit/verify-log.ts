@@ -6,7 +6,7 @@ import { isSluiceError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
 import { chainHashLatin1, chainHashOf } from './audit-log.ts';
 import { seqOfCanonical } from './canonical-event.ts';
-import { HASH_SIZE, MerkleAccumulator, latin1, leafHashOfText } from './merkle/merkle-hash.ts';
+import { HASH_SIZE, MerkleAccumulator, emptyRoot, latin1, leafHashOfText } from './merkle/merkle-hash.ts';
 import type { Latin1Hash } from './merkle/merkle-hash.ts';
 import { openCheckpoint } from './merkle/checkpoint.ts';
 import type { CheckpointKey, OpenedCheckpoint } from './merkle/checkpoint.ts';
@@ -72,8 +72,15 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
     }
   }
 
-  // The tree sizes some checkpoint is at, ascending: the loop compares one number per event, not a map lookup.
-  const checkSizes = [...expected.keys()].sort((a, b) => a - b);
+  // A checkpoint of the empty tree (size 0) is checked here, against the empty tree's root: the loop below starts
+  // at size 1, and a size it never reaches must not hold up the checks after it.
+  for (const check of expected.get(0) ?? []) {
+    if (check.root === latin1(emptyRoot())) checkpointsVerified++;
+    else problems.push(`${check.what} is of the empty log, but its root is not the empty tree's root`);
+  }
+  // The tree sizes from 1 on that some checkpoint is at, ascending: the loop compares one number per event, not a
+  // map lookup.
+  const checkSizes = [...expected.keys()].filter((size) => size > 0).sort((a, b) => a - b);
   let nextCheck = 0;
   // Speed: hashes are latin1 strings here (merkle-hash.ts says why). One scratch buffer holds the chain so far at
   // [0, 32) and the row's stored leaf ‖ chain, decoded from their hex, at [32, 96): the chain's next input, the

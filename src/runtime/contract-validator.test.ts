@@ -91,7 +91,7 @@ test('contract check: a date passes exactly when it names a day of the Gregorian
     }),
     { numRuns: 2000 },
   );
-  for (const [born, ok] of [['2000-02-29', true], ['1900-02-29', false], ['2024-02-29', true], ['2023-02-29', false], ['2026-04-31', false], ['0050-01-01', true], ['2026-1-01', false], ['２０２６-01-01', false]] as const) {
+  for (const [born, ok] of [['2000-02-29', true], ['1900-02-29', false], ['2024-02-29', true], ['2023-02-29', false], ['2026-04-31', false], ['0050-01-01', true], ['0001-01-01', true], ['0000-02-29', false], ['0000-01-01', false], ['2026-1-01', false], ['２０２６-01-01', false]] as const) {
     assert.equal(check({ name: 'a', born }).ok, ok, born);
   }
 });
