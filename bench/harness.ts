@@ -51,7 +51,8 @@ export interface Timing {
   max: number;
 }
 
-function summarize(times: number[]): Timing {
+/** The median, min and max of `times` (sorted in place). */
+export function summarize(times: number[]): Timing {
   times.sort((a, b) => a - b);
   return { median: times[Math.floor(times.length / 2)] ?? 0, min: times[0] ?? 0, max: times[times.length - 1] ?? 0 };
 }
@@ -73,16 +74,28 @@ export async function timeIt(rounds: number, work: () => unknown, clock: Clock =
  * so that drift in the machine, and the state of the heap one leaves the next, fall on all of them alike.
  */
 export async function timeInterleaved(rounds: number, works: readonly (() => unknown)[], clock: Clock = 'wall'): Promise<Timing[]> {
-  for (const work of works) await work();
-  const times = works.map((): number[] => []);
-  for (let i = 0; i < rounds; i++) {
-    for (const [j, work] of works.entries()) {
+  const results = await interleaved(
+    rounds,
+    works.map((work) => async () => {
       const started = now(clock);
       await work();
-      times[j]!.push(now(clock) - started);
-    }
+      return now(clock) - started;
+    }),
+  );
+  return results.map(summarize);
+}
+
+/**
+ * Runs each work once as a warm-up, then `rounds` times, their rounds interleaved; returns each work's results of
+ * the timed rounds (for works that measure themselves).
+ */
+export async function interleaved<T>(rounds: number, works: readonly (() => Promise<T>)[]): Promise<T[][]> {
+  for (const work of works) await work();
+  const results = works.map((): T[] => []);
+  for (let i = 0; i < rounds; i++) {
+    for (const [j, work] of works.entries()) results[j]!.push(await work());
   }
-  return times.map(summarize);
+  return results;
 }
 
 /** Peak resident memory while `work` runs, sampled every 20 ms, in MiB. */

@@ -20,7 +20,8 @@ import { seeded } from '../../src/seeded-random.ts';
 import { LOCAL_POSTGRES, scratchSchema } from '../../test/support/postgres-scratch.ts';
 import type { Scratch } from '../../test/support/postgres-scratch.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
-import { withPeakRss } from '../harness.ts';
+import { interleaved, summarize, withPeakRss } from '../harness.ts';
+import type { Timing } from '../harness.ts';
 import { CUSTOMER_FIELDS } from '../customer-fields.ts';
 
 /** Rows per batch, for Sluice and the loop alike (the runtime's default). */
@@ -141,34 +142,19 @@ async function timedRows(count: number, what: string, work: () => Promise<number
   return performance.now() - started;
 }
 
-/** What one side of the comparison measured: the median wall time in ms, its spread and the peak RSS. */
-interface Measured {
-  median: number;
-  min: number;
-  max: number;
+/** What one side of the comparison measured: its wall times in ms and the peak RSS. */
+interface Measured extends Timing {
   peakRssMiB: number;
 }
 
 /**
- * Runs each work once untimed (V8 compiles the runtime's and the driver's code, the server warms its cache), then
- * `rounds` times, the works interleaved so that drift in the machine falls on all alike. Each work returns its own
- * time in ms (Sluice's runs time the run alone, without loading the spec and making the keyring).
+ * Each work once untimed (V8 compiles the runtime's and the driver's code, the server warms its cache), then
+ * `rounds` times, interleaved so that drift in the machine falls on all alike. Each work returns its own time in
+ * ms (Sluice's runs time the run alone, without loading the spec and making the keyring).
  */
 async function measureInterleaved(rounds: number, works: readonly (() => Promise<number>)[]): Promise<Measured[]> {
-  for (const work of works) await work();
-  const times = works.map((): number[] => []);
-  const peaks = works.map(() => 0);
-  for (let i = 0; i < rounds; i++) {
-    for (const [j, work] of works.entries()) {
-      const { result, peakRssMiB } = await withPeakRss(work);
-      times[j]!.push(result);
-      peaks[j] = Math.max(peaks[j]!, peakRssMiB);
-    }
-  }
-  return times.map((t, j) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)]!, min: t[0]!, max: t[t.length - 1]!, peakRssMiB: peaks[j]! };
-  });
+  const results = await interleaved(rounds, works.map((work) => () => withPeakRss(work)));
+  return results.map((runs) => ({ ...summarize(runs.map((r) => r.result)), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)) }));
 }
 
 export const postgresSuite: BenchSuite = {

@@ -46,7 +46,7 @@ export function chainHash(previous: Uint8Array, leaf: Uint8Array): Buffer {
   if (previous.length !== HASH_SIZE || leaf.length !== HASH_SIZE) return createHash('sha256').update(previous).update(leaf).digest();
   chainInput.set(previous, 0);
   chainInput.set(leaf, HASH_SIZE);
-  return Buffer.from(hash('sha256', chainInput, 'binary'), 'binary');
+  return Buffer.from(chainHashOf(chainInput), 'latin1');
 }
 
 /** chainHash of two latin1 hashes (merkle-hash.ts's Latin1Hash), as a latin1 string: the verifier's hot path. */

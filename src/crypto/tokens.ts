@@ -43,9 +43,11 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
   const seal = (value: string): Buffer => {
     if (value.length * 3 > ENCODE_SCRATCH_BYTES) return sealer.seal(Buffer.from(value, 'utf8'));
     const length = encoded.write(value, 'utf8');
-    const sealed = sealer.seal(encoded.subarray(0, length));
-    encoded.fill(0, 0, length);
-    return sealed;
+    try {
+      return sealer.seal(encoded.subarray(0, length));
+    } finally {
+      encoded.fill(0, 0, length);
+    }
   };
   return {
     version,
