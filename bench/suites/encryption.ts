@@ -11,6 +11,7 @@ import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { sealObject, sealPieces } from '../../src/crypto/envelope/envelope.ts';
 import { Sink } from '../../src/connectors/sink.ts';
+import { LinePacker } from '../../src/connectors/line-packer.ts';
 import type { SinkBatch } from '../../src/connectors/sink.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import { timeInterleaved, timeIt } from '../harness.ts';
@@ -27,7 +28,8 @@ class DiscardingSink extends Sink {
   }
 }
 
-const CONTEXT = { pipeline: 'bench', dataset: 'd', classification: 'internal', run: 'r', batch: '1', format: 'jsonl' };
+// In sorted key order, as a sink builds its objects' contexts (sink.ts).
+const CONTEXT = { batch: '1', classification: 'internal', dataset: 'd', format: 'jsonl', pipeline: 'bench', run: 'r' };
 
 /** node:crypto AES-256-GCM over `data` in segments, each a message of its own, returned as the pieces of the output. */
 function gcmSegments(data: Buffer, key: Buffer, segment: number): Buffer[] {
@@ -111,36 +113,44 @@ export const encryptionSuite: BenchSuite = {
     const small = randomBytes(1024);
     const n = quick ? 2000 : 10_000;
     const us = (ms: number, count: number) => (ms * 1000) / count;
-    const envSmall = await timeIt(rounds, async () => {
-      for (let i = 0; i < n; i++) await sealObject(small, CONTEXT, keyring, 'default');
-    }, 'cpu');
     const awsCount = quick ? 100 : 300;
-    const awsSmall = await timeIt(1, async () => {
-      for (let i = 0; i < awsCount; i++) await encrypt(awsKeyring, small, { suiteId: awsSuite });
-    }, 'cpu');
     const fernetCount = quick ? 300 : 1000;
     const smallText = small.toString('base64');
-    const fernetSmall = await timeIt(1, () => {
-      for (let i = 0; i < fernetCount; i++) token.encode(smallText);
-    }, 'cpu');
+    // The three sides' rounds alternate (after a warm-up of each), so the machine's drift falls on all alike.
+    const [envSmall, awsSmall, fernetSmall] = (await timeInterleaved(
+      rounds,
+      [
+        async () => {
+          for (let i = 0; i < n; i++) await sealObject(small, CONTEXT, keyring, 'default');
+        },
+        async () => {
+          for (let i = 0; i < awsCount; i++) await encrypt(awsKeyring, small, { suiteId: awsSuite });
+        },
+        () => {
+          for (let i = 0; i < fernetCount; i++) token.encode(smallText);
+        },
+      ],
+      'cpu',
+    )) as [Timing, Timing, Timing];
     const e = us(envSmall.median, n);
-    rows.push({ suite: 'encryption', name: '1 KiB object: envelope vs AWS Encryption SDK', value: e, unit: 'µs/object', baseline: { name: 'AWS SDK', value: us(awsSmall.median, awsCount) }, ratio: us(awsSmall.median, awsCount) / e, target: { text: '≥ 60× (#3), ≥ 40× (#4)', met: us(awsSmall.median, awsCount) / e >= 60 } });
+    const awsRatio = us(awsSmall.median, awsCount) / e;
+    // The encryption issue (#3) asks 60× of this figure, the benchmark issue (#4) 40×: one row for each.
+    for (const [issue, at] of [['#3', 60], ['#4', 40]] as const) {
+      rows.push({ suite: 'encryption', name: `1 KiB object: envelope vs AWS Encryption SDK (${issue})`, value: e, unit: 'µs/object', spread: [us(envSmall.min, n), us(envSmall.max, n)], baseline: { name: 'AWS SDK', value: us(awsSmall.median, awsCount) }, ratio: awsRatio, target: { text: `≥ ${at}×`, met: awsRatio >= at } });
+    }
     rows.push({ suite: 'encryption', name: '1 KiB object: envelope vs fernet', value: e, unit: 'µs/object', baseline: { name: 'fernet', value: us(fernetSmall.median, fernetCount) }, ratio: us(fernetSmall.median, fernetCount) / e, target: { text: '≥ 20×', met: us(fernetSmall.median, fernetCount) / e >= 20 } });
 
     // Records streamed into batch objects. The target is the envelope layer's: serialized records (JSON Lines
-    // text in 64 KiB pieces, as Sink.write makes them) sealed into one object. Beside it, the whole Sink.write
-    // (project, JSON.stringify, encode, seal) into a connector that keeps nothing, so no disk is measured.
+    // text packed into 64 KiB pieces by the sink's LinePacker) sealed into one object. Beside it, the whole
+    // Sink.write (project, JSON.stringify, pack, seal) into a connector that keeps nothing, so no disk is measured.
     const records = Array.from({ length: 10_000 }, () => ({ v: randomBytes(760).toString('base64') }));
-    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    const lines = records.map((r) => JSON.stringify(r));
     const envelopeOnly = await timeIt(rounds, async () => {
+      const packer = new LinePacker();
       const pieces: Buffer[] = [];
-      for (let i = 0, text = ''; i < lines.length; i++) {
-        text += lines[i];
-        if (text.length >= 65536 || i === lines.length - 1) {
-          pieces.push(Buffer.from(text, 'utf8'));
-          text = '';
-        }
-      }
+      for (const line of lines) packer.add(line, pieces);
+      const last = packer.finish();
+      if (last) pieces.push(last);
       await sealPieces(pieces, CONTEXT, keyring, 'default');
     }, 'cpu');
     const envelopeRate = records.length / (envelopeOnly.median / 1000);

@@ -10,6 +10,7 @@ import type { DataRecord } from '../runtime/record.ts';
 import { ioFailure, SluiceError } from '../errors.ts';
 import type { KeySource } from '../crypto/envelope/envelope.ts';
 import { sealPieces } from '../crypto/envelope/envelope.ts';
+import { LinePacker } from './line-packer.ts';
 import type { StoredObject } from '../store/state-store.ts';
 
 /** The settings every sink gets from the plan. */
@@ -51,20 +52,19 @@ export interface SinkBatch {
   records: number;
 }
 
-/** How much JSON text is gathered before it is encoded and sealed: one 64 KiB chunk's worth, give or take. */
-const SERIALIZE_PIECE_CHARS = 64 * 1024;
-
-/** The batch as JSON Lines in pieces of about SERIALIZE_PIECE_CHARS, each encoded on its own (no batch-sized buffer). */
+/** The batch as JSON Lines in pieces of one payload chunk each (no batch-sized buffer). */
 function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord) => DataRecord): Generator<Buffer> {
-  let text = '';
+  const packer = new LinePacker();
+  const full: Buffer[] = [];
   for (const record of records) {
-    text += JSON.stringify(project(record)) + '\n';
-    if (text.length >= SERIALIZE_PIECE_CHARS) {
-      yield Buffer.from(text, 'utf8');
-      text = '';
+    packer.add(JSON.stringify(project(record)), full);
+    if (full.length > 0) {
+      yield* full;
+      full.length = 0;
     }
   }
-  if (text !== '') yield Buffer.from(text, 'utf8');
+  const last = packer.finish();
+  if (last) yield last;
 }
 
 /** The public surface the runtime uses, common to object and record sinks. */
@@ -198,14 +198,15 @@ export abstract class Sink extends SinkBoundary {
     const encryption = this.#encryption;
     if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
-    // copied into another run, batch or pipeline folder).
+    // copied into another run, batch or pipeline folder). Its keys are in sorted order, so it is already the
+    // canonical JSON the object header holds (one JSON.stringify instead of a sort per object).
     const context = {
+      batch: String(batch),
+      classification: this.settings.clearance,
+      dataset: this.settings.name,
+      format: 'jsonl',
       pipeline: run.pipeline,
       run: run.runId,
-      dataset: this.settings.name,
-      classification: this.settings.clearance,
-      batch: String(batch),
-      format: 'jsonl',
       ...(run.task !== undefined ? { task: run.task } : {}),
     };
     const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.project), context, encryption.keys, encryption.keyId);

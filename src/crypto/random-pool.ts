@@ -10,15 +10,24 @@ export class RandomPool {
 
   /** `length` fresh random bytes, copied out of the pool (never handed out twice). */
   take(length: number): Buffer {
-    if (length > POOL_BYTES) return randomFillSync(Buffer.alloc(length));
+    const out = Buffer.allocUnsafe(length);
+    this.fill(out, 0, length);
+    return out;
+  }
+
+  /** Writes `length` fresh random bytes into `target` at `offset` (small objects are written in place). */
+  fill(target: Buffer, offset: number, length: number): void {
+    if (length > POOL_BYTES) {
+      randomFillSync(target, offset, length);
+      return;
+    }
     if (this.#offset + length > this.#pool.length) {
       this.#pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
       this.#offset = 0;
     }
-    const out = Buffer.from(this.#pool.subarray(this.#offset, this.#offset + length));
+    this.#pool.copy(target, offset, this.#offset, this.#offset + length);
     // Used bytes are wiped so the pool never holds a key that was handed out.
     this.#pool.fill(0, this.#offset, this.#offset + length);
     this.#offset += length;
-    return out;
   }
 }

@@ -1,13 +1,16 @@
 // The byte layout of a Sluice object (docs/formats/object.md): a binding block (magic, version, chunk size,
-// encryption context), a key block (key id, key version, wrapped data key), then a C2SP chunked-encryption payload.
+// encryption context), a key block (key id, key version, wrapped data key), then the payload: C2SP chunked
+// encryption (versions 1 and 2) or, for an object shorter than one chunk, one sealed chunk (version 3).
 import { SluiceError } from '../../errors.ts';
 import { CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../chunked-encryption.ts';
 
 export const MAGIC = Buffer.from('SLCE', 'latin1');
-/** What Sluice writes. Version 1 (C2SP's fixed 16 KiB chunks) is still read. */
-export const FORMAT_VERSION = 2;
-/** Versions this Sluice reads. */
-const READABLE_VERSIONS = [1, 2];
+/** What Sluice writes for an object of at least one chunk: a C2SP chunked payload. */
+export const CHUNKED_FORMAT_VERSION = 2;
+/** What Sluice writes for an object shorter than one chunk: one GCM seal with a hash commitment. */
+export const ONE_CHUNK_FORMAT_VERSION = 3;
+/** Versions this Sluice reads. Version 1 (C2SP's fixed 16 KiB chunks) is still read. */
+const READABLE_VERSIONS = [1, 2, 3];
 /**
  * The chunk size Sluice writes: 64 KiB. In Node every chunk pays a cipher set-up, so 16 KiB chunks ran at about
  * 0.65× of node:crypto sealing 64 KiB segments, and 64 KiB chunks at about 0.9× (docs/performance.md).
@@ -22,10 +25,12 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 
 /** A parsed header. */
 export interface ObjectHeader {
+  /** 1 or 2: a C2SP chunked payload; 3: a one-chunk payload (one-chunk-payload.ts). */
+  version: number;
   context: EncryptionContext;
   /** The binding block's bytes: the payload's C2SP context, so any change to it fails decryption. */
   binding: Buffer;
-  /** Plaintext bytes per payload chunk (16 KiB in version 1; from the header in version 2). */
+  /** Plaintext bytes per payload chunk (16 KiB in version 1; from the header in versions 2 and 3, where a version 3 object is shorter). */
   chunkBytes: number;
   keyId: string;
   keyVersion: number;
@@ -36,38 +41,84 @@ export interface ObjectHeader {
 
 /** The context as canonical JSON: keys sorted, so the same context always gives the same bytes. */
 export function canonicalContext(context: EncryptionContext): Buffer {
-  // Built by hand rather than through Object.fromEntries: this runs once per object, and small objects feel it.
-  let json = '{';
-  for (const key of Object.keys(context).sort()) json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(context[key])}`;
-  return Buffer.from(json + '}', 'utf8');
+  return Buffer.from(canonicalContextText(context), 'utf8');
 }
 
-/** magic (4) || version 2 (1) || log2 of the chunk size (1) || context length (u32 BE) || context. */
-export function encodeBinding(context: EncryptionContext, chunkBytes = WRITE_CHUNK_BYTES): Buffer {
-  const json = canonicalContext(context);
-  if (json.length > MAX_CONTEXT_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `an encryption context may not exceed ${MAX_CONTEXT_BYTES} bytes`);
+function canonicalContextText(context: EncryptionContext): string {
+  const keys = Object.keys(context);
+  // This runs once per object, and small objects feel it. A context built in sorted order (the sinks' is) is
+  // already canonical: JSON.stringify walks keys in the same order as Object.keys.
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return JSON.stringify(context);
+  let json = '{';
+  for (const key of keys.sort()) json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(context[key])}`;
+  return json + '}';
+}
+
+/** A binding block measured before it is written: small objects are written in place, in one buffer. */
+export interface BindingPlan {
+  json: string;
+  /** The whole block's length. */
+  bytes: number;
+  exponent: number;
+  version: number;
+}
+
+/** Checks and measures the binding block for `context`, chunks of `chunkBytes` and format `version`. */
+export function planBinding(context: EncryptionContext, chunkBytes = WRITE_CHUNK_BYTES, version = CHUNKED_FORMAT_VERSION): BindingPlan {
+  const json = canonicalContextText(context);
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
+  if (jsonBytes > MAX_CONTEXT_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `an encryption context may not exceed ${MAX_CONTEXT_BYTES} bytes`);
   const exponent = Math.log2(chunkBytes);
   if (!Number.isInteger(exponent) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
     throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `the chunk size must be a power of two from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES} bytes`);
   }
-  const fixed = Buffer.alloc(10);
-  MAGIC.copy(fixed, 0);
-  fixed.writeUInt8(FORMAT_VERSION, 4);
-  fixed.writeUInt8(exponent, 5);
-  fixed.writeUInt32BE(json.length, 6);
-  return Buffer.concat([fixed, json]);
+  return { json, bytes: 10 + jsonBytes, exponent, version };
 }
 
-/** key id length (u8) || key id || key version (u32 BE) || wrapped key length (u16 BE) || wrapped key. */
+/** magic (4) || version 2 or 3 (1) || log2 of the chunk size (1) || context length (u32 BE) || context, at `offset`; returns the end. */
+export function writeBinding(plan: BindingPlan, target: Buffer, offset: number): number {
+  MAGIC.copy(target, offset);
+  target.writeUInt8(plan.version, offset + 4);
+  target.writeUInt8(plan.exponent, offset + 5);
+  target.writeUInt32BE(plan.bytes - 10, offset + 6);
+  target.write(plan.json, offset + 10, 'utf8');
+  return offset + plan.bytes;
+}
+
+/** The binding block on its own. */
+export function encodeBinding(context: EncryptionContext, chunkBytes = WRITE_CHUNK_BYTES, version = CHUNKED_FORMAT_VERSION): Buffer {
+  const plan = planBinding(context, chunkBytes, version);
+  const binding = Buffer.allocUnsafe(plan.bytes);
+  writeBinding(plan, binding, 0);
+  return binding;
+}
+
+/** The length of a key block holding a wrapped key of `wrappedBytes`. */
+export function keyBlockBytes(keyId: string, wrappedBytes: number): number {
+  const idBytes = Buffer.byteLength(keyId, 'utf8');
+  if (idBytes === 0 || idBytes > 255) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'key ids are 1 to 255 bytes');
+  return 1 + idBytes + 4 + 2 + wrappedBytes;
+}
+
+/**
+ * key id length (u8) || key id || key version (u32 BE) || wrapped key length (u16 BE), at `offset`; returns where
+ * the wrapped key goes. The caller checked the key id with keyBlockBytes.
+ */
+export function writeKeyBlockHead(target: Buffer, offset: number, keyId: string, keyVersion: number, wrappedBytes: number): number {
+  const idBytes = target.write(keyId, offset + 1, 'utf8');
+  target.writeUInt8(idBytes, offset);
+  target.writeUInt32BE(keyVersion, offset + 1 + idBytes);
+  target.writeUInt16BE(wrappedBytes, offset + 1 + idBytes + 4);
+  return offset + 1 + idBytes + 6;
+}
+
+/** The key block: its head, then the wrapped key. */
 export function encodeKeyBlock(keyId: string, keyVersion: number, wrappedKey: Buffer): Buffer {
-  const id = Buffer.from(keyId, 'utf8');
-  if (id.length === 0 || id.length > 255) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'key ids are 1 to 255 bytes');
-  const block = Buffer.alloc(1 + id.length + 4 + 2);
-  block.writeUInt8(id.length, 0);
-  id.copy(block, 1);
-  block.writeUInt32BE(keyVersion, 1 + id.length);
-  block.writeUInt16BE(wrappedKey.length, 1 + id.length + 4);
-  return Buffer.concat([block, wrappedKey]);
+  const block = Buffer.allocUnsafe(keyBlockBytes(keyId, wrappedKey.length));
+  wrappedKey.copy(block, writeKeyBlockHead(block, 0, keyId, keyVersion, wrappedKey.length));
+  return block;
 }
 
 function malformed(name: string, why: string): SluiceError {
@@ -89,11 +140,11 @@ export function parseHeader(bytes: Buffer, name: string, complete: boolean): Obj
   if (!need(5)) return undefined;
   const version = bytes.readUInt8(4);
   if (!READABLE_VERSIONS.includes(version)) throw malformed(name, `its format version ${version} is not one this Sluice reads (${READABLE_VERSIONS.join(', ')}); upgrade Sluice`);
-  // Version 1: C2SP's 16 KiB chunks. Version 2 adds a byte: log2 of the chunk size.
+  // Version 1: C2SP's 16 KiB chunks. Versions 2 and 3 add a byte: log2 of the chunk size.
   const fixedEnd = version === 1 ? 9 : 10;
   if (!need(fixedEnd)) return undefined;
   let chunkBytes = CHUNK_BYTES;
-  if (version === 2) {
+  if (version !== 1) {
     const exponent = bytes.readUInt8(5);
     chunkBytes = 2 ** exponent;
     if (chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw malformed(name, `its chunk size 2^${exponent} is outside 16 KiB to 1 MiB`);
@@ -122,6 +173,7 @@ export function parseHeader(bytes: Buffer, name: string, complete: boolean): Obj
   const payloadOffset = idEnd + 6 + wrappedLength;
   if (!need(payloadOffset)) return undefined;
   return {
+    version,
     context,
     binding: Buffer.from(bytes.subarray(0, bindingEnd)),
     chunkBytes,
