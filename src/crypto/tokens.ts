@@ -1,7 +1,8 @@
 // Deterministic, keyed tokens: the same value, key and domain always give the same token, so tokenized fields
 // still join and group; only a holder of the key can turn a token back into its value (AES-256-SIV).
 import { SluiceError } from '../errors.ts';
-import { sivOpen, sivSealer, SIV_KEY_BYTES } from './aes-siv.ts';
+import { sivOpen, SIV_KEY_BYTES } from './aes-siv.ts';
+import { sivSealer } from './siv-sealer.ts';
 import { hkdfExpand } from './hkdf-expand.ts';
 import type { KeySource } from './envelope/envelope.ts';
 
