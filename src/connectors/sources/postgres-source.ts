@@ -232,12 +232,22 @@ class PostgresReader implements SourceReader {
   }
 
   async *batches(batchSize: number): AsyncGenerator<SourceBatch, void, undefined> {
+    let ahead: Promise<pg.QueryArrayResult<(string | null)[]>> | undefined;
     for (;;) {
       if (this.#signal?.aborted) return;
-      const result = await this.#fetch(batchSize);
+      const result = await (ahead ?? this.#fetch(batchSize));
+      ahead = undefined;
       const { batch, fenced } = this.#batch(result);
+      const full = result.rows.length === batchSize && !fenced;
+      // The next keyset read goes out before this batch is handed on: the server runs it and sends the rows on
+      // another core while this one processes the batch. Its position is known already (#batch moved it), so at
+      // most one batch more is in memory. A failure surfaces when the read is awaited, after this batch.
+      if (full) {
+        ahead = this.#fetch(batchSize);
+        ahead.catch(() => undefined);
+      }
       if (batch) yield batch;
-      if (result.rows.length < batchSize || fenced) {
+      if (!full) {
         // All rows there are now have been read, or the rest waits for a transaction still running to end.
         if (!this.#follow || !(await this.#pause())) return;
       }
