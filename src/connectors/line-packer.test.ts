@@ -43,3 +43,13 @@ test('a piece handed out is never written again by later lines', () => {
   for (let i = 0; i < 100; i++) packer.add('z'.repeat(1000), pieces);
   assert.ok((pieces[0] as Buffer).equals(copy));
 });
+
+test('a line of many megabytes is copied once, not once per piece (its pieces share one buffer; tries 8 MiB)', () => {
+  const packer = new LinePacker();
+  const pieces: Buffer[] = [];
+  packer.add('q'.repeat(8 * 1024 * 1024), pieces);
+  assert.equal(pieces.length, 128);
+  // Every piece is a view of the same buffer, so what they keep alive is that buffer, once.
+  assert.equal(new Set(pieces.map((piece) => piece.buffer)).size, 1);
+  assert.ok((pieces[0] as Buffer).buffer.byteLength < 8 * 1024 * 1024 + PIECE_BYTES * 2);
+});

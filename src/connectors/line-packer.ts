@@ -15,19 +15,21 @@ export class LinePacker {
 
   /** Adds `text` and a newline; pushes every piece this completes onto `full`. */
   add(text: string, full: Buffer[]): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, 2 units, takes 4).
-    const most = text.length * 3 + 1;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, 2 units, takes 4). A long line is
+    // measured instead, so that it does not reserve three times its size.
+    const most = (text.length > PIECE_BYTES ? Buffer.byteLength(text, 'utf8') : text.length * 3) + 1;
     if (this.#used + most > this.#buffer.length) this.#grow(this.#used + most);
     this.#used += this.#buffer.write(text, this.#used, 'utf8');
     this.#buffer[this.#used++] = 0x0a;
-    while (this.#used >= PIECE_BYTES) {
-      full.push(this.#buffer.subarray(0, PIECE_BYTES));
-      // What crossed the boundary (at most one line) starts the next piece.
-      const next = Buffer.allocUnsafe(Math.max(PIECE_BYTES + SLACK_BYTES, this.#used - PIECE_BYTES));
-      this.#buffer.copy(next, 0, PIECE_BYTES, this.#used);
-      this.#used -= PIECE_BYTES;
-      this.#buffer = next;
-    }
+    if (this.#used < PIECE_BYTES) return;
+    // Every whole piece is a view of this buffer; only what is left after the last one (less than a piece) is
+    // copied, into the buffer that starts the next piece. A line of many megabytes is copied once, not per piece.
+    const whole = Math.floor(this.#used / PIECE_BYTES) * PIECE_BYTES;
+    for (let at = 0; at < whole; at += PIECE_BYTES) full.push(this.#buffer.subarray(at, at + PIECE_BYTES));
+    const next = Buffer.allocUnsafe(PIECE_BYTES + SLACK_BYTES);
+    this.#buffer.copy(next, 0, whole, this.#used);
+    this.#used -= whole;
+    this.#buffer = next;
   }
 
   /** The last, partial piece, if it holds anything; the packer starts afresh. */

@@ -101,8 +101,13 @@ export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {
   const dd = dbl(d);
   let t = Buffer.alloc(256);
   let counters = Buffer.alloc(256);
+  // The CMAC's chain must match the CBC context's own state; if anything fails mid-value, it may not, so the
+  // sealer refuses to go on rather than risk a wrong token.
+  let broken = false;
   const sealer: SivSealer = {
     seal(plaintext) {
+      if (broken) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', 'this AES-SIV sealer failed earlier and is no longer used; open a new tokenizer');
+      broken = true;
       const length = Math.max(plaintext.length, BLOCK);
       if (t.length < length) t = Buffer.alloc(length);
       const tv = t.subarray(0, length);
@@ -139,6 +144,7 @@ export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {
         stream.fill(0);
       }
       v.fill(0);
+      broken = false;
       return out;
     },
   };

@@ -157,7 +157,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     };
 
     // One batch is written while the next is read and processed; batches still commit strictly in order,
-    // and at most two are in memory.
+    // and at most two are in memory (plus a PostgreSQL source's read-ahead).
     for await (const batch of reader.batches(spec.runtime.batchSize)) {
       batchNo++;
       const processed = await processBatch(batch, validate, steps, allowed);

@@ -297,6 +297,38 @@ test('query: rows of a SELECT are read in keyset batches, the query wrapped as a
   });
 });
 
+test('read-ahead: a read that fails after a good batch surfaces only after that batch was handed on (tries a query that divides by zero from its second page)', { skip }, async () => {
+  await withScratch(async (db) => {
+    await db.query(`CREATE TABLE ${db.schema}.n (id int PRIMARY KEY)`);
+    await db.query(`INSERT INTO ${db.schema}.n SELECT g FROM generate_series(1, 10000) g`);
+    await db.query(`ANALYZE ${db.schema}.n`);
+    // Read through the primary key, each page evaluates only its own rows: ids 1 and 2 divide, id 3 does not.
+    const options = { ...db.connection, query: `SELECT id, 10 / (3 - least(id, 3)) AS q FROM ${db.schema}.n`, cursor: 'id', key: [] };
+    const reader = await sourceOf(options).open(undefined, { follow: false });
+    try {
+      const batches = reader.batches(2)[Symbol.asyncIterator]();
+      const first = await batches.next();
+      assert.deepEqual((first.value as SourceBatch).records.map((r) => (r as { id: number }).id), [1, 2]);
+      await assert.rejects(batches.next(), (error) => isSluiceError(error, 'SLUICE_SOURCE_FAILED') && /after 2 rows/.test(error.message) && /22012/.test(error.message));
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+test('read-ahead: a reader closed while the next read is in flight closes, and stops reading', { skip }, async () => {
+  await withScratch(async (db) => {
+    await db.query(`CREATE TABLE ${db.schema}.m (id int PRIMARY KEY)`);
+    await db.query(`INSERT INTO ${db.schema}.m SELECT g FROM generate_series(1, 50) g`);
+    const reader = await sourceOf({ ...db.connection, table: db.table('m'), cursor: 'id' }).open(undefined, { follow: false });
+    const batches = reader.batches(10)[Symbol.asyncIterator]();
+    assert.equal(((await batches.next()).value as SourceBatch).records.length, 10);
+    // The read of rows 11-20 went out with the first batch; closing now waits for it and ends the pool.
+    await reader.close();
+    await assert.rejects(batches.next(), (error) => isSluiceError(error, 'SLUICE_SOURCE_FAILED') && /closed/.test((error).message));
+  });
+});
+
 test('query: a statement that writes is refused by the read-only session, and a second statement is refused outright', { skip }, async () => {
   await withScratch(async (db) => {
     await db.query(`CREATE TABLE ${db.schema}.canary (id int PRIMARY KEY)`);

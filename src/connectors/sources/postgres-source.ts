@@ -214,6 +214,9 @@ class PostgresReader implements SourceReader {
   readonly #statements: { first: string; next: string };
   readonly #follow: boolean;
   readonly #signal: AbortSignal | undefined;
+  /** The next keyset read, sent while the batch before it is processed. */
+  #ahead: Promise<pg.QueryArrayResult<(string | null)[]>> | undefined;
+  #closing = false;
   /** A task's last row: reading ends there. */
   readonly #until: string[] | undefined;
   #after: string[] | undefined;
@@ -232,19 +235,18 @@ class PostgresReader implements SourceReader {
   }
 
   async *batches(batchSize: number): AsyncGenerator<SourceBatch, void, undefined> {
-    let ahead: Promise<pg.QueryArrayResult<(string | null)[]>> | undefined;
     for (;;) {
       if (this.#signal?.aborted) return;
-      const result = await (ahead ?? this.#fetch(batchSize));
-      ahead = undefined;
+      const result = await (this.#ahead ?? this.#fetch(batchSize));
+      this.#ahead = undefined;
       const { batch, fenced } = this.#batch(result);
       const full = result.rows.length === batchSize && !fenced;
       // The next keyset read goes out before this batch is handed on: the server runs it and sends the rows on
       // another core while this one processes the batch. Its position is known already (#batch moved it), so at
       // most one batch more is in memory. A failure surfaces when the read is awaited, after this batch.
-      if (full) {
-        ahead = this.#fetch(batchSize);
-        ahead.catch(() => undefined);
+      if (full && !this.#signal?.aborted && !this.#closing) {
+        this.#ahead = this.#fetch(batchSize);
+        this.#ahead.catch(() => undefined);
       }
       if (batch) yield batch;
       if (!full) {
@@ -259,6 +261,11 @@ class PostgresReader implements SourceReader {
   }
 
   async close(): Promise<void> {
+    // A read-ahead still running holds the pool's connection, which end() waits for: it is not retried once
+    // closing, so this waits at most for the one query already sent.
+    this.#closing = true;
+    await this.#ahead?.catch(() => undefined);
+    this.#ahead = undefined;
     await this.#pool.end();
   }
 
@@ -268,6 +275,7 @@ class PostgresReader implements SourceReader {
     const bound = this.#until ?? [];
     const config = after === undefined ? { text: this.#statements.first, values: [...bound, batchSize] } : { text: this.#statements.next, values: [...bound, ...after, batchSize] };
     return withRetry(async () => {
+      if (this.#closing) throw new SluiceError('SLUICE_SOURCE_FAILED', `${this.#settings.label}: the reader was closed`);
       try {
         return await this.#pool.query<(string | null)[]>({ ...config, rowMode: 'array', types: RAW_TEXT_TYPES });
       } catch (error) {

@@ -1,8 +1,7 @@
 // An object's data key, wrapped with AES-256-GCM under a keyring key version (docs/formats/object.md, "Key
 // block"): nonce (12) || ciphertext (32) || tag (16), bound to the key id, the version and the object's binding
 // block, so a wrapped key opens only for its own key version and its own object.
-import { createCipheriv } from 'node:crypto';
-import { GCM_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, openGcm } from '../aes-gcm.ts';
+import { decryptFailed, GCM_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, openGcm, sealGcmInto } from '../aes-gcm.ts';
 import { SluiceError } from '../../errors.ts';
 import type { RandomPool } from '../random-pool.ts';
 
@@ -30,22 +29,19 @@ function cachedAadPrefix(keyId: string, keyVersion: number): Buffer {
 
 /**
  * Wraps `dataKey` into `target` at `offset` (nonce from `random`, then ciphertext and tag); returns the end. The
- * associated data goes to GCM in two parts, the prefix and the binding block: GCM authenticates them as one
- * string (OpenSSL accepts AAD in several updates), which is what unwrapDataKey passes joined.
+ * associated data goes to GCM in two parts, the prefix and the binding block, authenticated as one string: what
+ * openWrappedDataKey passes joined.
  */
 export function wrapDataKeyInto(material: Buffer, dataKey: Buffer, keyId: string, keyVersion: number, binding: Buffer, random: RandomPool, target: Buffer, offset: number): number {
-  if (material.length !== GCM_KEY_BYTES || dataKey.length !== GCM_KEY_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `key versions and data keys are ${GCM_KEY_BYTES} bytes`);
+  if (dataKey.length !== GCM_KEY_BYTES) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `data keys are ${GCM_KEY_BYTES} bytes`);
   random.fill(target, offset, GCM_NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', material, target.subarray(offset, offset + GCM_NONCE_BYTES), { authTagLength: GCM_TAG_BYTES });
-  cipher.setAAD(cachedAadPrefix(keyId, keyVersion));
-  cipher.setAAD(binding);
-  let end = offset + GCM_NONCE_BYTES + cipher.update(dataKey).copy(target, offset + GCM_NONCE_BYTES);
-  cipher.final();
-  end += cipher.getAuthTag().copy(target, end);
-  return end;
+  const nonce = target.subarray(offset, offset + GCM_NONCE_BYTES);
+  return sealGcmInto(material, nonce, [cachedAadPrefix(keyId, keyVersion), binding], [dataKey], target, offset + GCM_NONCE_BYTES);
 }
 
-/** Opens a wrapped data key; throws (with no detail) when it does not authenticate. */
+/** Opens a wrapped data key; throws SLUICE_DECRYPT_FAILED (with no detail) when it does not authenticate. */
 export function openWrappedDataKey(material: Buffer, wrapped: Buffer, keyId: string, keyVersion: number, binding: Buffer): Buffer {
+  // Whatever else a key block could hold, only a 32-byte key wrapped this way opens here.
+  if (wrapped.length !== WRAPPED_KEY_BYTES) throw decryptFailed();
   return openGcm(material, wrapped.subarray(0, GCM_NONCE_BYTES), wrapped.subarray(GCM_NONCE_BYTES), Buffer.concat([aadPrefix(keyId, keyVersion), binding]));
 }

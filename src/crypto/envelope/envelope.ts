@@ -47,6 +47,7 @@ export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionCon
  *
  * Pieces are read until they make one chunk. If they end first, the object is written as format version 3 (one
  * GCM seal, no key derivation): most of a small object's cost was C2SP's set-up. Otherwise it is version 2.
+ * Pieces are held until then, not copied: an iterable must not reuse a piece's memory for the next one.
  */
 export async function sealPieces(plaintext: Iterable<Uint8Array>, context: EncryptionContext, keys: KeySource, keyId: string): Promise<{ pieces: Buffer[]; bytes: number; keyVersion: number }> {
   const { version, material } = await keys.primary(keyId);
