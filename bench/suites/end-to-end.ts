@@ -17,7 +17,7 @@ import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
-import { withPeakRss } from '../harness.ts';
+import { timeOnce, withPeakRss } from '../harness.ts';
 import { endToEndSpec } from '../customer-fields.ts';
 
 
@@ -47,20 +47,11 @@ export const endToEndSuite: BenchSuite = {
       const bytes = statSync(input).size;
       writeFileSync(join(dir, 'pipeline.yaml'), endToEndSpec('bench'));
 
-      const timeFloor = () =>
-        withPeakRss(async () => {
-          const started = performance.now();
-          await loop(input, join(dir, 'floor.jsonl'), records, (r) => JSON.stringify(r));
-          return performance.now() - started;
-        });
+      const timeFloor = () => timeOnce(() => loop(input, join(dir, 'floor.jsonl'), records, (r) => JSON.stringify(r)));
       // Fernet manages a few thousand records a second: a sample gives its rate without minutes of waiting.
       const fernetSample = Math.min(records, quick ? 3000 : 20_000);
       const token = new fernet.Token({ secret: new fernet.Secret(randomBytes(32).toString('base64')), ttl: 0 });
-      const timeFernet = async () => {
-        const started = performance.now();
-        await loop(input, join(dir, 'fernet.txt'), fernetSample, (r) => token.encode(JSON.stringify(r)));
-        return performance.now() - started;
-      };
+      const timeFernet = () => timeOnce(() => loop(input, join(dir, 'fernet.txt'), fernetSample, (r) => token.encode(JSON.stringify(r))));
       // Warmed up first, as Sluice's long run is: the package's pure-JavaScript AES runs about a quarter faster
       // once V8 has compiled it (7,200 records/s on the first 5,000 here, 9,000 after).
       await loop(input, join(dir, 'fernet-warm-up.txt'), Math.min(records, 10_000), (r) => token.encode(JSON.stringify(r)));
@@ -83,18 +74,18 @@ export const endToEndSuite: BenchSuite = {
       });
       const fernetAfter = await timeFernet();
       const floorAfter = await timeFloor();
-      const floor = { result: (floorBefore.result + floorAfter.result) / 2 };
-      const fernetRun = { result: (fernetBefore + fernetAfter) / 2 };
+      const floorMs = (floorBefore + floorAfter) / 2;
+      const fernetMs = (fernetBefore + fernetAfter) / 2;
 
       const rate = (count: number, ms: number) => count / (ms / 1000);
       const sluiceRate = rate(records, sluice.result);
-      const floorRate = rate(records, floor.result);
-      const fernetRate = rate(fernetSample, fernetRun.result);
+      const floorRate = rate(records, floorMs);
+      const fernetRate = rate(fernetSample, fernetMs);
       const mb = (ms: number) => bytes / 1e6 / (ms / 1000);
       const rows: BenchRow[] = [
         { suite: 'end-to-end', name: `${records.toLocaleString('en-US')} records: Sluice vs unprotected floor`, value: sluiceRate, unit: 'records/s', baseline: { name: 'floor (mean of runs before and after)', value: floorRate }, ratio: sluiceRate / floorRate, target: { text: '≥ 0.67× (time ≤ 1.5× floor)', met: sluiceRate / floorRate >= 1 / 1.5 }, peakRssMiB: sluice.peakRssMiB },
         { suite: 'end-to-end', name: 'Sluice vs Fernet over stringified records', value: sluiceRate, unit: 'records/s', baseline: { name: `fernet (${fernetSample.toLocaleString('en-US')}-record samples before and after)`, value: fernetRate }, ratio: sluiceRate / fernetRate, target: { text: '≥ 10×', met: sluiceRate / fernetRate >= 10 } },
-        { suite: 'end-to-end', name: 'Sluice throughput', value: mb(sluice.result), unit: 'MB/s', baseline: { name: 'floor', value: mb(floor.result) }, ratio: mb(sluice.result) / mb(floor.result) },
+        { suite: 'end-to-end', name: 'Sluice throughput', value: mb(sluice.result), unit: 'MB/s', baseline: { name: 'floor', value: mb(floorMs) }, ratio: mb(sluice.result) / mb(floorMs) },
         { suite: 'end-to-end', name: 'Sluice peak RSS', value: sluice.peakRssMiB, unit: 'MiB', target: { text: '< 300 MiB', met: sluice.peakRssMiB < 300 } },
       ];
       return rows;

@@ -1,5 +1,6 @@
 // AES-256-SIV (RFC 5297), deterministic authenticated encryption, from @noble/ciphers (audited): node:crypto
-// has no SIV. Pinned to 64-byte keys (two AES-256 keys); used for tokens, which must be deterministic.
+// has no SIV. Pinned to 64-byte keys (two AES-256 keys); used for tokens, which must be deterministic. Tokens
+// are opened here; a column's values are sealed by siv-sealer.ts, which is checked against these.
 import { aessiv } from '@noble/ciphers/aes.js';
 import { SluiceError } from '../errors.ts';
 import { decryptFailed } from './aes-gcm.ts';

@@ -35,18 +35,9 @@ export async function sealObject(plaintext: Uint8Array, context: EncryptionConte
 
 /** Like sealObject, and says which key version sealed it (for the object index). */
 export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<{ object: Buffer; keyVersion: number }> {
-  if (plaintext.length < WRITE_CHUNK_BYTES) {
-    // Known to be small: straight to version 3, without sealPieces' gathering of pieces.
-    const { version, material } = await keys.primary(keyId);
-    const dataKey = random.take(GCM_KEY_BYTES);
-    try {
-      return { object: sealOneChunkObject(material, dataKey, keyId, version, context, [plaintext], plaintext.length), keyVersion: version };
-    } finally {
-      dataKey.fill(0);
-    }
-  }
   const { pieces, keyVersion } = await sealPieces([plaintext], context, keys, keyId);
-  return { object: Buffer.concat(pieces), keyVersion };
+  // A small object (version 3) is one piece already; joining would copy it.
+  return { object: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces), keyVersion };
 }
 
 /**

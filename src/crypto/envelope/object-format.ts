@@ -28,7 +28,10 @@ export interface ObjectHeader {
   /** 1 or 2: a C2SP chunked payload; 3: a one-chunk payload (one-chunk-payload.ts). */
   version: number;
   context: EncryptionContext;
-  /** The binding block's bytes: the payload's C2SP context, so any change to it fails decryption. */
+  /**
+   * The binding block's bytes: bound to the wrapped data key and to the payload (its C2SP context in versions 1
+   * and 2, its GCM associated data and commitment in version 3), so any change to it fails decryption.
+   */
   binding: Buffer;
   /** Plaintext bytes per payload chunk (16 KiB in version 1; from the header in versions 2 and 3, where a version 3 object is shorter). */
   chunkBytes: number;
