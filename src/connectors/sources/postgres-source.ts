@@ -243,8 +243,10 @@ class PostgresReader implements SourceReader {
       const full = result.rows.length === batchSize && !fenced;
       // The next keyset read goes out before this batch is handed on: the server runs it and sends the rows on
       // another core while this one processes the batch. Its position is known already (#batch moved it), so at
-      // most one batch more is in memory. A failure surfaces when the read is awaited, after this batch.
-      if (full && !this.#signal?.aborted && !this.#closing) {
+      // most one batch more is in memory. A failure surfaces when the read is awaited, after this batch. Not when
+      // following: there batches wait on new rows, not on the server, and a stop (SIGTERM) should find no read
+      // in flight.
+      if (full && !this.#follow && !this.#signal?.aborted && !this.#closing) {
         this.#ahead = this.#fetch(batchSize);
         this.#ahead.catch(() => undefined);
       }
