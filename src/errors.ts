@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   SLUICE_RUN_LOCKED: 'another process is running this pipeline',
   SLUICE_RUN_INTERRUPTED: 'the run was stopped by a signal after committing its last batch',
   SLUICE_STATE_STORE: 'the state store failed or has an unknown schema',
+  SLUICE_STATE_BUSY: 'another Sluice process held the embedded state store\'s lock for longer than Sluice waits',
   SLUICE_TASK_RELEASED: 'a worker gave a cluster task back unfinished (it is draining); another worker takes it over',
   SLUICE_TASK_INVALID: 'a cluster task message cannot be parsed, is of another version, or names no task the state store holds',
   SLUICE_TASK_SUPERSEDED: 'another delivery of a cluster task took its lease over (this attempt went silent past the ack wait), so this attempt stopped',

@@ -24,6 +24,7 @@ import { registerAccess } from './commands/access.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { remoteTarget, verbOf } from './remote/remote-target.ts';
+import { isBusy, stateBusyError } from '../store/sqlite/open-database.ts';
 
 /**
  * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
@@ -100,7 +101,9 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     }
     await program.parseAsync([...argv]);
     return exitCode;
-  } catch (error) {
+  } catch (thrown) {
+    // SQLite gave up waiting for another process's lock on the embedded store: contention, not a defect.
+    const error = isBusy(thrown) ? stateBusyError(undefined, thrown) : thrown;
     if (error instanceof CommanderError) {
       // Help and version exit 0; anything else commander rejects is a usage error (already printed).
       return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

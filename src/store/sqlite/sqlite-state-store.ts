@@ -1,5 +1,5 @@
 // The embedded state store: SQLite through better-sqlite3, WAL mode, schema versioned with user_version.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SluiceError } from '../../errors.ts';
@@ -9,6 +9,8 @@ import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import { cacheStatements } from './statement-cache.ts';
+import { isBusy, openDatabase, stateBusyError, useWriteAheadLog } from './open-database.ts';
+import type { OpenTimings } from './open-database.ts';
 import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret, toTask, toWorker } from '../store-rows.ts';
 import type { CheckpointRow, KeyRow, RunRow, SecretRow, TaskRow, WorkerRow } from '../store-rows.ts';
 import type { KeyVersionRecord } from '../../crypto/keyring/key-store.ts';
@@ -18,15 +20,21 @@ import type { RecordedAuditEvent } from '../../audit/audit-event.ts';
 import type { AuditChainTuple, AuditCheckpointRow, AuditNode, AuditQuery, AuditRow } from '../../audit/audit-store.ts';
 
 /**
- * Brings the schema up to date in one IMMEDIATE transaction, reading the version inside it: two processes
- * opening a new store at once migrate it once, not twice.
+ * Brings the schema up to date in one IMMEDIATE transaction, reading the version again inside it: two processes
+ * opening a new store at once migrate it once, not twice. A store that is up to date is only read, so opening it
+ * does not wait for a running pipeline's writes.
  */
 function migrate(db: Database.Database, file: string): void {
-  db.transaction(() => {
+  const checkVersion = (): number => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SQLITE_MIGRATIONS.length) {
       throw new SluiceError('SLUICE_STATE_STORE', `the state store ${file} has schema version ${current}, newer than this Sluice knows (${SQLITE_MIGRATIONS.length}); upgrade Sluice`);
     }
+    return current;
+  };
+  if (checkVersion() === SQLITE_MIGRATIONS.length) return;
+  db.transaction(() => {
+    const current = checkVersion();
     for (let version = current; version < SQLITE_MIGRATIONS.length; version++) db.exec(SQLITE_MIGRATIONS[version] ?? '');
     if (current < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
   }).immediate();
@@ -44,27 +52,44 @@ export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
   readonly access: SqliteAccessTables;
 
-  /** Opens (creating if needed) the store at `file`; ':memory:' for tests. */
-  constructor(file: string) {
+  /**
+   * Runs `fn` in a write transaction that takes the write lock at BEGIN. A deferred transaction that reads first
+   * and another process commits in between cannot become a writer, and SQLite fails it at once, without waiting.
+   */
+  #write<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /**
+   * Opens (creating if needed) the store at `file`; ':memory:' for tests. `timings` are for tests of waiting on
+   * another process's lock.
+   */
+  constructor(file: string, timings?: OpenTimings) {
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      this.#db = new Database(file);
-      // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
-      // files the database file's mode, so this covers them too.
-      if (file !== ':memory:') chmodSync(file, 0o600);
-      // First, so that every later statement (switching to WAL included) waits for another process's lock.
-      this.#db.pragma('busy_timeout = 5000');
-      this.#db.pragma('journal_mode = WAL');
-      // FULL: a committed checkpoint survives power loss, not only a process crash.
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma('foreign_keys = ON');
-      // Deleted or overwritten content (destroyed and erased keys) is zeroed in the file, not left in free pages.
-      this.#db.pragma('secure_delete = ON');
-      migrate(this.#db, file);
+      this.#db = openDatabase(
+        file,
+        (db) => {
+          // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
+          // files the database file's mode, so this covers them too.
+          if (file !== ':memory:') {
+            chmodSync(file, 0o600);
+            useWriteAheadLog(db);
+          }
+          // FULL: a committed checkpoint survives power loss, not only a process crash.
+          db.pragma('synchronous = FULL');
+          db.pragma('foreign_keys = ON');
+          // Deleted or overwritten content (destroyed and erased keys) is zeroed in the file, not left in free pages.
+          db.pragma('secure_delete = ON');
+          migrate(db, file);
+        },
+        timings,
+      );
       cacheStatements(this.#db);
       this.access = new SqliteAccessTables(this.#db);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
+      if (isBusy(error)) throw stateBusyError(file, error);
       throw new SluiceError('SLUICE_STATE_STORE', `cannot open the state store ${file}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -108,7 +133,7 @@ export class SqliteStateStore implements StateStore {
 
   async commitCheckpoint(checkpoint: Checkpoint): Promise<void> {
     const totals = JSON.stringify(checkpoint.totals);
-    this.#db.transaction(() => {
+    this.#write(() => {
       const last = this.#db.prepare('SELECT MAX(batch) AS batch FROM checkpoints WHERE run_id = ?').get(checkpoint.runId) as { batch: number | null };
       const expected = (last.batch ?? 0) + 1;
       if (checkpoint.batch !== expected) {
@@ -119,7 +144,7 @@ export class SqliteStateStore implements StateStore {
         .run(checkpoint.runId, checkpoint.batch, JSON.stringify(checkpoint.position), totals, new Date().toISOString());
       this.#recordObjects(checkpoint.objects ?? []);
       this.#db.prepare('UPDATE runs SET totals = ? WHERE id = ?').run(totals, checkpoint.runId);
-    })();
+    });
   }
 
   async lastCheckpoint(runId: string): Promise<Checkpoint | undefined> {
@@ -171,16 +196,16 @@ export class SqliteStateStore implements StateStore {
       return;
     }
     const remove = this.#db.prepare('DELETE FROM objects WHERE location = ?');
-    this.#db.transaction(() => {
+    this.#write(() => {
       for (const location of which.locations) remove.run(location);
-    })();
+    });
   }
 
   async createTasks(runId: string, tasks: readonly NewTask[]): Promise<void> {
     const insert = this.#db.prepare('INSERT OR IGNORE INTO tasks (run_id, id, from_position, until_position, spec_path) VALUES (?, ?, ?, ?, ?)');
-    this.#db.transaction(() => {
+    this.#write(() => {
       for (const task of tasks) insert.run(runId, task.id, task.from ? JSON.stringify(task.from) : null, task.until ? JSON.stringify(task.until) : null, task.specPath ?? null);
-    })();
+    });
   }
 
   async renewLease(runId: string, taskId: string, attempt: number, leasedUntil: string): Promise<boolean> {
@@ -188,18 +213,18 @@ export class SqliteStateStore implements StateStore {
   }
 
   async leaseTask(runId: string, taskId: string, worker: string, leasedUntil: string, now: string): Promise<{ task: TaskRecord; leased: boolean } | undefined> {
-    return this.#db.transaction(() => {
+    return this.#write(() => {
       const taken = this.#db
         .prepare("UPDATE tasks SET worker = ?, leased_until = ?, attempts = attempts + 1 WHERE run_id = ? AND id = ? AND status = 'pending' AND (leased_until IS NULL OR leased_until <= ?) RETURNING *")
         .get(worker, leasedUntil, runId, taskId, now) as TaskRow | undefined;
       if (taken) return { task: toTask(taken), leased: true };
       const row = this.#db.prepare('SELECT * FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as TaskRow | undefined;
       return row ? { task: toTask(row), leased: false } : undefined;
-    })();
+    });
   }
 
   async commitTask(commit: TaskCommit): Promise<boolean> {
-    return this.#db.transaction(() => {
+    return this.#write(() => {
       const end = commit.end !== undefined ? JSON.stringify(commit.end) : null;
       const committed = this.#db
         .prepare(
@@ -211,7 +236,7 @@ export class SqliteStateStore implements StateStore {
       if (committed.changes !== 1) return false;
       this.#recordObjects(commit.objects ?? []);
       return true;
-    })();
+    });
   }
 
   async failTask(runId: string, taskId: string, error: string): Promise<void> {
@@ -270,9 +295,9 @@ export class SqliteStateStore implements StateStore {
   async putSubjectKeys(keyId: string, records: readonly { ref: Buffer; keyVersion: number; wrapped: Buffer }[]): Promise<Buffer[]> {
     const insert = this.#db.prepare('INSERT OR IGNORE INTO subject_keys (key_id, subject_ref, key_version, wrapped) VALUES (?, ?, ?, ?)');
     const existing: Buffer[] = [];
-    this.#db.transaction(() => {
+    this.#write(() => {
       for (const r of records) if (insert.run(keyId, r.ref, r.keyVersion, r.wrapped).changes === 0) existing.push(r.ref);
-    })();
+    });
     return existing;
   }
 
@@ -281,12 +306,12 @@ export class SqliteStateStore implements StateStore {
     const erase = this.#db.prepare('UPDATE subject_keys SET wrapped = NULL, erased_at = ? WHERE key_id = ? AND subject_ref = ? AND wrapped IS NOT NULL');
     const tombstone = this.#db.prepare('INSERT OR IGNORE INTO subject_keys (key_id, subject_ref, key_version, wrapped, erased_at) VALUES (?, ?, ?, NULL, ?)');
     let erased = 0;
-    this.#db.transaction(() => {
+    this.#write(() => {
       for (const ref of refs) {
         erased += erase.run(erasedAt, keyId, ref).changes;
         tombstone.run(keyId, ref, keyVersion, erasedAt);
       }
-    })();
+    });
     this.#flushWal();
     return erased;
   }
@@ -322,12 +347,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async addKeyVersion(record: Omit<KeyVersionRecord, 'state'>): Promise<void> {
-    this.#db.transaction(() => {
+    this.#write(() => {
       this.#db.prepare("UPDATE key_versions SET state = 'active' WHERE key_id = ? AND state = 'primary'").run(record.keyId);
       this.#db
         .prepare("INSERT INTO key_versions (key_id, version, state, wrapped, provider, created_at, rotation_days) VALUES (?, ?, 'primary', ?, ?, ?, ?)")
         .run(record.keyId, record.version, record.wrapped, record.provider, record.createdAt, record.rotationDays ?? null);
-    })();
+    });
   }
 
   async listKeyVersions(keyId?: string): Promise<KeyVersionRecord[]> {
