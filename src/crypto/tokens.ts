@@ -20,6 +20,8 @@ const TOKEN = /^tok_([1-9][0-9]{0,9})_([A-Za-z0-9_-]{22,})$/;
 export interface Tokenizer {
   version: number;
   tokenize(value: string): string;
+  /** The tokens of many values (a batch's column) in a few native calls: the same as `tokenize` on each. */
+  tokenizeAll(values: readonly string[]): string[];
 }
 
 /** The SIV key of a key version: derived, so the version's material is used for one purpose only. */
@@ -36,8 +38,8 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
   await keys.ensure(keyId);
   const { version, material } = await keys.primary(keyId);
   const sealer = sivSealer(sivKey(material), domainAad(domain));
-  // Tokens are deterministic, so repeated values are looked up, not recomputed: a token costs about 4-5 µs here
-  // (sivSealer), a lookup well under one.
+  // Tokens are deterministic, so repeated values are looked up, not recomputed: a token made on its own costs
+  // about 9 µs here with its string and cache entry, one of a batch (tokenizeAll) about 2, a lookup well under one.
   const seen = new Map<string, string>();
   // Each value is encoded into one scratch buffer (tokenize is synchronous) rather than a Buffer of its own.
   const encoded = Buffer.alloc(ENCODE_SCRATCH_BYTES);
@@ -50,15 +52,62 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
       encoded.fill(0, 0, length);
     }
   };
+  const remember = (value: string, token: string): void => {
+    if (seen.size >= TOKEN_CACHE_LIMIT) seen.clear();
+    seen.set(value, token);
+  };
+  let batchScratch = Buffer.alloc(0);
   return {
     version,
     tokenize(value) {
       const known = seen.get(value);
       if (known !== undefined) return known;
       const token = `${TOKEN_PREFIX}${version}_${seal(value).toString('base64url')}`;
-      if (seen.size >= TOKEN_CACHE_LIMIT) seen.clear();
-      seen.set(value, token);
+      remember(value, token);
       return token;
+    },
+    tokenizeAll(values) {
+      const tokens = new Array<string>(values.length);
+      const missing: number[] = [];
+      let chars = 0;
+      for (let i = 0; i < values.length; i++) {
+        const known = seen.get(values[i]!);
+        if (known !== undefined) tokens[i] = known;
+        else {
+          missing.push(i);
+          chars += values[i]!.length;
+        }
+      }
+      if (missing.length === 0) return tokens;
+      // The values side by side in one scratch buffer, encoded in one call: when every byte is ASCII (as many
+      // bytes as UTF-16 units) the bounds are the strings' lengths; otherwise each value is encoded on its own.
+      if (batchScratch.length < chars * 3) batchScratch = Buffer.alloc(chars * 3);
+      const bounds = new Uint32Array(missing.length + 1);
+      let joined = '';
+      for (const i of missing) joined += values[i]!;
+      let used = batchScratch.write(joined, 0, 'utf8');
+      if (used === chars) for (let k = 0; k < missing.length; k++) bounds[k + 1] = bounds[k]! + values[missing[k]!]!.length;
+      else {
+        batchScratch.fill(0, 0, used);
+        used = 0;
+        for (let k = 0; k < missing.length; k++) {
+          used += batchScratch.write(values[missing[k]!]!, used, 'utf8');
+          bounds[k + 1] = used;
+        }
+      }
+      try {
+        const { sealed, offsets } = sealer.sealAll({ data: batchScratch, bounds });
+        const prefix = `${TOKEN_PREFIX}${version}_`;
+        for (let k = 0; k < missing.length; k++) {
+          const i = missing[k]!;
+          const token = prefix + sealed.toString('base64url', offsets[k], offsets[k + 1]);
+          tokens[i] = token;
+          remember(values[i]!, token);
+        }
+      } finally {
+        batchScratch.fill(0, 0, used);
+      }
+      return tokens;
     },
   };
 }
