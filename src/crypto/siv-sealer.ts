@@ -88,8 +88,11 @@ function cmacWith(key: Uint8Array): { mac: (message: Uint8Array) => Buffer; k1: 
   return { mac, k1, k2 };
 }
 
-/** The self-test's plaintexts: empty, shorter than a block, one block, across blocks, and long (one by one in a batch). */
-const SELF_TEST_VALUES = ['', 'a', 'alice@example.com', '0123456789abcdef', 'x'.repeat(47), 'y'.repeat(129)].map((s) => Buffer.from(s, 'utf8'));
+/**
+ * The self-test's plaintexts: empty, shorter than a block, one block, across blocks, 4 and 8 blocks (the batch path's
+ * round counts up to its longest), and longer (sealed one by one in a batch).
+ */
+const SELF_TEST_VALUES = ['', 'a', 'alice@example.com', '0123456789abcdef', 'x'.repeat(47), 'z'.repeat(64), 'w'.repeat(128), 'y'.repeat(129)].map((s) => Buffer.from(s, 'utf8'));
 
 /** A sealer for one 64-byte key and one associated data string. Checks itself against aessiv before use. */
 export function sivSealer(key: Uint8Array, aad: Uint8Array): SivSealer {

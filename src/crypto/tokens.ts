@@ -14,6 +14,8 @@ export const TOKEN_PREFIX = 'tok_';
 const TOKEN_CACHE_LIMIT = 16_384;
 /** Values up to a third of this many UTF-16 units are encoded in scratch (UTF-8 takes at most 3 bytes each). */
 const ENCODE_SCRATCH_BYTES = 3072;
+/** The batch scratch a tokenizer keeps between batches (a batch of 10,000 e-mail addresses needs about 1 MB). */
+const KEPT_SCRATCH_BYTES = 4 * 1024 * 1024;
 const TOKEN = /^tok_([1-9][0-9]{0,9})_([A-Za-z0-9_-]{22,})$/;
 
 /** A tokenizer bound to one key version and domain. */
@@ -81,22 +83,25 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
       if (missing.length === 0) return tokens;
       // The values side by side in one scratch buffer, encoded in one call: when every byte is ASCII (as many
       // bytes as UTF-16 units) the bounds are the strings' lengths; otherwise each value is encoded on its own.
-      if (batchScratch.length < chars * 3) batchScratch = Buffer.alloc(chars * 3);
+      // Kept between batches up to KEPT_SCRATCH_BYTES; a larger batch gets a buffer of its own, wiped and dropped.
+      const need = chars * 3;
+      if (batchScratch.length < need && need <= KEPT_SCRATCH_BYTES) batchScratch = Buffer.alloc(need);
+      const scratch = batchScratch.length >= need ? batchScratch : Buffer.alloc(need);
       const bounds = new Uint32Array(missing.length + 1);
       let joined = '';
       for (const i of missing) joined += values[i]!;
-      let used = batchScratch.write(joined, 0, 'utf8');
+      let used = scratch.write(joined, 0, 'utf8');
       if (used === chars) for (let k = 0; k < missing.length; k++) bounds[k + 1] = bounds[k]! + values[missing[k]!]!.length;
       else {
-        batchScratch.fill(0, 0, used);
+        scratch.fill(0, 0, used);
         used = 0;
         for (let k = 0; k < missing.length; k++) {
-          used += batchScratch.write(values[missing[k]!]!, used, 'utf8');
+          used += scratch.write(values[missing[k]!]!, used, 'utf8');
           bounds[k + 1] = used;
         }
       }
       try {
-        const { sealed, offsets } = sealer.sealAll({ data: batchScratch, bounds });
+        const { sealed, offsets } = sealer.sealAll({ data: scratch, bounds });
         const prefix = `${TOKEN_PREFIX}${version}_`;
         for (let k = 0; k < missing.length; k++) {
           const i = missing[k]!;
@@ -105,7 +110,7 @@ export async function openTokenizer(keys: KeySource, keyId: string, domain: stri
           remember(values[i]!, token);
         }
       } finally {
-        batchScratch.fill(0, 0, used);
+        scratch.fill(0, 0, used);
       }
       return tokens;
     },

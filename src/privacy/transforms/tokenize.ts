@@ -37,9 +37,23 @@ export const tokenizeStep = defineStepComponent({
   create(options) {
     let tokenizer: Tokenizer | undefined;
     // The batch's values and tokens in the order apply meets them, made together in prepare: sealing a column in
-    // one go takes a few native calls, where one value at a time took two per value (siv-batch.ts). apply checks
-    // each value against the one prepared at its place and tokenizes anything else on its own.
-    let prepared: { values: string[]; tokens: string[]; next: number } = { values: [], tokens: [], next: 0 };
+    // one go takes a few native calls, where one value at a time took two per value (siv-batch.ts). apply takes
+    // the token at its place when the value there is the same; otherwise it looks the value up among the batch's
+    // (records met in another order) or tokenizes it on its own.
+    let prepared: { values: string[]; tokens: string[]; next: number; byValue?: Map<string, string> } | undefined;
+    const preparedToken = (plain: string): string | undefined => {
+      if (!prepared) return undefined;
+      const at = prepared.next;
+      if (prepared.values[at] === plain) {
+        prepared.next++;
+        const token = prepared.tokens[at];
+        // Dropped once its batch is used up: the values are plaintext (else the next batch replaces it).
+        if (prepared.next === prepared.values.length) prepared = undefined;
+        return token;
+      }
+      prepared.byValue ??= new Map(prepared.values.map((value, i) => [value, prepared!.tokens[i]!]));
+      return prepared.byValue.get(plain);
+    };
     const counted = new FieldCounter('tokenized');
     const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
     return {
@@ -55,7 +69,7 @@ export const tokenizeStep = defineStepComponent({
             if (value !== null && value !== undefined) values.push(text(value));
           }
         }
-        prepared = { values, tokens: tokenizer.tokenizeAll(values), next: 0 };
+        prepared = values.length > 0 ? { values, tokens: tokenizer.tokenizeAll(values), next: 0 } : undefined;
       },
       apply(record) {
         if (!tokenizer) throw new SluiceError('SLUICE_STEP_FAILED', 'the tokenize step ran before its key was opened');
@@ -63,11 +77,7 @@ export const tokenizeStep = defineStepComponent({
           const value = record[field];
           if (value === null || value === undefined) continue;
           const plain = text(value);
-          const at = prepared.next;
-          if (at < prepared.values.length && prepared.values[at] === plain) {
-            record[field] = prepared.tokens[at]!;
-            prepared.next++;
-          } else record[field] = tokenizer.tokenize(plain);
+          record[field] = preparedToken(plain) ?? tokenizer.tokenize(plain);
           counted.add(field);
         }
         return record;

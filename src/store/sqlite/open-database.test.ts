@@ -119,7 +119,8 @@ test('opening retries while SQLite answers busy without waiting (a read that can
   assert.throws(() => openDatabase(file, alwaysBusy, { busyTimeoutMs: 10, budgetMs: 200 }), (error) => isBusy(error));
   assert.ok(alwaysCalls > 1, `retried ${alwaysCalls} time(s)`);
 
-  // Anything else is not retried.
+  // Anything else is not retried, and what is not an error at all is not busy.
+  for (const thrown of [undefined, null, 'SQLITE_BUSY', 7]) assert.equal(isBusy(thrown), false);
   let otherCalls = 0;
   const corrupt = () => {
     otherCalls++;

@@ -11,11 +11,12 @@ import { SluiceError } from '../../errors.ts';
 
 /** How long one statement waits for another process's lock. */
 export const BUSY_TIMEOUT_MS = 10_000;
-/** How long opening keeps retrying while the file is busy, in all. */
+/** How long opening keeps starting new attempts while the file is busy (an attempt may then wait BUSY_TIMEOUT_MS). */
 export const OPEN_BUDGET_MS = 30_000;
 
 /** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, ...). */
 export function isBusy(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
