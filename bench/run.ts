@@ -34,8 +34,11 @@ try {
     // Each suite on a fresh heap, in a process of its own (run-suite.ts says why), one after another.
     const output = join(scratch, `${entry.name}.json`);
     const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
+    const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    // Where a run's time goes (the quick run has a budget: CI runs it before the tests).
+    console.error(`bench: ${entry.name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (code !== 0) {
       console.error(`the ${entry.name} suite failed (${signal ?? `exit ${code}`}); its output is above`);
       failed = true;
