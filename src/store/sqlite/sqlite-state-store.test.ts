@@ -1,7 +1,10 @@
 // The SQLite store passes the shared contract, survives reopening, and refuses a newer schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,6 +12,7 @@ import { stateStoreSuite } from '../store.suite.ts';
 import { SqliteStateStore } from './sqlite-state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { isSluiceError } from '../../errors.ts';
+import { reapAtExit, stopProcess } from '../../../test/support/child-processes.ts';
 
 stateStoreSuite('sqlite', async () => new SqliteStateStore(join(mkdtempSync(join(tmpdir(), 'sluice-store-')), 'state.db')));
 
@@ -42,4 +46,32 @@ test('sqlite store: audit events cannot be updated or deleted through SQL (tampe
   assert.throws(() => db.prepare("UPDATE audit_events SET event = '{}'").run(), /append-only/);
   assert.throws(() => db.prepare('DELETE FROM audit_events').run(), /append-only/);
   db.close();
+});
+
+test('an erased subject key is in neither state.db nor its WAL once a reader that held the checkpoint back ends (reads the files for its bytes)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-store-')), 'state.db');
+  const ref = randomBytes(16);
+  const wrapped = randomBytes(60);
+  const timings = { busyTimeoutMs: 50, budgetMs: 1_000 };
+  const first = new SqliteStateStore(file, timings);
+  await first.putSubjectKeys('k', [{ ref, keyVersion: 1, wrapped }]);
+  // Closing the last connection checkpoints: the wrapped key is now in the database file itself.
+  await first.close();
+  const store = new SqliteStateStore(file, timings);
+  const holder = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(file)}); db.exec('BEGIN'); db.prepare('SELECT count(*) FROM subject_keys').get(); console.log('reading'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  reapAtExit(holder);
+  await once(holder.stdout, 'data');
+  const holds = (path: string) => existsSync(path) && readFileSync(path).includes(wrapped);
+  try {
+    assert.equal(await store.eraseSubjectKeys('k', [ref], 1, '2026-12-01T00:00:00.000Z'), 1);
+    // The reader's snapshot kept the checkpoint from copying the erasure over the old page.
+    assert.ok(holds(file), 'the scenario needs the old page still in state.db while the reader reads');
+  } finally {
+    await stopProcess(holder, 'SIGKILL');
+  }
+  // The next write transaction tries the flush again, and it now goes through.
+  await store.forgetObjects({ locations: [] });
+  assert.equal(holds(file), false, 'state.db still holds the erased key');
+  assert.equal(holds(`${file}-wal`), false, 'the WAL still holds the erased key');
+  await store.close();
 });

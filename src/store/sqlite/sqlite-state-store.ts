@@ -9,7 +9,7 @@ import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import { cacheStatements } from './statement-cache.ts';
-import { isBusy, openDatabase, stateBusyError, useWriteAheadLog } from './open-database.ts';
+import { BUSY_TIMEOUT_MS, isBusy, openDatabase, stateBusyError, useWriteAheadLog } from './open-database.ts';
 import type { OpenTimings } from './open-database.ts';
 import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret, toTask, toWorker } from '../store-rows.ts';
 import type { CheckpointRow, KeyRow, RunRow, SecretRow, TaskRow, WorkerRow } from '../store-rows.ts';
@@ -57,14 +57,27 @@ export class SqliteStateStore implements StateStore {
    * and another process commits in between cannot become a writer, and SQLite fails it at once, without waiting.
    */
   #write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    const result = this.#db.transaction(fn).immediate();
+    if (this.#walFlushPending) {
+      try {
+        this.#flushWal(false);
+      } catch {
+        // The write itself committed; the flush stays pending for the next one and for close.
+      }
+    }
+    return result;
   }
+
+  /** An erasure or destruction whose WAL flush another process's read held back (see #flushWal). */
+  #walFlushPending = false;
+  readonly #busyTimeoutMs: number;
 
   /**
    * Opens (creating if needed) the store at `file`; ':memory:' for tests. `timings` are for tests of waiting on
    * another process's lock.
    */
   constructor(file: string, timings?: OpenTimings) {
+    this.#busyTimeoutMs = timings?.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       this.#db = openDatabase(
@@ -489,12 +502,25 @@ export class SqliteStateStore implements StateStore {
     return rows.map((r) => JSON.parse(r.event) as RecordedAuditEvent);
   }
 
-  /** Copies the WAL into the database and truncates it, so an overwritten key is not left in the log file. */
-  #flushWal(): void {
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  /**
+   * Copies the WAL into the database and truncates it, so that an overwritten key is left neither in the log file
+   * nor, as the page it replaced, in the database file. Another process's open read (a long audit verification,
+   * say) holds the checkpoint back past the busy wait; SQLite then reports busy rather than failing, and the flush
+   * stays pending: it is tried again, without waiting, after each later write transaction, and once more, waiting,
+   * at close.
+   */
+  #flushWal(wait = true): void {
+    if (!wait) this.#db.pragma('busy_timeout = 0');
+    try {
+      const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      this.#walFlushPending = (result?.busy ?? 0) !== 0;
+    } finally {
+      if (!wait) this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+    }
   }
 
   async close(): Promise<void> {
+    if (this.#walFlushPending && this.#db.open) this.#flushWal();
     this.#db.close();
   }
 }
