@@ -60,7 +60,7 @@ test('an erased subject key is in neither state.db nor its WAL once a reader tha
   const store = new SqliteStateStore(file, timings);
   const holder = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(file)}); db.exec('BEGIN'); db.prepare('SELECT count(*) FROM subject_keys').get(); console.log('reading'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
   reapAtExit(holder);
-  await once(holder.stdout, 'data');
+  await Promise.race([once(holder.stdout, 'data'), once(holder, 'exit').then(() => assert.fail('the reading process exited before it read'))]);
   const holds = (path: string) => existsSync(path) && readFileSync(path).includes(wrapped);
   try {
     assert.equal(await store.eraseSubjectKeys('k', [ref], 1, '2026-12-01T00:00:00.000Z'), 1);

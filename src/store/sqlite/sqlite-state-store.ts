@@ -58,14 +58,18 @@ export class SqliteStateStore implements StateStore {
    */
   #write<T>(fn: () => T): T {
     const result = this.#db.transaction(fn).immediate();
-    if (this.#walFlushPending) {
-      try {
-        this.#flushWal(false);
-      } catch {
-        // The write itself committed; the flush stays pending for the next one and for close.
-      }
-    }
+    this.#retryWalFlush();
     return result;
+  }
+
+  /** After a write transaction: a flush that was held back is tried again, without waiting (see #flushWal). */
+  #retryWalFlush(): void {
+    if (!this.#walFlushPending) return;
+    try {
+      this.#flushWal(false);
+    } catch {
+      // The write itself committed; the flush stays pending for the next one and for close.
+    }
   }
 
   /** An erasure or destruction whose WAL flush another process's read held back (see #flushWal). */
@@ -434,14 +438,12 @@ export class SqliteStateStore implements StateStore {
     const insertNode = this.#db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
     const head = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS size FROM audit_events');
     // IMMEDIATE: the write lock is taken before the head is read, so two processes cannot both append at it.
-    return this.#db
-      .transaction(() => {
-        if ((head.get() as { size: number }).size !== expectedSize) return false;
-        for (const r of rows) insert.run(r.seq, r.time, r.action, r.principal, r.resource, r.outcome, r.event, Buffer.concat([r.leaf, r.chain]));
-        for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
-        return true;
-      })
-      .immediate();
+    return this.#write(() => {
+      if ((head.get() as { size: number }).size !== expectedSize) return false;
+      for (const r of rows) insert.run(r.seq, r.time, r.action, r.principal, r.resource, r.outcome, r.event, Buffer.concat([r.leaf, r.chain]));
+      for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
+      return true;
+    });
   }
 
   async readAuditRows(fromSeq: number, limit: number): Promise<AuditRow[]> {
@@ -506,21 +508,27 @@ export class SqliteStateStore implements StateStore {
    * Copies the WAL into the database and truncates it, so that an overwritten key is left neither in the log file
    * nor, as the page it replaced, in the database file. Another process's open read (a long audit verification,
    * say) holds the checkpoint back past the busy wait; SQLite then reports busy rather than failing, and the flush
-   * stays pending: it is tried again, without waiting, after each later write transaction, and once more, waiting,
-   * at close.
+   * stays pending: it is tried again, without waiting, after each later write transaction (#write: checkpoints,
+   * audit appends, keys), and once more, waiting, at close. (A crash while pending leaves it to the next
+   * checkpoint that goes through.)
    */
   #flushWal(wait = true): void {
+    // Pending until a checkpoint is seen to go through, so that one that throws stays pending too.
+    this.#walFlushPending = true;
     if (!wait) this.#db.pragma('busy_timeout = 0');
     try {
       const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      this.#walFlushPending = (result?.busy ?? 0) !== 0;
+      this.#walFlushPending = (result?.busy ?? 1) !== 0;
     } finally {
       if (!wait) this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
     }
   }
 
   async close(): Promise<void> {
-    if (this.#walFlushPending && this.#db.open) this.#flushWal();
-    this.#db.close();
+    try {
+      if (this.#walFlushPending && this.#db.open) this.#flushWal();
+    } finally {
+      this.#db.close();
+    }
   }
 }
