@@ -77,7 +77,7 @@ export const endToEndSuite: BenchSuite = {
       // compiles the pipeline's code, and the heap grows to its working size, outside the timed run.
       const warm = join(dir, 'warm');
       mkdirSync(join(warm, 'data'), { recursive: true });
-      await writeCustomers(join(warm, 'data', 'customers.jsonl'), records / 10, 8, { notes: true });
+      await writeCustomers(join(warm, 'data', 'customers.jsonl'), Math.floor(records / 10), 8, { notes: true });
       writeFileSync(join(warm, 'pipeline.yaml'), endToEndSpec('bench'));
       await runSluice(warm);
       const sluice = await withPeakRss(() => runSluice(dir));

@@ -9,7 +9,7 @@ import { emptyTotals } from '../state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccessTables } from './sqlite-access-tables.ts';
 import { cacheStatements } from './statement-cache.ts';
-import { BUSY_TIMEOUT_MS, isBusy, openDatabase, stateBusyError, useWriteAheadLog } from './open-database.ts';
+import { isBusy, openDatabase, stateBusyError, useWriteAheadLog } from './open-database.ts';
 import type { OpenTimings } from './open-database.ts';
 import { readTotals, toCheckpoint, toKeyVersion, toRun, toSecret, toTask, toWorker } from '../store-rows.ts';
 import type { CheckpointRow, KeyRow, RunRow, SecretRow, TaskRow, WorkerRow } from '../store-rows.ts';
@@ -74,14 +74,12 @@ export class SqliteStateStore implements StateStore {
 
   /** An erasure or destruction whose WAL flush another process's read held back (see #flushWal). */
   #walFlushPending = false;
-  readonly #busyTimeoutMs: number;
 
   /**
    * Opens (creating if needed) the store at `file`; ':memory:' for tests. `timings` are for tests of waiting on
    * another process's lock.
    */
   constructor(file: string, timings?: OpenTimings) {
-    this.#busyTimeoutMs = timings?.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       this.#db = openDatabase(
@@ -515,12 +513,13 @@ export class SqliteStateStore implements StateStore {
   #flushWal(wait = true): void {
     // Pending until a checkpoint is seen to go through, so that one that throws stays pending too.
     this.#walFlushPending = true;
+    const waits = this.#db.pragma('busy_timeout', { simple: true }) as number;
     if (!wait) this.#db.pragma('busy_timeout = 0');
     try {
       const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
       this.#walFlushPending = (result?.busy ?? 1) !== 0;
     } finally {
-      if (!wait) this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+      if (!wait) this.#db.pragma(`busy_timeout = ${waits}`);
     }
   }
 
