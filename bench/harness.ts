@@ -98,6 +98,21 @@ export async function interleaved<T>(rounds: number, works: readonly (() => Prom
   return results;
 }
 
+/** What one side of a comparison measured: its times in ms (median, min, max) and the peak RSS. */
+export interface Measured extends Timing {
+  peakRssMiB: number;
+}
+
+/**
+ * Each work once untimed (V8 compiles the runtime's and the driver's code, a server warms its cache), then
+ * `rounds` times, interleaved so that drift in the machine falls on all alike. Each work returns its own time in
+ * ms (Sluice's runs time the run alone, without loading the spec and making the keyring).
+ */
+export async function measureInterleaved(rounds: number, works: readonly (() => Promise<number>)[]): Promise<Measured[]> {
+  const results = await interleaved(rounds, works.map((work) => () => withPeakRss(work)));
+  return results.map((runs) => ({ ...summarize(runs.map((r) => r.result)), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)) }));
+}
+
 /** Peak resident memory while `work` runs, sampled every 20 ms, in MiB. */
 export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMiB: number }> {
   let peak = process.memoryUsage.rss();

@@ -20,8 +20,8 @@ import { seeded } from '../../src/seeded-random.ts';
 import { LOCAL_POSTGRES, scratchSchema } from '../../test/support/postgres-scratch.ts';
 import type { Scratch } from '../../test/support/postgres-scratch.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
-import { interleaved, summarize, withPeakRss } from '../harness.ts';
-import type { Timing } from '../harness.ts';
+import { measureInterleaved } from '../harness.ts';
+import type { Measured } from '../harness.ts';
 import { CUSTOMER_FIELDS } from '../customer-fields.ts';
 
 /** Rows per batch, for Sluice and the loop alike (the runtime's default). */
@@ -140,21 +140,6 @@ async function timedRows(count: number, what: string, work: () => Promise<number
   const rows = await work();
   if (rows !== count) throw new Error(`${what} read ${rows} rows of ${count}`);
   return performance.now() - started;
-}
-
-/** What one side of the comparison measured: its wall times in ms and the peak RSS. */
-interface Measured extends Timing {
-  peakRssMiB: number;
-}
-
-/**
- * Each work once untimed (V8 compiles the runtime's and the driver's code, the server warms its cache), then
- * `rounds` times, interleaved so that drift in the machine falls on all alike. Each work returns its own time in
- * ms (Sluice's runs time the run alone, without loading the spec and making the keyring).
- */
-async function measureInterleaved(rounds: number, works: readonly (() => Promise<number>)[]): Promise<Measured[]> {
-  const results = await interleaved(rounds, works.map((work) => () => withPeakRss(work)));
-  return results.map((runs) => ({ ...summarize(runs.map((r) => r.result)), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)) }));
 }
 
 export const postgresSuite: BenchSuite = {

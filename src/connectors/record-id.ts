@@ -1,7 +1,7 @@
 // The de-duplication id of a record a record sink publishes: the same record of the same run gets the same id on
 // every attempt, whatever batch it lands in, so a server (NATS's duplicate window) or a consumer (Kafka) can
 // drop a replay.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SinkRunInfo } from './sink.ts';
 
 /**
@@ -11,6 +11,6 @@ import type { SinkRunInfo } from './sink.ts';
  * any header and says nothing about the record.
  */
 export function recordMessageId(run: SinkRunInfo, sink: string, ref: string): string {
-  const digest = createHash('sha256').update(`${run.pipeline}\0${run.runId}\0${sink}\0${ref}`, 'utf8').digest('base64url');
-  return `sluice-${digest.slice(0, 32)}`;
+  // One-shot hash (strings are hashed as UTF-8): a Hash object per message cost three times as much, 2 µs.
+  return `sluice-${hash('sha256', `${run.pipeline}\0${run.runId}\0${sink}\0${ref}`, 'base64url').slice(0, 32)}`;
 }
