@@ -38,6 +38,8 @@ export interface MergedMatch extends PiiMatch {
  * clear. Linear after the sort, however many matches a text holds.
  */
 export function mergeOverlapping(matches: readonly PiiMatch[]): MergedMatch[] {
+  // Most texts hold nothing: no copy, no sort.
+  if (matches.length === 0) return [];
   const sorted = [...matches].sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: MergedMatch[] = [];
   let current: (MergedMatch & { types: PiiType[] }) | undefined;

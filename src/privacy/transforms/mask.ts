@@ -37,7 +37,25 @@ export function maskValue(value: unknown, keepLast: number, char: string): unkno
   // Keep at most half of a short value readable, so a 4-character value is never shown whole.
   const keep = Math.min(keepLast, Math.floor(chars.length / 2));
   const kept = typeof chars === 'string' ? chars.slice(chars.length - keep) : chars.slice(chars.length - keep).join('');
-  return char.repeat(chars.length - keep) + kept;
+  return hidden(char, chars.length - keep) + kept;
+}
+
+/** Runs of the mask character up to this length are made once and shared. */
+const SHARED_RUN_LIMIT = 64;
+const sharedRuns = new Map<string, string[]>();
+
+/**
+ * `char` repeated `count` times. Most masked values are short and of few lengths, and a new run per value was
+ * about a fourteenth of everything an end-to-end pipeline allocates (String.prototype.repeat builds by doubling).
+ */
+function hidden(char: string, count: number): string {
+  if (count > SHARED_RUN_LIMIT) return char.repeat(count);
+  let runs = sharedRuns.get(char);
+  if (runs === undefined) {
+    runs = [];
+    sharedRuns.set(char, runs);
+  }
+  return (runs[count] ??= char.repeat(count));
 }
 
 const NON_ASCII = /[^\u0000-\u007f]/u; // eslint-disable-line no-control-regex -- the whole ASCII range, on purpose

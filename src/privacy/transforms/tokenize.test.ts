@@ -105,6 +105,22 @@ test('tokens of a batch made together equal tokens made one by one, for any text
   );
 });
 
+
+test('tokens stay the same while the cache goes from caching every token to sampling (a column of distinct values) and back (a hot value)', async () => {
+  const { keyring } = await testEncryption();
+  const tokenizer = await openTokenizer(keyring, 'tokens', 'crm');
+  const oracle = await openTokenizer(keyring, 'tokens', 'crm');
+  // 12,000 distinct values: no hits, so past the first 4,096 lookups only some new tokens are cached.
+  const distinct = Array.from({ length: 12_000 }, (_, i) => `customer-${i}@example.com`);
+  const first = tokenizer.tokenizeAll(distinct);
+  // Then batches where one value recurs: it gets in after a few sightings, and the hits bring full caching back.
+  const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? 'hot@example.com' : `b${b}-${i}@example.com`)));
+  const later = batches.map((batch) => tokenizer.tokenizeAll(batch));
+  const again = tokenizer.tokenizeAll(distinct.slice(0, 500));
+  for (const [values, tokens] of [[distinct, first], ...batches.map((batch, b) => [batch, later[b]!] as const), [distinct.slice(0, 500), again]] as const) {
+    assert.deepEqual(tokens, values.map((value) => oracle.tokenize(value)));
+  }
+});
 test('the tokenize step gives each value its token when records reach apply in another order than prepare saw them, and tokenizes non-string values as JSON', async () => {
   const { keyring } = await testEncryption();
   const instance = tokenizeStep.create(tokenizeStep.spec.parse({ fields: ['email', 'id'] }), { baseDir: tmpdir(), pipeline: 'tok' });
