@@ -84,8 +84,12 @@ function convert(value: unknown, type: FieldType, textual: boolean): unknown {
  * that numbers and booleans are converted rather than refused.
  */
 export function compileContract(contract: Contract, textual: boolean): (raw: unknown) => ValidationOutcome {
-  const fields: [string, FieldSpec][] = Object.entries(contract.fields);
-  const declared = new Set(fields.map(([name]) => name));
+  // Names and specs in two arrays read by index: destructuring [name, spec] pairs in the per-record loop made an
+  // iterator result per field per record (about a twentieth of a pipeline's allocation).
+  const entries: [string, FieldSpec][] = Object.entries(contract.fields);
+  const names = entries.map(([name]) => name);
+  const specs = entries.map(([, spec]) => spec);
+  const declared = new Set(names);
   const dropUnknown = contract.unknownFields === 'drop';
 
   return (raw) => {
@@ -100,7 +104,9 @@ export function compileContract(contract: Contract, textual: boolean): (raw: unk
       }
     }
     const record: DataRecord = newRecord();
-    for (const [name, spec] of fields) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const spec = specs[i]!;
       const value = Object.hasOwn(input, name) ? input[name] : undefined;
       if (value === undefined || value === null) {
         if (value === null && spec.nullable) record[name] = null;

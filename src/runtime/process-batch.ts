@@ -43,13 +43,6 @@ function stepFailure(label: string, error: unknown): string {
   return `${label} failed: it threw ${kind} (its message is not kept, as it may quote record values)`;
 }
 
-/** A record on its way through the steps. */
-interface Live {
-  raw: unknown;
-  ref: string;
-  record: DataRecord;
-}
-
 /**
  * Runs a batch through the contract and the steps, one step at a time over the whole batch (so a step can
  * prepare for the batch first, e.g. fetch the subject keys it needs); splits it into good and quarantined.
@@ -62,7 +55,12 @@ export async function processBatch(
 ): Promise<ProcessedBatch> {
   let unknownFieldsDropped = 0;
   const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
-  let live: Live[] = [];
+  // The records still on their way, in three parallel arrays (what arrived, where from, what it is now), kept in
+  // place: a step that refuses a record closes the gap, so a batch allocates no object or array per record and
+  // step beyond the records themselves.
+  const raws: unknown[] = [];
+  const refs: string[] = [];
+  const records: DataRecord[] = [];
   for (let i = 0; i < batch.records.length; i++) {
     const raw = batch.records[i];
     const ref = batch.refs[i] ?? `record ${i + 1}`;
@@ -70,40 +68,47 @@ export async function processBatch(
     if (!outcome.ok) rejected.push({ ref, reason: outcome.reason, record: raw });
     else {
       unknownFieldsDropped += outcome.droppedUnknown;
-      live.push({ raw, ref, record: outcome.record });
+      raws.push(raw);
+      refs.push(ref);
+      records.push(outcome.record);
     }
   }
   for (const step of steps) {
     // A failing prepare (the state store is down) fails the batch and so the run: it is not a record's fault.
-    await step.instance.prepare?.(live.map((l) => l.record));
-    const next: Live[] = [];
-    for (const item of live) {
+    await step.instance.prepare?.(records.slice());
+    let kept = 0;
+    for (let i = 0; i < records.length; i++) {
       try {
-        item.record = step.instance.apply(item.record);
-        next.push(item);
+        records[kept] = step.instance.apply(records[i]!);
+        raws[kept] = raws[i];
+        refs[kept] = refs[i]!;
+        kept++;
       } catch (error) {
         // An erased subject's record is not kept, not even in the quarantine: only that it was refused.
         const keep = !isSluiceError(error, 'SLUICE_SUBJECT_ERASED');
-        rejected.push({ ref: item.ref, reason: stepFailure(step.label, error), ...(keep ? { record: item.raw } : {}) });
+        rejected.push({ ref: refs[i]!, reason: stepFailure(step.label, error), ...(keep ? { record: raws[i] } : {}) });
       }
     }
-    live = next;
+    records.length = kept;
+    raws.length = kept;
+    refs.length = kept;
   }
   const good: DataRecord[] = [];
   const goodRefs: string[] = [];
-  for (const item of live) {
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
     // Deny by default: nothing the plan did not foresee reaches a sink.
     let failure: string | undefined;
-    for (const key in item.record) {
+    for (const key in record) {
       if (!allowed.has(key)) {
         failure = `field '${key}' appeared after the steps, but the plan does not allow it`;
         break;
       }
     }
-    if (failure !== undefined) rejected.push({ ref: item.ref, reason: failure, record: item.raw });
+    if (failure !== undefined) rejected.push({ ref: refs[i]!, reason: failure, record: raws[i] });
     else {
-      good.push(item.record);
-      goodRefs.push(item.ref);
+      good.push(record);
+      goodRefs.push(refs[i]!);
     }
   }
   const protectedFields: Record<string, number> = {};
