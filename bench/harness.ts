@@ -51,10 +51,12 @@ export interface Timing {
   max: number;
 }
 
-/** The median, min and max of `times` (sorted in place). */
+/** The median (of an even count, the mean of the middle two), min and max of `times` (sorted in place). */
 export function summarize(times: number[]): Timing {
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)] ?? 0, min: times[0] ?? 0, max: times[times.length - 1] ?? 0 };
+  const middle = times.length >> 1;
+  const median = times.length % 2 === 1 ? times[middle]! : times.length > 0 ? (times[middle - 1]! + times[middle]!) / 2 : 0;
+  return { median, min: times[0] ?? 0, max: times[times.length - 1] ?? 0 };
 }
 
 /** Runs `work` once, cold (no warm-up); returns its duration in ms. */
@@ -98,7 +100,10 @@ export async function interleaved<T>(rounds: number, works: readonly (() => Prom
   return results;
 }
 
-/** What one side of a comparison measured: its times in ms (median, min, max) and the peak RSS. */
+/**
+ * What one side of a comparison measured: its times in ms (median, min, max) and the process's peak RSS during
+ * its runs. The sides share the process, so a side's peak includes what the runs before it left: an upper bound.
+ */
 export interface Measured extends Timing {
   peakRssMiB: number;
 }

@@ -91,12 +91,7 @@ export const encryptionSuite: BenchSuite = {
     const envSmall = await timeIt(rounds, async () => {
       for (let i = 0; i < n; i++) await sealObject(small, CONTEXT, keyring, 'default');
     }, 'cpu');
-    const awsSmall = await timeIt(rounds, async () => {
-      for (let i = 0; i < awsCount; i++) await encrypt(awsKeyring, small, { suiteId: awsSuite });
-    }, 'cpu');
-    const fernetSmall = await timeIt(rounds, () => {
-      for (let i = 0; i < fernetCount; i++) token.encode(smallText);
-    }, 'cpu');
+    // Measured straight after the envelope, before the AWS SDK's and fernet's garbage, as the envelope is.
     // The least a format with a fresh data key per object pays: one AES-256-GCM seal of the 1 KiB under a new key
     // (key and nonce drawn from a pool of random bytes, as the envelope draws them), and nothing else. Then the
     // least the format #3 asks for pays: that seal, the data key wrapped under a key-encryption key (a second
@@ -125,6 +120,12 @@ export const encryptionSuite: BenchSuite = {
         hash('sha256', commitmentInput, 'buffer');
         sealUnder(dataKey, nonce, small);
       }
+    }, 'cpu');
+    const awsSmall = await timeIt(rounds, async () => {
+      for (let i = 0; i < awsCount; i++) await encrypt(awsKeyring, small, { suiteId: awsSuite });
+    }, 'cpu');
+    const fernetSmall = await timeIt(rounds, () => {
+      for (let i = 0; i < fernetCount; i++) token.encode(smallText);
     }, 'cpu');
     const e = us(envSmall.median, n);
     const awsRatio = us(awsSmall.median, awsCount) / e;
