@@ -53,3 +53,11 @@ test('mask keepShape: combining marks are hidden with their letters (tries Devan
   assert.equal(maskShape('राहुल', 0, '*'), '*****');
   assert.equal(maskShape('Jose\u0301', 0, '*'), '*****');
 });
+
+test('mask with many different mask characters and lengths: each run is the right character, past the shared runs cap (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom(...'*#xX0-_.~+=@!?%&'.split(''), 'ü', '😀', '█', '·'), fc.integer({ min: 0, max: 100 })), { maxLength: 60 }), (cases) =>
+      cases.every(([char, length]) => maskValue('a'.repeat(length), 0, char) === char.repeat(length)),
+    ),
+  );
+});

@@ -42,6 +42,8 @@ export function maskValue(value: unknown, keepLast: number, char: string): unkno
 
 /** Runs of the mask character up to this length are made once and shared. */
 const SHARED_RUN_LIMIT = 64;
+/** Shared runs are kept for at most this many distinct mask characters. */
+const SHARED_RUN_CHARS = 16;
 const sharedRuns = new Map<string, string[]>();
 
 /**
@@ -52,6 +54,8 @@ function hidden(char: string, count: number): string {
   if (count > SHARED_RUN_LIMIT) return char.repeat(count);
   let runs = sharedRuns.get(char);
   if (runs === undefined) {
+    // Mask characters come from specs, so there are few; a caller cycling through many gets plain repeats.
+    if (sharedRuns.size >= SHARED_RUN_CHARS) return char.repeat(count);
     runs = [];
     sharedRuns.set(char, runs);
   }
