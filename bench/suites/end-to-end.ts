@@ -70,8 +70,8 @@ export const endToEndSuite: BenchSuite = {
         return elapsed;
       };
       // Memory first, in a run before anything else has grown this process's heap, as a user's pipeline starts:
-      // measured after the rounds, Sluice's peak counted what the floor's runs left resident (315 MiB against
-      // 259-270 for each of five runs in a process of their own, whose heap after each was the same 27 MiB).
+      // measured after the rounds, Sluice's peak counted what the floor's runs left resident (315 MiB, against
+      // 255-278 for each of five Sluice runs in one process, its heap after each full GC the same 27 MiB).
       let memory: { peakRssMiB: number };
       let floor: Measured;
       let sluice: Measured;
