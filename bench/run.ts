@@ -1,5 +1,5 @@
-// `npm run bench [-- --only NAME] [-- --quick]`: runs the suites, prints the table, and writes JSON and
-// Markdown results to bench/results/. No thresholds fail the run: a missed target is reported as missed.
+// `npm run bench [-- --only NAME] [-- --quick] [-- --no-v8-flags]`: runs the suites, prints the table, and writes
+// JSON and Markdown results to bench/results/. No thresholds fail the run: a missed target is reported as missed.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import type { BenchRow } from './harness.ts';
 import { markdownTable } from './harness.ts';
 import type { SuiteOutcome } from './run-suite.ts';
 import { SUITES } from './suites/index.ts';
+import { V8_FLAGS } from '../bin/v8-flags.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,6 +21,9 @@ if (suites.length === 0) {
   process.exit(2);
 }
 
+// Suites run under the V8 settings the sluice command runs with, as Sluice runs for its users; the baselines in
+// the same process share them. --no-v8-flags runs them under Node's defaults instead, to see what they change.
+const v8Flags = args.includes('--no-v8-flags') ? [] : V8_FLAGS;
 // Full runs profile any suite that misses a target (run-suite.ts).
 const profile = !quick && !args.includes('--no-profile');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -35,7 +39,7 @@ try {
     const output = join(scratch, `${entry.name}.json`);
     const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     // Where a run's time goes (the quick run has a budget: CI runs it before the tests).
     console.error(`bench: ${entry.name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -56,7 +60,7 @@ try {
 // The suites that ran before a failing one still get their table: the run then exits 1.
 if (failed) process.exitCode = 1;
 const table = markdownTable(rows);
-const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick };
+const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick, v8Flags };
 writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 2) + '\n');
 writeFileSync(join(dir, `${stamp}.md`), `# Benchmark results ${stamp}\n\n${JSON.stringify(machine)}\n\n${table}\n\n${profiles.join('\n')}`);
 console.log(table);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `sluice` command: loads the TypeScript sources through tsx (also used to load TypeScript pipeline specs).
 import { register } from 'tsx/esm/api';
+import { applyV8Flags } from './v8-flags.js';
 
+applyV8Flags();
 register();
 // `sluice cat … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error) => {
