@@ -9,7 +9,7 @@ import type { BenchRow } from './harness.ts';
 import { markdownTable } from './harness.ts';
 import type { SuiteOutcome } from './run-suite.ts';
 import { SUITES } from './suites/index.ts';
-import { V8_FLAGS } from '../bin/v8-flags.js';
+import { v8FlagsFor } from '../bin/v8-flags.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -21,9 +21,9 @@ if (suites.length === 0) {
   process.exit(2);
 }
 
-// Suites run under the V8 settings the sluice command runs with, as Sluice runs for its users; the baselines in
-// the same process share them. --no-v8-flags runs them under Node's defaults instead, to see what they change.
-const v8Flags = args.includes('--no-v8-flags') ? [] : V8_FLAGS;
+// Each suite runs under the V8 settings of the sluice command it measures, as Sluice runs for its users; the
+// baselines in the same process share them. --no-v8-flags runs them under Node's defaults, to see what they change.
+const defaultV8 = args.includes('--no-v8-flags');
 // Full runs profile any suite that misses a target (run-suite.ts).
 const profile = !quick && !args.includes('--no-profile');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -38,6 +38,8 @@ try {
     // Each suite on a fresh heap, in a process of its own (run-suite.ts says why), one after another.
     const output = join(scratch, `${entry.name}.json`);
     const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
+    const v8Flags = defaultV8 ? [] : v8FlagsFor(entry.runsAs ?? 'run');
+    if (v8Flags.length > 0) console.error(`${entry.name} runs under ${v8Flags.join(' ')}, as 'sluice ${entry.runsAs ?? 'run'}' does`);
     const started = performance.now();
     const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
@@ -60,7 +62,7 @@ try {
 // The suites that ran before a failing one still get their table: the run then exits 1.
 if (failed) process.exitCode = 1;
 const table = markdownTable(rows);
-const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick, v8Flags };
+const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', quick, v8: defaultV8 ? 'Node defaults' : 'as the sluice command (bin/v8-flags.js)' };
 writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 2) + '\n');
 writeFileSync(join(dir, `${stamp}.md`), `# Benchmark results ${stamp}\n\n${JSON.stringify(machine)}\n\n${table}\n\n${profiles.join('\n')}`);
 console.log(table);

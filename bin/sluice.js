@@ -3,7 +3,6 @@
 import { register } from 'tsx/esm/api';
 import { applyV8Flags } from './v8-flags.js';
 
-applyV8Flags();
 register();
 // `sluice cat … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error) => {
@@ -11,4 +10,4 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+process.exitCode = await main(process.argv, {}, { beforeCommand: applyV8Flags });

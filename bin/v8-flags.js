@@ -1,21 +1,34 @@
-// The V8 settings the sluice command runs with: chosen for Sluice's workload and measured in the benchmark
-// harness, which runs its suites under the same ones (docs/performance.md, "V8 settings").
+// The V8 settings the sluice command runs with, by command: chosen for each one's workload and measured in the
+// benchmark harness, which runs each suite under the settings of the command it stands for (docs/performance.md,
+// "V8 settings").
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * --no-concurrent-array-buffer-sweeping: every node:crypto call returns its output in a new native ArrayBuffer
- * (a cipher's update, final and tag, a hash), so sealing a 1 KiB object leaves about seven of them dead. V8 frees
- * dead ArrayBuffers on a background thread by default; freed here in the collection that found them, a 1 KiB
- * object's CPU time measured about half (30 µs against 15 on one machine in the same hour) and its wall time a
- * tenth less. Pipelines' wall time did not change.
+ * For commands that move data (run, worker, cat, keys rewrap, …). --no-concurrent-array-buffer-sweeping: every
+ * node:crypto call returns its output in a new native ArrayBuffer (a cipher's update, final and tag, a hash), so
+ * sealing a 1 KiB object leaves about seven of them dead. V8 frees dead ArrayBuffers on a background thread by
+ * default; freed in the collection that found them, a 1 KiB object's CPU time measured about half (25-28 µs
+ * against 14-15 in the same hour) and its wall time a tenth less. Pipelines' wall time did not change.
  */
-export const V8_FLAGS = ['--no-concurrent-array-buffer-sweeping'];
+export const THROUGHPUT_V8_FLAGS = ['--no-concurrent-array-buffer-sweeping'];
 
 /**
- * Sets V8_FLAGS in this process, before it does any work. Node warns that flags changed at run time may do
- * nothing or worse; this one is safe to change: V8 reads it each time it starts a sweep of ArrayBuffers
- * (ArrayBufferSweeper::RequestSweep), and both of its paths finish any sweep in progress first.
+ * Commands that answer requests keep V8's defaults: the sweeping the flag above moves into each collection
+ * lengthens its pause, and the API's p99 latency at 1,000 requests/s measured 14-28 ms with it against 12-16
+ * without (its target is 20).
  */
-export function applyV8Flags() {
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
+const LATENCY_COMMANDS = new Set(['serve', 'demo-api']);
+
+/** The V8 flags for `verb` (the command as typed: "run", "keys rewrap"). */
+export function v8FlagsFor(verb) {
+  return LATENCY_COMMANDS.has(verb.split(' ')[0]) ? [] : THROUGHPUT_V8_FLAGS;
+}
+
+/**
+ * Sets the flags for `verb` in this process, before the command does any work. Node warns that flags changed at
+ * run time may do nothing or worse; this one is safe to change: V8 reads it each time it starts a sweep of
+ * ArrayBuffers (ArrayBufferSweeper::RequestSweep), and both of its paths finish any sweep in progress first.
+ */
+export function applyV8Flags(verb) {
+  for (const flag of v8FlagsFor(verb)) setFlagsFromString(flag);
 }

@@ -2,7 +2,14 @@
 // client, secretlint, the AWS SDK) would otherwise sit in memory and count in a suite's peak RSS.
 import type { BenchSuite } from '../harness.ts';
 
-export const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
+/** A suite by name; `runsAs` is the sluice command it measures, whose V8 settings its process runs under ("run" when unset). */
+export interface SuiteEntry {
+  name: string;
+  load: () => Promise<BenchSuite>;
+  runsAs?: string;
+}
+
+export const SUITES: SuiteEntry[] = [
   { name: 'end-to-end', load: async () => (await import('./end-to-end.ts')).endToEndSuite },
   { name: 'encryption', load: async () => (await import('./encryption.ts')).encryptionSuite },
   { name: 'detection', load: async () => (await import('./detection.ts')).detectionSuite },
@@ -11,6 +18,6 @@ export const SUITES: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'audit', load: async () => (await import('./audit.ts')).auditSuite },
   { name: 'postgres', load: async () => (await import('./postgres.ts')).postgresSuite },
   { name: 'nats', load: async () => (await import('./nats.ts')).natsSuite },
-  { name: 'api', load: async () => (await import('./api.ts')).apiSuite },
+  { name: 'api', load: async () => (await import('./api.ts')).apiSuite, runsAs: 'serve' },
   { name: 'cluster', load: async () => (await import('./cluster.ts')).clusterSuite },
 ];

@@ -26,11 +26,17 @@ import { registerCluster } from './commands/cluster.ts';
 import { remoteTarget, verbOf } from './remote/remote-target.ts';
 import { isBusy, stateBusyError } from '../store/sqlite/open-database.ts';
 
+/** What the process running the CLI does around a command. */
+export interface MainHooks {
+  /** Called with the command as typed ("run", "keys rewrap") once it is parsed, before it runs (bin/sluice.js sets V8 flags). */
+  beforeCommand?: (verb: string) => void;
+}
+
 /**
  * Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. `io` replaces the
  * process's folder and streams, and the component registry (for embedding, and tests with test doubles).
  */
-export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'registry'>> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<Pick<CliContext, 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'registry'>> = {}, hooks: MainHooks = {}): Promise<number> {
   const context: CliContext = {
     cwd: io.cwd ?? process.cwd(),
     stdout: io.stdout ?? process.stdout,
@@ -64,7 +70,9 @@ export async function main(argv: readonly string[], io: Partial<Pick<CliContext,
     .showSuggestionAfterError(true)
     .hook('preAction', (command, action) => {
       const options = command.opts<{ stateDir?: string; logFile?: string; logLevel?: string }>();
-      const remote = remoteTarget(command, verbOf(action));
+      const verb = verbOf(action);
+      hooks.beforeCommand?.(verb);
+      const remote = remoteTarget(command, verb);
       context.global = {
         ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
         ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
