@@ -9,7 +9,7 @@ import type { BenchRow } from './harness.ts';
 import { markdownTable } from './harness.ts';
 import type { SuiteOutcome } from './run-suite.ts';
 import { SUITES } from './suites/index.ts';
-import { v8FlagsFor } from '../bin/v8-flags.js';
+import { V8_DEFAULTS_ENV, v8FlagsFor } from '../bin/v8-flags.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -24,6 +24,8 @@ if (suites.length === 0) {
 // Each suite runs under the V8 settings of the sluice command it measures, as Sluice runs for its users; the
 // baselines in the same process share them. --no-v8-flags runs them under Node's defaults, to see what they change.
 const defaultV8 = args.includes('--no-v8-flags');
+// The processes a suite starts (the cluster suite's workers run bin/sluice.js) keep Node's defaults too.
+if (defaultV8) process.env[V8_DEFAULTS_ENV] = '1';
 // Full runs profile any suite that misses a target (run-suite.ts).
 const profile = !quick && !args.includes('--no-profile');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -38,7 +40,7 @@ try {
     // Each suite on a fresh heap, in a process of its own (run-suite.ts says why), one after another.
     const output = join(scratch, `${entry.name}.json`);
     const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
-    const v8Flags = defaultV8 ? [] : v8FlagsFor(entry.runsAs ?? 'run');
+    const v8Flags = v8FlagsFor(entry.runsAs ?? 'run');
     if (v8Flags.length > 0) console.error(`${entry.name} runs under ${v8Flags.join(' ')}, as 'sluice ${entry.runsAs ?? 'run'}' does`);
     const started = performance.now();
     const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(import.meta.dirname, 'run-suite.ts'), entry.name, output, stamp, ...flags], { stdio: 'inherit' });

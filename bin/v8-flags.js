@@ -3,8 +3,12 @@
 // "V8 settings").
 import { setFlagsFromString } from 'node:v8';
 
+/** Set to 1, every command keeps Node's V8 defaults (and the bench's --no-v8-flags sets it for what suites start). */
+export const V8_DEFAULTS_ENV = 'SLUICE_V8_DEFAULTS';
+
 /**
- * For commands that move data (run, worker, cat, keys rewrap, …). --no-concurrent-array-buffer-sweeping: every
+ * For every command but those in LATENCY_COMMANDS: the ones that move data (run, worker, cat, keys rewrap, …) are
+ * what it is for, and to the others it makes no difference. --no-concurrent-array-buffer-sweeping: every
  * node:crypto call returns its output in a new native ArrayBuffer (a cipher's update, final and tag, a hash), so
  * sealing a 1 KiB object leaves about seven of them dead. V8 frees dead ArrayBuffers on a background thread by
  * default; freed in the collection that found them, a 1 KiB object's CPU time measured about half (25-28 µs
@@ -19,15 +23,17 @@ export const THROUGHPUT_V8_FLAGS = ['--no-concurrent-array-buffer-sweeping'];
  */
 const LATENCY_COMMANDS = new Set(['serve', 'demo-api']);
 
-/** The V8 flags for `verb` (the command as typed: "run", "keys rewrap"). */
-export function v8FlagsFor(verb) {
+/** The V8 flags for `verb` (the command as typed: "run", "keys rewrap"), unless `env` asks for Node's defaults. */
+export function v8FlagsFor(verb, env = process.env) {
+  if (env[V8_DEFAULTS_ENV] === '1') return [];
   return LATENCY_COMMANDS.has(verb.split(' ')[0]) ? [] : THROUGHPUT_V8_FLAGS;
 }
 
 /**
  * Sets the flags for `verb` in this process, before the command does any work. Node warns that flags changed at
- * run time may do nothing or worse; this one is safe to change: V8 reads it each time it starts a sweep of
- * ArrayBuffers (ArrayBufferSweeper::RequestSweep), and both of its paths finish any sweep in progress first.
+ * run time may do nothing or worse; this one is safe to change: V8 reads it each time it decides how to sweep
+ * (ArrayBufferSweeper::RequestSweep), and the heap finishes any sweep in progress before it asks for the next one
+ * (EnsureFinished), whatever the flag says.
  */
 export function applyV8Flags(verb) {
   for (const flag of v8FlagsFor(verb)) setFlagsFromString(flag);
