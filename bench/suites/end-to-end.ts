@@ -1,25 +1,20 @@
 // End to end: customer records through contract validation, scan, tokenize, mask and the encrypted file sink, against
 // the same read-parse-write loop with no protection (the floor) and Fernet over each stringified record.
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import fernet from 'fernet';
-import { writeCustomers } from '../../test/support/generate-customers.ts';
-import { builtinRegistry } from '../../src/builtins.ts';
-import { loadSpec } from '../../src/spec/load-spec.ts';
-import { planPipeline } from '../../src/plan/plan.ts';
-import { runPipeline } from '../../src/runtime/executor.ts';
-import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
-import { Keyring } from '../../src/crypto/keyring/keyring.ts';
-import { LocalKeyProvider } from '../../src/crypto/providers/local-provider.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import type { Measured } from '../harness.ts';
 import { measureInterleaved, timeOnce, withPeakRss } from '../harness.ts';
-import { endToEndSpec } from '../customer-fields.ts';
+import { prepareE2ePipeline } from '../e2e-pipeline.ts';
+import { startPipelineThreads } from '../parallel-headroom.ts';
+
+/** Records for the second-core rows (full runs only): enough for seconds per run, few enough to keep the suite short. */
+const HEADROOM_RECORDS = 200_000;
 
 
 /** Reads the input line by line and hands each parsed record to `write`'s line; the floor and Fernet share it. */
@@ -42,33 +37,16 @@ export const endToEndSuite: BenchSuite = {
     const records = quick ? 100_000 : 1_000_000;
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-e2e-'));
     try {
-      mkdirSync(join(dir, 'data'));
-      const input = join(dir, 'data', 'customers.jsonl');
-      await writeCustomers(input, records, 7, { notes: true });
+      const pipeline = await prepareE2ePipeline(dir, records, 7);
+      const { input } = pipeline;
       const bytes = statSync(input).size;
-      writeFileSync(join(dir, 'pipeline.yaml'), endToEndSpec('bench'));
 
       const floorRun = () => timeOnce(() => loop(input, join(dir, 'floor.jsonl'), records, (r) => JSON.stringify(r)));
       // Fernet manages a few thousand records a second: a sample gives its rate without minutes of waiting.
       const fernetSample = Math.min(records, quick ? 3000 : 20_000);
       const token = new fernet.Token({ secret: new fernet.Secret(randomBytes(32).toString('base64')), ttl: 0 });
       const timeFernet = () => timeOnce(() => loop(input, join(dir, 'fernet.txt'), fernetSample, (r) => token.encode(JSON.stringify(r))));
-      const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
-      const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
-      await keyring.ensure('default');
-      const loaded = await loadSpec(join(dir, 'pipeline.yaml'), builtinRegistry());
-      if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
-      const spec = loaded.result.spec;
-      /** One run of the pipeline over the whole input, from the start; returns the run's wall time in ms. */
-      const sluiceRun = async (): Promise<number> => {
-        const plan = planPipeline(spec);
-        const started = performance.now();
-        await runPipeline({ plan, store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });
-        const elapsed = performance.now() - started;
-        // Each run writes its own objects (about 1.3 times the input); the next run does not need them.
-        rmSync(join(dir, 'out'), { recursive: true, force: true });
-        return elapsed;
-      };
+      const sluiceRun = () => pipeline.run();
       // Memory first, in a run before anything else has grown this process's heap, as a user's pipeline starts:
       // measured after the rounds, Sluice's peak counted what the floor's runs left resident (315 MiB, against
       // 255-278 for each of five Sluice runs in one process, its heap after each full GC the same 27 MiB).
@@ -88,8 +66,7 @@ export const endToEndSuite: BenchSuite = {
         // rounds interleaved, floor and Sluice, so that drift in the machine falls on both alike.
         [floor, sluice] = (await measureInterleaved(3, [floorRun, sluiceRun])) as [Measured, Measured];
       } finally {
-        keyring.close();
-        await store.close();
+        await pipeline.close();
       }
       const fernetAfter = await timeFernet();
       const floorMs = floor.median;
@@ -106,9 +83,37 @@ export const endToEndSuite: BenchSuite = {
         { suite: 'end-to-end', name: 'Sluice throughput', value: mb(sluice.median), unit: 'MB/s', baseline: { name: 'floor', value: mb(floorMs) }, ratio: mb(sluice.median) / mb(floorMs) },
         { suite: 'end-to-end', name: 'Sluice peak RSS (its first run, before any other in this process)', value: memory.peakRssMiB, unit: 'MiB', target: { text: '< 300 MiB', met: memory.peakRssMiB < 300 } },
       ];
+      if (!quick) rows.push(await secondCoreRow());
       return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   },
 };
+
+/**
+ * What a second core gives this pipeline here: two pipelines in worker threads of one process, half the records
+ * each, against one pipeline in one worker thread with all of them (both sides pay the same thread overheads).
+ * Sluice runs a pipeline on one thread, so this is the most that running batches on two threads could give; no
+ * target, it says whether that work would pay on this machine.
+ */
+async function secondCoreRow(): Promise<BenchRow> {
+  const one = await startPipelineThreads(1, HEADROOM_RECORDS, 11);
+  const two = await startPipelineThreads(2, HEADROOM_RECORDS, 11);
+  try {
+    const [alone, pair] = (await measureInterleaved(3, [() => one.runAll(), () => two.runAll()])) as [Measured, Measured];
+    const rate = (ms: number) => HEADROOM_RECORDS / (ms / 1000);
+    return {
+      suite: 'end-to-end',
+      name: `second core: two pipelines in worker threads, ${(HEADROOM_RECORDS / 2).toLocaleString('en-US')} records each, vs one with ${HEADROOM_RECORDS.toLocaleString('en-US')}`,
+      value: rate(pair.median),
+      unit: 'records/s',
+      spread: [rate(pair.max), rate(pair.min)],
+      baseline: { name: 'one pipeline thread', value: rate(alone.median) },
+      ratio: rate(pair.median) / rate(alone.median),
+    };
+  } finally {
+    await one.stop();
+    await two.stop();
+  }
+}
