@@ -108,7 +108,7 @@ export const clusterSuite: BenchSuite = {
   description: 'The end-to-end pipeline on 1 and 2 workers (JetStream work queue, PostgreSQL state) against embedded mode',
   async run({ quick }) {
     // The quick run is CI's smoke: it shows the suite runs, not a figure to keep.
-    const records = quick ? 50_000 : 1_000_000;
+    const records = quick ? 30_000 : 1_000_000;
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-cluster-'));
     const schema = `sluice_bench_${randomBytes(4).toString('hex')}`;
     const stream = `BENCH_${randomBytes(3).toString('hex').toUpperCase()}`;

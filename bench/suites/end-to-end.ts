@@ -34,7 +34,7 @@ export const endToEndSuite: BenchSuite = {
   name: 'end-to-end',
   description: 'Customer records through contract, scan, tokenize, mask and the encrypted sink, against an unprotected loop and Fernet',
   async run({ quick }) {
-    const records = quick ? 100_000 : 1_000_000;
+    const records = quick ? 50_000 : 1_000_000;
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-e2e-'));
     try {
       const pipeline = await prepareE2ePipeline(dir, records, 7);
