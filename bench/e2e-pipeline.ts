@@ -19,6 +19,7 @@ export interface E2ePipeline {
   input: string;
   /** One run over the whole input, from the start; resolves to the run's wall time in ms. */
   run(): Promise<number>;
+  /** Closes the store and the keyring; again, does nothing. */
   close(): Promise<void>;
 }
 
@@ -28,12 +29,19 @@ export async function prepareE2ePipeline(dir: string, records: number, seed: num
   const input = join(dir, 'data', 'customers.jsonl');
   await writeCustomers(input, records, seed, { notes: true });
   writeFileSync(join(dir, 'pipeline.yaml'), endToEndSpec('bench'));
-  const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
-  const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
-  await keyring.ensure('default');
   const loaded = await loadSpec(join(dir, 'pipeline.yaml'), builtinRegistry());
   if (!loaded.result.spec) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
   const spec = loaded.result.spec;
+  const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+  const keyring = new Keyring(store, new LocalKeyProvider(randomBytes(32)));
+  try {
+    await keyring.ensure('default');
+  } catch (error) {
+    keyring.close();
+    await store.close();
+    throw error;
+  }
+  let closed = false;
   return {
     input,
     async run() {
@@ -46,6 +54,8 @@ export async function prepareE2ePipeline(dir: string, records: number, seed: num
       return elapsed;
     },
     async close() {
+      if (closed) return;
+      closed = true;
       keyring.close();
       await store.close();
     },

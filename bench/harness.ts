@@ -21,6 +21,8 @@ export interface BenchRow {
 
 export interface BenchOptions {
   quick: boolean;
+  /** The pass under the profiler, made only for its profile of this thread: rows from other threads can be left out. */
+  profiling?: boolean;
 }
 
 /** A suite: a name and a function producing rows. */

@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import { prepareE2ePipeline } from './e2e-pipeline.ts';
 
 const { records, seed } = workerData as { records: number; seed: number };
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-thread-'));
-const pipeline = await prepareE2ePipeline(dir, records, seed);
 const port = parentPort!;
+const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-thread-'));
+let pipeline: Awaited<ReturnType<typeof prepareE2ePipeline>>;
+try {
+  pipeline = await prepareE2ePipeline(dir, records, seed);
+} catch (error) {
+  // Its input can run to tens of MB: removed before the failure reaches the parent.
+  rmSync(dir, { recursive: true, force: true });
+  throw error;
+}
 port.on('message', (message: 'run' | 'stop') => {
   if (message === 'run') {
     pipeline.run().then((ms) => port.postMessage({ ms }), (error: unknown) => port.postMessage({ error: String(error) }));
