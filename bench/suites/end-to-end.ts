@@ -18,7 +18,6 @@ import type { PipelineThreads } from '../parallel-headroom.ts';
 /** Records for the second-core rows (full runs only): enough for seconds per run, few enough to keep the suite short. */
 const HEADROOM_RECORDS = 200_000;
 
-
 /** Reads the input line by line and hands each parsed record to `write`'s line; the floor and Fernet share it. */
 async function loop(input: string, output: string, limit: number, encode: (record: unknown) => string): Promise<number> {
   const out = createWriteStream(output);
@@ -54,24 +53,16 @@ export const endToEndSuite: BenchSuite = {
       // Memory first, in a run before anything else has grown this process's heap, as a user's pipeline starts:
       // measured after the rounds, Sluice's peak counted what the floor's runs left resident (315 MiB, against
       // 255-278 for each of five Sluice runs in one process, its heap after each full GC the same 27 MiB).
-      let memory: { peakRssMiB: number };
-      let floor: Measured;
-      let sluice: Measured;
-      let fernetBefore: number;
-      try {
-        memory = await withPeakRss(sluiceRun);
-        // Fernet is warmed up first, as the others are: the package's pure-JavaScript AES runs about a quarter
-        // faster once V8 has compiled it (7,200 records/s on the first 5,000 here, 9,000 after).
-        await loop(input, join(dir, 'fernet-warm-up.txt'), Math.min(records, 10_000), (r) => token.encode(JSON.stringify(r)));
-        // Its samples run before and after the rounds and their times are averaged, so that the machine's drift
-        // during them falls on Fernet too (one sample moved by a quarter between runs here).
-        fernetBefore = await timeFernet();
-        // Then each side once untimed (V8 compiles the code, the heap grows to its working size), and three
-        // rounds interleaved, floor and Sluice, so that drift in the machine falls on both alike.
-        [floor, sluice] = (await measureInterleaved(3, [floorRun, sluiceRun])) as [Measured, Measured];
-      } finally {
-        await opened.close();
-      }
+      const memory = await withPeakRss(sluiceRun);
+      // Fernet is warmed up first, as the others are: the package's pure-JavaScript AES runs about a quarter
+      // faster once V8 has compiled it (7,200 records/s on the first 5,000 here, 9,000 after).
+      await loop(input, join(dir, 'fernet-warm-up.txt'), Math.min(records, 10_000), (r) => token.encode(JSON.stringify(r)));
+      // Its samples run before and after the rounds and their times are averaged, so that the machine's drift
+      // during them falls on Fernet too (one sample moved by a quarter between runs here).
+      const fernetBefore = await timeFernet();
+      // Then each side once untimed (V8 compiles the code, the heap grows to its working size), and three
+      // rounds interleaved, floor and Sluice, so that drift in the machine falls on both alike.
+      const [floor, sluice] = (await measureInterleaved(3, [floorRun, sluiceRun])) as [Measured, Measured];
       const fernetAfter = await timeFernet();
       const floorMs = floor.median;
       const fernetMs = (fernetBefore + fernetAfter) / 2;
@@ -107,9 +98,8 @@ async function secondCoreRow(): Promise<BenchRow> {
   let one: PipelineThreads | undefined;
   let two: PipelineThreads | undefined;
   try {
-    one = await startPipelineThreads(1, HEADROOM_RECORDS, 11);
-    two = await startPipelineThreads(2, HEADROOM_RECORDS, 11);
-    const [solo, duo] = [one, two];
+    const solo = (one = await startPipelineThreads(1, HEADROOM_RECORDS, 11));
+    const duo = (two = await startPipelineThreads(2, HEADROOM_RECORDS, 11));
     const [alone, pair] = (await measureInterleaved(3, [() => solo.runAll(), () => duo.runAll()])) as [Measured, Measured];
     const rate = (ms: number) => HEADROOM_RECORDS / (ms / 1000);
     return {

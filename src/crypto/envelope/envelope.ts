@@ -30,19 +30,15 @@ export function wrapDataKeyFor(material: Buffer, dataKey: Buffer, keyId: string,
 
 /** Encrypts `plaintext` as one object under the primary version of `keyId`. */
 export async function sealObject(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<Buffer> {
-  const { version, material } = await keys.primary(keyId);
-  return joined(sealPiecesUnder(material, version, [plaintext], context, keyId).pieces);
+  return (await sealEnvelope(plaintext, context, keys, keyId)).object;
 }
 
 /** Like sealObject, and says which key version sealed it (for the object index). */
 export async function sealEnvelope(plaintext: Uint8Array, context: EncryptionContext, keys: KeySource, keyId: string): Promise<{ object: Buffer; keyVersion: number }> {
   const { version, material } = await keys.primary(keyId);
-  return { object: joined(sealPiecesUnder(material, version, [plaintext], context, keyId).pieces), keyVersion: version };
-}
-
-/** An object's pieces as one Buffer. A small object (version 3) is one piece already; joining would copy it. */
-function joined(pieces: Buffer[]): Buffer {
-  return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  const { pieces } = sealPiecesUnder(material, version, [plaintext], context, keyId);
+  // A small object (version 3) is one piece already; joining would copy it.
+  return { object: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces), keyVersion: version };
 }
 
 /**
@@ -59,10 +55,7 @@ export async function sealPieces(plaintext: Iterable<Uint8Array>, context: Encry
   return sealPiecesUnder(material, version, plaintext, context, keyId);
 }
 
-/**
- * sealPieces once the primary version is known: synchronous, so that sealing a small object waits on one promise
- * (the keyring's), not one per layer.
- */
+/** sealPieces once the primary version is known: synchronous, so that sealing a small object awaits less. */
 function sealPiecesUnder(material: Buffer, version: number, plaintext: Iterable<Uint8Array>, context: EncryptionContext, keyId: string): { pieces: Buffer[]; bytes: number; keyVersion: number } {
   const rest = plaintext[Symbol.iterator]();
   const head: Uint8Array[] = [];

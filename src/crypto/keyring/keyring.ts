@@ -15,11 +15,6 @@ function wrapContext(keyId: string, version: number): Buffer {
   return Buffer.from(`sluice/key-version/v1\u0000${keyId}\u0000${version}`, 'utf8');
 }
 
-/** A version's entry in the material cache. */
-function cacheKeyOf(keyId: string, version: number): string {
-  return `${keyId}\u0000${version}`;
-}
-
 export function checkKeyId(keyId: string): void {
   if (!KEY_ID.test(keyId)) throw new SluiceError('SLUICE_USAGE', `key ids are lowercase letters, digits, - and _ (at most 63), not '${keyId}'`);
 }
@@ -70,11 +65,7 @@ export class Keyring {
   /** The primary version and its material, for encryption. */
   async primary(keyId: string): Promise<{ version: number; material: Buffer }> {
     const known = this.#primaries.get(keyId);
-    if (known && Date.now() - known.readAt < PRIMARY_TTL_MS) {
-      // The cached material straight away: this runs once per object sealed, and each await costs a small one.
-      const material = this.#cache.get(cacheKeyOf(keyId, known.version)) ?? (await this.material(keyId, known.version));
-      return { version: known.version, material };
-    }
+    if (known && Date.now() - known.readAt < PRIMARY_TTL_MS) return { version: known.version, material: await this.material(keyId, known.version) };
     const primary = (await this.#versions(keyId)).find((v) => v.state === 'primary');
     if (!primary) throw new SluiceError('SLUICE_KEY_UNKNOWN', `key '${keyId}' has no primary version; rotate it to make one`);
     this.#primaries.set(keyId, { version: primary.version, readAt: Date.now() });
@@ -83,7 +74,7 @@ export class Keyring {
 
   /** The material of one version, for decryption. */
   async material(keyId: string, version: number): Promise<Buffer> {
-    const cacheKey = cacheKeyOf(keyId, version);
+    const cacheKey = `${keyId}\u0000${version}`;
     const cached = this.#cache.get(cacheKey);
     if (cached) return cached;
     const record = (await this.#store.listKeyVersions(keyId)).find((v) => v.version === version);
