@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   SLUICE_TASK_INVALID: 'a cluster task message cannot be parsed, is of another version, or names no task the state store holds',
   SLUICE_TASK_SUPERSEDED: 'another delivery of a cluster task took its lease over (this attempt went silent past the ack wait), so this attempt stopped',
   SLUICE_CLUSTER: 'the cluster work queue is unreachable or misconfigured, or a cluster run cannot complete',
+  SLUICE_THREAD: 'a pipeline thread of a run split over threads (sluice run --threads) stopped or could not start',
   SLUICE_INIT_EXISTS: 'init would overwrite existing files',
   SLUICE_IO_FAILED: 'a local file or folder could not be read or written',
   SLUICE_CRYPTO_PARAMETERS: 'a key, nonce or other cryptographic parameter has the wrong size or form',

@@ -319,7 +319,7 @@ test('SIGTERM drains a worker mid-task: the task goes back to the queue at once 
     // The run is a cluster run: one process may not finish it (its batches would duplicate the tasks' objects).
     const embedded = await runCli(dir, 'run', '--progress', 'none', 'pipeline.yaml');
     assert.notEqual(embedded.code, 0);
-    assert.match(embedded.stderr, /SLUICE_RESUME_MISMATCH.*is a cluster run split into tasks; finish it with 'sluice run --cluster'/);
+    assert.match(embedded.stderr, /SLUICE_RESUME_MISMATCH.*is split into tasks; finish it as it was started \('sluice run --cluster'/);
     // The worker drains: its task in flight is given back without waiting for the ack wait.
     first.child.kill('SIGTERM');
     const drained = await first.done;

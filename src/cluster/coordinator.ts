@@ -19,7 +19,24 @@ import type { ProgressReporter } from '../runtime/progress.ts';
 import { silentProgress } from '../runtime/progress.ts';
 import { decodeTask, taskId } from './task-message.ts';
 import type { TaskMessage } from './task-message.ts';
-import type { WorkQueue } from './work-queue.ts';
+import type { DeadLetter } from './work-queue.ts';
+
+/**
+ * What the coordinator needs of a queue of tasks: JetStream's work queue, for workers on other machines, or the
+ * thread pool of a run split over threads in one process (`sluice run --threads`).
+ */
+export interface TaskQueue {
+  /** Offers a task to the workers; `generation` tells a new offer of the same task from a duplicate. */
+  publish(task: Omit<TaskMessage, 'v'>, generation: string): Promise<void>;
+  /**
+   * Where a queue's workers can vanish unseen (a process killed on another machine), the tasks whose deliveries
+   * ran out, so that the coordinator records them dead. A thread pool sees its threads stop and has none.
+   */
+  maxDeliveriesAdvisories?(stop: AbortSignal): AsyncIterable<{ streamSeq: number; deliveries: number }>;
+  taskAt?(streamSeq: number): Promise<Uint8Array | undefined>;
+  publishDead?(letter: DeadLetter): Promise<void>;
+  removeTask?(streamSeq: number): Promise<void>;
+}
 
 /** How often the coordinator reads the tasks' state. */
 const WATCH_EVERY_MS = 100;
@@ -35,7 +52,9 @@ export interface ClusterRunRequest {
   specPath: string;
   specHash: string;
   store: StateStore;
-  queue: WorkQueue;
+  queue: TaskQueue;
+  /** How the run was started, for the messages that say how to finish it: '--cluster' or '--threads N'. */
+  startedWith?: string;
   /** The keys of the sinks: only to remove an abandoned run's partial output. */
   encryption: SinkEncryption;
   secrets?: SecretSource;
@@ -139,7 +158,8 @@ async function ensureTasks(request: ClusterRunRequest, runId: string): Promise<T
  * Gives up tasks whose deliveries ran out without a worker recording it (every delivery's worker died): JetStream
  * says so in an advisory, and the task message is still in the stream to name the task.
  */
-async function watchMaxDeliveries(queue: WorkQueue, store: StateStore, logger: Logger, stop: AbortSignal): Promise<void> {
+async function watchMaxDeliveries(queue: TaskQueue, store: StateStore, logger: Logger, stop: AbortSignal): Promise<void> {
+  if (!queue.maxDeliveriesAdvisories || !queue.taskAt || !queue.publishDead || !queue.removeTask) return;
   const advisories = queue.maxDeliveriesAdvisories(stop);
   for await (const { streamSeq, deliveries } of advisories) {
     const data = await queue.taskAt(streamSeq);
@@ -198,7 +218,7 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
     // A checkpoint without tasks is an embedded run's progress; with tasks, the end this coordinator's last
     // attempt recorded just before it stopped.
     if (claimed.checkpoint && split.pending + split.committed + split.dead === 0) {
-      throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' was started in one process and committed ${claimed.checkpoint.batch} batch(es); finish it with 'sluice run' (without --cluster), or start a new run with --fresh`);
+      throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' was started on one thread and committed ${claimed.checkpoint.batch} batch(es); finish it with 'sluice run' (without ${request.startedWith ?? '--cluster'}), or start a new run with --fresh`);
     }
     if (claimed.abandoned) await discardAbandoned(request, runId, claimed.abandoned.runId);
     // A resumed run with neither tasks nor checkpoint died before its first commit, in either mode: what it wrote
@@ -248,13 +268,13 @@ export async function runOnCluster(request: ClusterRunRequest): Promise<ClusterR
       const end = [...tasks].reverse().find((t) => t.end !== undefined)?.end;
       if (end !== undefined && !claimed.checkpoint) await withRetry(() => store.commitCheckpoint({ runId, batch: 1, position: end, totals }), STORE_RETRY, retrying('record the run\'s end'));
       await withRetry(() => store.finishRun(runId, { status: 'succeeded', finishedAt, totals }), STORE_RETRY, retrying('finish the run'));
-      logger.info({ runId, tasks: tasks.length, totals }, 'cluster run succeeded');
+      logger.info({ runId, tasks: tasks.length, totals }, 'run of tasks succeeded');
       if (spec.retention !== undefined) await pruneSinks(request, runId, spec.retention);
     } else {
       const first = dead[0];
       const error = `${dead.length} of ${tasks.length} tasks failed (first: ${first?.id}: ${first?.error ?? 'unknown'}); fix the cause and run again to retry them`;
       await withRetry(() => store.finishRun(runId, { status: 'failed', finishedAt, totals, error }), STORE_RETRY, retrying('finish the run'));
-      logger.error({ runId, dead: dead.map((t) => t.id) }, 'cluster run failed');
+      logger.error({ runId, dead: dead.map((t) => t.id) }, 'run of tasks failed');
     }
     const run = await withRetry(() => store.getRun(runId), STORE_RETRY, retrying('read the run'));
     if (!run) throw new SluiceError('SLUICE_STATE_STORE', `run ${runId} is missing from the state store`);

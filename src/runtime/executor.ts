@@ -95,7 +95,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const tasks = await store.taskProgress(runId);
   if (tasks.pending + tasks.committed + tasks.dead > 0) {
     // Left running: workers may still be at it, and the coordinator that attaches next finishes it.
-    throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' is a cluster run split into tasks; finish it with 'sluice run --cluster', or start a new run with --fresh`);
+    throw new SluiceError('SLUICE_RESUME_MISMATCH', `run ${runId} of '${spec.pipeline}' is split into tasks; finish it as it was started ('sluice run --cluster' or 'sluice run --threads N'), or start a new run with --fresh`);
   }
   request.onClaimed?.(runId);
   const release = keepRunHeld(store, runId, logger);

@@ -8,6 +8,7 @@ import { formatSummary } from '../format-summary.ts';
 import { hasErrors } from '../../plan/findings.ts';
 import { SluiceError } from '../../errors.ts';
 import { runPipeline } from '../../runtime/executor.ts';
+import { MAX_THREADS } from '../../runtime/threads/run-in-threads.ts';
 import { plainProgress, silentProgress, terminalProgress } from '../../runtime/progress.ts';
 import type { ProgressReporter } from '../../runtime/progress.ts';
 import { openKeyring, openRuntime, openSecretResolver, closeRuntime, recordEvent } from '../runtime-setup.ts';
@@ -25,6 +26,13 @@ function progressFor(mode: ProgressMode, stderr: CliContext['stderr']): Progress
   return plainProgress(stderr);
 }
 
+/** --threads as a number: a whole number from 1 to MAX_THREADS. */
+function parseThreads(text: string): number {
+  const threads = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(threads >= 1 && threads <= MAX_THREADS)) throw new SluiceError('SLUICE_USAGE', `--threads must be a whole number from 1 to ${MAX_THREADS}, not '${text}'`);
+  return threads;
+}
+
 export function registerRun(program: Command, context: CliContext, setExit: (code: number) => void): void {
   program
     .command('run')
@@ -34,7 +42,8 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
     .option('--follow', 'keep consuming the source (a stream, a table polled past its cursor) until SIGTERM or SIGINT; then finish the batch in flight and stop')
     .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, plain or none', 'auto')
     .option('--cluster', "split the run into tasks for 'sluice worker' processes (settings: cluster, state.store postgresql) and wait for them to finish")
-    .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string; cluster?: boolean }) => {
+    .option('--threads <n>', 'split the run into tasks and run them on N threads of this process (a JSON Lines file or a PostgreSQL table); 1 runs batches in order on one thread', '1')
+    .action(async (specPath: string, options: { fresh?: boolean; follow?: boolean; progress: string; cluster?: boolean; threads: string }) => {
       if (!['auto', 'bar', 'plain', 'none'].includes(options.progress)) {
         throw new SluiceError('SLUICE_USAGE', `--progress must be auto, bar, plain or none, not '${options.progress}'`);
       }
@@ -44,6 +53,9 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         return;
       }
       if (options.cluster && options.follow) throw new SluiceError('SLUICE_USAGE', '--cluster runs a bounded run split into tasks; a followed stream runs in one process (drop --follow or --cluster)');
+      const threads = parseThreads(options.threads);
+      if (threads > 1 && options.follow) throw new SluiceError('SLUICE_USAGE', '--threads splits a bounded run into tasks; a followed stream runs on one thread (drop --follow or --threads)');
+      if (threads > 1 && options.cluster) throw new SluiceError('SLUICE_USAGE', "--cluster runs the tasks on 'sluice worker' processes, --threads on threads of this one: choose one");
       const { loaded, plan } = await loadPlan(specPath, context.registry, context.cwd);
       if (hasErrors(plan.findings)) {
         println(context.stderr, formatFindings(plan.findings));
@@ -84,10 +96,11 @@ export function registerRun(program: Command, context: CliContext, setExit: (cod
         if (previous?.specHash !== loaded.hash) {
           await recordEvent(runtime, { action: 'config.change', resource: pipeline, outcome: 'success', details: { what: 'spec', specHash: loaded.hash, ...(previous ? { previousSpecHash: previous.specHash } : {}) } });
         }
-        await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash, ...(options.cluster ? { mode: 'cluster' } : {}) } });
-        if (options.cluster) {
+        const mode: Record<string, string | number> = options.cluster ? { mode: 'cluster' } : threads > 1 ? { mode: 'threads', threads } : {};
+        await recordEvent(runtime, { action: 'run.start', resource: pipeline, outcome: 'success', details: { specHash: loaded.hash, ...mode } });
+        if (options.cluster || threads > 1) {
           const { runClusterCommand } = await import('../cluster-run.ts');
-          await runClusterCommand({ runtime, context, plan, specPath: resolve(context.cwd, specPath), specHash: loaded.hash, keyring, secrets, fresh: options.fresh ?? false, progress: progressFor(options.progress as ProgressMode, context.stderr), signal: controller.signal, setExit });
+          await runClusterCommand({ runtime, context, plan, specPath: resolve(context.cwd, specPath), specHash: loaded.hash, keyring, secrets, fresh: options.fresh ?? false, ...(threads > 1 ? { threads } : {}), progress: progressFor(options.progress as ProgressMode, context.stderr), signal: controller.signal, setExit });
           return;
         }
         let result;

@@ -32,6 +32,11 @@ export class Keyring {
     this.#provider = provider;
   }
 
+  /** The provider that wraps this keyring's versions: a run's pipeline threads reach it through calls. */
+  get provider(): KeyProvider {
+    return this.#provider;
+  }
+
   async list(keyId?: string): Promise<KeyVersionRecord[]> {
     return this.#store.listKeyVersions(keyId);
   }

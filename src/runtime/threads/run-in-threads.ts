@@ -1,0 +1,110 @@
+// A run split over threads of this process (`sluice run --threads N`): the source is split into ranges as for a
+// cluster run, the ranges are tasks in the state store, and N pipeline threads run them, each as a cluster
+// worker would. A run on one thread uses about 1.4 of this machine's 2 cores (V8's collector and libuv beside it);
+// the threads put the rest to work. The run is claimed, resumed and summed as a cluster run is (coordinator.ts).
+import type { Logger } from 'pino';
+import { SluiceError } from '../../errors.ts';
+import type { Plan } from '../../plan/plan.ts';
+import type { StateStore } from '../../store/state-store.ts';
+import type { SinkEncryption } from '../../connectors/sink.ts';
+import type { SecretSource } from '../../spec/component.ts';
+import type { Keyring } from '../../crypto/keyring/keyring.ts';
+import { runOnCluster } from '../../cluster/coordinator.ts';
+import type { ClusterRunResult } from '../../cluster/coordinator.ts';
+import type { ProgressReporter } from '../progress.ts';
+import { componentContext } from '../process-batch.ts';
+import { PipelineThreadPool } from './thread-pool.ts';
+
+/** The most threads a run may ask for: past the cores, threads only add memory. */
+export const MAX_THREADS = 64;
+/**
+ * About how much of the source one task reads: small enough that the threads finish together (the last task of
+ * one thread is all the other may wait for), large enough that opening a task's objects costs nothing noticeable.
+ */
+const TASK_BYTES = 8 * 1024 * 1024;
+/** How long a task's lease lasts past its last batch: a thread that hangs this long twice over loses its task. */
+const LEASE_MS = 60_000;
+
+export interface ThreadedRunRequest {
+  plan: Plan;
+  /** Absolute path of the spec: each thread plans it again, and refuses it if its hash is not `specHash`. */
+  specPath: string;
+  specHash: string;
+  /** Where relative paths of the spec resolve. */
+  cwd: string;
+  store: StateStore;
+  stateDir: string;
+  encryption: SinkEncryption & { keys: Keyring };
+  secrets?: SecretSource;
+  threads: number;
+  /** About how much of the source one task reads (default 8 MiB). */
+  taskBytes?: number;
+  fresh?: boolean;
+  logger: Logger;
+  progress?: ProgressReporter;
+  /** Aborting stops each thread after its batch in flight; the run is left to be run again. */
+  signal?: AbortSignal;
+}
+
+/** Runs the plan over `threads` pipeline threads and waits for it to finish (or to stop, on the signal). */
+export async function runInThreads(request: ThreadedRunRequest): Promise<ClusterRunResult> {
+  const { plan, logger } = request;
+  if (!Number.isInteger(request.threads) || request.threads < 1 || request.threads > MAX_THREADS) {
+    throw new SluiceError('SLUICE_USAGE', `--threads must be a whole number from 1 to ${MAX_THREADS}, not ${String(request.threads)}`);
+  }
+  const spec = plan.spec;
+  const source = spec.source.component.create(spec.source.options, componentContext(plan, request.secrets));
+  if (!source.split) {
+    throw new SluiceError('SLUICE_USAGE', `the ${spec.source.component.name} source (${source.description}) cannot be split into ranges for threads; run it without --threads`);
+  }
+  const secrets = request.secrets;
+  const pool = await PipelineThreadPool.start({
+    threads: request.threads,
+    data: {
+      specPath: request.specPath,
+      specHash: request.specHash,
+      cwd: request.cwd,
+      stateDir: request.stateDir,
+      keyId: request.encryption.keyId,
+      providerName: request.encryption.keys.provider.name,
+      logLevel: logger.level,
+      leaseMs: LEASE_MS,
+    },
+    targets: {
+      store: request.store as unknown as Record<string, (...args: never[]) => unknown>,
+      provider: request.encryption.keys.provider as unknown as Record<string, (...args: never[]) => unknown>,
+      secrets: {
+        resolve: async (reference: string) => {
+          if (!secrets) throw new SluiceError('SLUICE_SECRET_REFERENCE', `the run has no secret resolver for ${reference}`);
+          return (await secrets.resolve(reference)).reveal();
+        },
+        invalidate: (reference: string) => secrets?.invalidate(reference),
+      },
+    },
+    store: request.store,
+    logger,
+  });
+  const drain = () => pool.drain();
+  request.signal?.addEventListener('abort', drain, { once: true });
+  try {
+    return await runOnCluster({
+      plan,
+      specPath: request.specPath,
+      specHash: request.specHash,
+      store: request.store,
+      queue: pool,
+      encryption: request.encryption,
+      ...(secrets ? { secrets } : {}),
+      taskBytes: request.taskBytes ?? TASK_BYTES,
+      ackWaitMs: LEASE_MS,
+      fresh: request.fresh ?? false,
+      logger,
+      ...(request.progress ? { progress: request.progress } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      startedWith: `--threads ${request.threads}`,
+    });
+  } finally {
+    request.signal?.removeEventListener('abort', drain);
+    await pool.close();
+  }
+}
