@@ -1,5 +1,5 @@
 // The end-to-end benchmark's pipeline, set up in a folder of its own: generated customers, the spec, a state store
-// and a keyring. Shared by the end-to-end suite and the pipeline threads that measure a second core's worth.
+// and a keyring. Shared by the end-to-end and cluster suites.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { builtinRegistry } from '../src/builtins.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { planPipeline } from '../src/plan/plan.ts';
 import { runPipeline } from '../src/runtime/executor.ts';
+import { runInThreads } from '../src/runtime/threads/run-in-threads.ts';
 import { SqliteStateStore } from '../src/store/sqlite/sqlite-state-store.ts';
 import { Keyring } from '../src/crypto/keyring/keyring.ts';
 import { LocalKeyProvider } from '../src/crypto/providers/local-provider.ts';
@@ -19,6 +20,8 @@ export interface E2ePipeline {
   input: string;
   /** One run over the whole input, from the start; resolves to the run's wall time in ms. */
   run(): Promise<number>;
+  /** The same run split over `threads` threads (`sluice run --threads`); resolves to its wall time in ms. */
+  runThreads(threads: number): Promise<number>;
   /** Closes the store and the keyring. */
   close(): Promise<void>;
 }
@@ -41,16 +44,24 @@ export async function prepareE2ePipeline(dir: string, records: number, seed: num
     await store.close();
     throw error;
   }
+  const common = { store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) };
+  /** Times one run; each writes its own objects (about 1.3 times the input), which the next does not need. */
+  const timed = async (work: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await work();
+    const elapsed = performance.now() - started;
+    rmSync(join(dir, 'out'), { recursive: true, force: true });
+    return elapsed;
+  };
   return {
     input,
-    async run() {
+    run: () => {
       const plan = planPipeline(spec);
-      const started = performance.now();
-      await runPipeline({ plan, store, stateDir: join(dir, '.sluice'), encryption: { keys: keyring, keyId: 'default' }, specHash: loaded.hash, fresh: true, logger: pino({ level: 'silent' }) });
-      const elapsed = performance.now() - started;
-      // Each run writes its own objects (about 1.3 times the input); the next run does not need them.
-      rmSync(join(dir, 'out'), { recursive: true, force: true });
-      return elapsed;
+      return timed(() => runPipeline({ plan, ...common }));
+    },
+    runThreads: (threads) => {
+      const plan = planPipeline(spec);
+      return timed(() => runInThreads({ plan, ...common, specPath: join(dir, 'pipeline.yaml'), cwd: dir, threads }));
     },
     async close() {
       keyring.close();

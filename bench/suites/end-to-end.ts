@@ -12,11 +12,7 @@ import type { Measured } from '../harness.ts';
 import { measureInterleaved, timeOnce, withPeakRss } from '../harness.ts';
 import { prepareE2ePipeline } from '../e2e-pipeline.ts';
 import type { E2ePipeline } from '../e2e-pipeline.ts';
-import { startPipelineThreads } from '../parallel-headroom.ts';
-import type { PipelineThreads } from '../parallel-headroom.ts';
-
-/** Records for the second-core rows (full runs only): enough for seconds per run, few enough to keep the suite short. */
-const HEADROOM_RECORDS = 200_000;
+import { availableParallelism } from 'node:os';
 
 /** Reads the input line by line and hands each parsed record to `write`'s line; the floor and Fernet share it. */
 async function loop(input: string, output: string, limit: number, encode: (record: unknown) => string): Promise<number> {
@@ -61,8 +57,13 @@ export const endToEndSuite: BenchSuite = {
       // during them falls on Fernet too (one sample moved by a quarter between runs here).
       const fernetBefore = await timeFernet();
       // Then each side once untimed (V8 compiles the code, the heap grows to its working size), and three
-      // rounds interleaved, floor and Sluice, so that drift in the machine falls on both alike.
-      const [floor, sluice] = (await measureInterleaved(3, [floorRun, sluiceRun])) as [Measured, Measured];
+      // rounds interleaved, floor and Sluice, so that drift in the machine falls on both alike. Full runs add the
+      // run split over threads (one per core), as `sluice run --threads N` runs it; not in the profiling pass,
+      // whose profiler sees this thread only.
+      const threads = availableParallelism();
+      const withThreads = !quick && profiling !== true;
+      const sides = [floorRun, sluiceRun, ...(withThreads ? [() => opened.runThreads(threads)] : [])];
+      const [floor, sluice, threaded] = (await measureInterleaved(3, sides)) as [Measured, Measured, Measured | undefined];
       const fernetAfter = await timeFernet();
       const floorMs = floor.median;
       const fernetMs = (fernetBefore + fernetAfter) / 2;
@@ -78,8 +79,13 @@ export const endToEndSuite: BenchSuite = {
         { suite: 'end-to-end', name: 'Sluice throughput', value: mb(sluice.median), unit: 'MB/s', baseline: { name: 'floor', value: mb(floorMs) }, ratio: mb(sluice.median) / mb(floorMs) },
         { suite: 'end-to-end', name: 'Sluice peak RSS (its first run, before any other in this process)', value: memory.peakRssMiB, unit: 'MiB', target: { text: '< 300 MiB', met: memory.peakRssMiB < 300 } },
       ];
-      // Not in the profiling pass: the profiler sees this thread only, and the row's work is in others.
-      if (!quick && profiling !== true) rows.push(await secondCoreRow());
+      if (threaded) {
+        const threadedRate = rate(records, threaded.median);
+        rows.push(
+          { suite: 'end-to-end', name: `${records.toLocaleString('en-US')} records: Sluice --threads ${threads} vs unprotected floor (one thread)`, value: threadedRate, unit: 'records/s', spread: [rate(records, threaded.max), rate(records, threaded.min)], baseline: { name: 'floor (median of its rounds)', value: floorRate }, ratio: threadedRate / floorRate, target: { text: '≥ 0.67× (time ≤ 1.5× floor)', met: threadedRate / floorRate >= 1 / 1.5 }, peakRssMiB: threaded.peakRssMiB },
+          { suite: 'end-to-end', name: `Sluice --threads ${threads} vs one thread (what the other cores give)`, value: threadedRate, unit: 'records/s', baseline: { name: 'one thread', value: sluiceRate }, ratio: threadedRate / sluiceRate },
+        );
+      }
       return rows;
     } finally {
       await pipeline?.close();
@@ -87,32 +93,3 @@ export const endToEndSuite: BenchSuite = {
     }
   },
 };
-
-/**
- * What a second core gives this pipeline here: two pipelines in worker threads of one process, half the records
- * each, against one pipeline in one worker thread with all of them (both sides pay the same thread overheads).
- * Sluice runs a pipeline on one thread, so this is the most that running batches on two threads could give; no
- * target, it says whether that work would pay on this machine.
- */
-async function secondCoreRow(): Promise<BenchRow> {
-  let one: PipelineThreads | undefined;
-  let two: PipelineThreads | undefined;
-  try {
-    const solo = (one = await startPipelineThreads(1, HEADROOM_RECORDS, 11));
-    const duo = (two = await startPipelineThreads(2, HEADROOM_RECORDS, 11));
-    const [alone, pair] = (await measureInterleaved(3, [() => solo.runAll(), () => duo.runAll()])) as [Measured, Measured];
-    const rate = (ms: number) => HEADROOM_RECORDS / (ms / 1000);
-    return {
-      suite: 'end-to-end',
-      name: `second core: two pipelines in worker threads, ${(HEADROOM_RECORDS / 2).toLocaleString('en-US')} records each, vs one with ${HEADROOM_RECORDS.toLocaleString('en-US')}`,
-      value: rate(pair.median),
-      unit: 'records/s',
-      spread: [rate(pair.max), rate(pair.min)],
-      baseline: { name: 'one pipeline thread', value: rate(alone.median) },
-      ratio: rate(pair.median) / rate(alone.median),
-    };
-  } finally {
-    await one?.stop();
-    await two?.stop();
-  }
-}

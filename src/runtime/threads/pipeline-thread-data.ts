@@ -20,4 +20,4 @@ export interface PipelineThreadData {
 }
 
 /** A thread's messages that are not calls: a log line, ready (planned, waiting for tasks), or why it stops. */
-export type ThreadEvent = { kind: 'log'; line: string } | { kind: 'ready' } | { kind: 'failed'; error: string };
+export type ThreadEvent = { kind: 'log'; line: string } | { kind: 'ready' } | { kind: 'failed'; error: string; code?: string };

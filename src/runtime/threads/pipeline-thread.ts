@@ -104,7 +104,7 @@ try {
     await runOne(task, plan);
   }
 } catch (error) {
-  send({ kind: 'failed', error: redactions.scrub(error instanceof Error ? error.message : String(error)) });
+  send({ kind: 'failed', error: redactions.scrub(error instanceof Error ? error.message : String(error)), ...(isSluiceError(error) ? { code: error.code } : {}) });
   process.exitCode = 1;
 } finally {
   keys.close();

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../errors.ts';
+import type { ErrorCode } from '../../errors.ts';
 import { redactions } from '../../secrets/redaction.ts';
 import type { StateStore } from '../../store/state-store.ts';
 import type { TaskQueue } from '../../cluster/coordinator.ts';
@@ -85,6 +86,8 @@ export class PipelineThreadPool implements TaskQueue {
       readyReject = reject;
     });
     let failure: string | undefined;
+    /** The code of the error that stopped the thread: a spec that changed is SLUICE_RESUME_MISMATCH, not a thread fault. */
+    let failureCode: ErrorCode = 'SLUICE_THREAD';
     worker.on('message', (message: CallMessage | ThreadEvent) => {
       if (message.kind === 'call') {
         if (message.target === 'pool' && message.method === 'next') {
@@ -104,6 +107,7 @@ export class PipelineThreadPool implements TaskQueue {
         readyResolve();
       } else if (message.kind === 'failed') {
         failure = message.error;
+        if (message.code !== undefined) failureCode = message.code as ErrorCode;
       }
     });
     worker.on('error', (error) => {
@@ -112,7 +116,7 @@ export class PipelineThreadPool implements TaskQueue {
     thread.exited = once(worker, 'exit').then(async ([code]) => {
       this.#threads.splice(this.#threads.indexOf(thread), 1);
       const why = failure ?? (code === 0 ? undefined : `it exited with code ${String(code)}`);
-      readyReject(new SluiceError('SLUICE_THREAD', `pipeline ${name} could not start: ${why ?? 'it stopped before it was ready'}`));
+      readyReject(new SluiceError(failureCode, `pipeline ${name} could not start: ${why ?? 'it stopped before it was ready'}`));
       if (why !== undefined) await this.#stopped(thread, why);
     });
     this.#threads.push(thread);
