@@ -19,11 +19,8 @@ import { componentContext, countBatch, createComponents, processBatch, writeBatc
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
 import { claimRun, keepRunHeld } from './claim-run.ts';
 import { retentionCutoff } from './run-id.ts';
-import { MemoryBudget } from './memory-budget.ts';
+import { HEAP_BUDGET_BYTES, MemoryBudget } from './memory-budget.ts';
 import type { ClaimedRun } from './claim-run.ts';
-
-/** Heap size past which garbage is collected between batches: keeps a streaming run's RSS flat and low. */
-const HEAP_BUDGET_BYTES = 128 * 1024 * 1024;
 
 export interface RunRequest {
   plan: Plan;

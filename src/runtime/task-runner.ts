@@ -14,6 +14,7 @@ import type { SourcePosition } from '../connectors/source.ts';
 import { compileContract } from './contract-validator.ts';
 import { Quarantine } from './quarantine.ts';
 import { withRetry } from './retry.ts';
+import { MemoryBudget } from './memory-budget.ts';
 import { retentionCutoff } from './run-id.ts';
 import { componentContext, countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
@@ -37,6 +38,11 @@ export interface TaskRequest {
   signal?: AbortSignal;
   /** Called after every batch written: the worker tells the queue the task is still in progress. */
   onBatch?: () => void;
+  /**
+   * The heap size past which garbage is collected between batches, as the embedded runtime does (memory-budget.ts):
+   * a pipeline thread's own heap. Cluster workers run without one, as they always have (not measured with one yet).
+   */
+  heapBudgetBytes?: number;
 }
 
 export interface TaskResult {
@@ -92,6 +98,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     await quarantine.open();
     for (const step of steps) await step.instance.open?.({ keys: request.encryption.keys, subjects: request.store });
     const validate = compileContract(spec.contract, source.textual ?? false);
+    const memory = request.heapBudgetBytes !== undefined ? new MemoryBudget(request.heapBudgetBytes) : undefined;
     const totals = emptyTotals();
     const objects: StoredObject[] = [];
     /** Where the last batch written ended: the task's end, for an incremental source's next run. */
@@ -107,6 +114,7 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
       countBatch(totals, number, processed, sinks);
       end = processed.end;
       request.onBatch?.();
+      memory?.check();
     };
 
     // As in the embedded runtime: one batch is written while the next is processed.

@@ -79,6 +79,7 @@ async function runOne(task: Omit<TaskMessage, 'v'>, plan: Awaited<ReturnType<typ
       logger,
       secrets,
       signal: drain.signal,
+      heapBudgetBytes: data.heapBudgetBytes,
     });
   } catch (error) {
     if (isSluiceError(error, 'SLUICE_TASK_SUPERSEDED')) return void logger.warn({ ...where, code: error.code }, error.message);

@@ -13,6 +13,7 @@ import { runOnCluster } from '../../cluster/coordinator.ts';
 import type { ClusterRunResult } from '../../cluster/coordinator.ts';
 import type { ProgressReporter } from '../progress.ts';
 import { componentContext } from '../process-batch.ts';
+import { HEAP_BUDGET_BYTES } from '../memory-budget.ts';
 import { PipelineThreadPool } from './thread-pool.ts';
 
 /** The most threads a run may ask for: past the cores, threads only add memory. */
@@ -69,6 +70,7 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
       providerName: request.encryption.keys.provider.name,
       logLevel: logger.level,
       leaseMs: LEASE_MS,
+      heapBudgetBytes: HEAP_BUDGET_BYTES,
     },
     targets: {
       store: request.store as unknown as Record<string, (...args: never[]) => unknown>,

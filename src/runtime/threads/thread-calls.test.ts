@@ -9,16 +9,14 @@ import { answerCall, reviveBuffers, ThreadCaller } from './thread-calls.ts';
 import type { CallMessage, CallTargets } from './thread-calls.ts';
 
 /** A caller wired to `targets` through a MessageChannel, as a pipeline thread is to its pool. */
-function connected(targets: CallTargets): { caller: ThreadCaller; close(): void } {
+function connected(targets: CallTargets): { caller: ThreadCaller; close: () => void } {
   const channel = new MessageChannel();
   const caller = new ThreadCaller(channel.port1);
   channel.port1.on('message', (message) => caller.settle(message));
   channel.port2.on('message', (message: CallMessage) => void answerCall(targets, message).then((reply) => channel.port2.postMessage(reply)));
   return {
     caller,
-    close() {
-      channel.port1.close();
-    },
+    close: () => channel.port1.close(),
   };
 }
 
