@@ -16,7 +16,11 @@ import { runInThreads } from '../src/runtime/threads/run-in-threads.ts';
 import type { ThreadedRunRequest } from '../src/runtime/threads/run-in-threads.ts';
 import { isSluiceError } from '../src/errors.ts';
 import { writeCustomers } from './support/generate-customers.ts';
-import { assertNoStack, customersSpec, decryptLines, runCli } from './support/cli-harness.ts';
+import { assertNoStack, customersSpec, decryptLines, runCli, spawnCli } from './support/cli-harness.ts';
+import { scratchSchema } from './support/postgres-scratch.ts';
+import { serviceMissing } from './support/services.ts';
+
+const noPostgres = await serviceMissing('postgresql');
 
 const silent = pino({ level: 'silent' });
 
@@ -185,6 +189,97 @@ test('sluice run --threads 2: the summary names the threads; bad --threads value
       assertNoStack(refused.stderr);
     }
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('sluice run --threads 2 stopped by SIGINT exits 130 keeping its committed tasks; the same command finishes the run, every record once', { timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-threads-sigint-'));
+  try {
+    await writeFile(join(dir, 'pipeline.yaml'), customersSpec('sigint', 500));
+    await writeCustomers(join(dir, 'customers.jsonl'), 60_000);
+    const { child, done } = spawnCli(dir, '--log-level', 'info', 'run', '--threads', '2', '--progress', 'none', 'pipeline.yaml');
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('"task committed"')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the run ended before a task committed: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    const stopped = await done;
+    assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+    assert.match(stopped.stdout, /stopped with \d+ of \d+ tasks left \(committed tasks are kept\); run the same command again/);
+    assertNoStack(stopped.stderr);
+
+    const finished = await runCli(dir, 'run', '--threads', '2', '--progress', 'none', 'pipeline.yaml');
+    assert.equal(finished.code, 0, finished.stdout + finished.stderr);
+    assert.match(finished.stdout, /records in\s+60,000/, 'the summary counts the whole run, both attempts');
+    const cat = await runCli(dir, 'cat', join(dir, 'out', 'sigint'));
+    const ids = cat.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { customer_id: string }).customer_id);
+    assert.equal(ids.length, 60_000);
+    assert.equal(new Set(ids).size, 60_000);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a PostgreSQL table splits into key ranges over the threads; each row lands once, and the next run reads only the rows added since', { skip: noPostgres, timeout: 180_000 }, async () => {
+  const scratch = await scratchSchema('sluice_thr');
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-threads-pg-'));
+  try {
+    await scratch.query(`CREATE TABLE ${scratch.table('customers')} (id int PRIMARY KEY, email text NOT NULL, name text NOT NULL)`);
+    const add = (from: number, to: number) => scratch.query(`INSERT INTO ${scratch.table('customers')} SELECT g, 'user' || g || '@example.com', 'Name ' || g FROM generate_series(${from}, ${to}) g`);
+    await add(1, 20_000);
+    const { host, port, database, user } = scratch.connection;
+    await writeFile(
+      join(dir, 'pipeline.yaml'),
+      `pipeline: pgthreads
+source:
+  postgresql: { host: ${host}, port: ${port}, database: ${database}, user: ${user}, insecureNoTls: true, table: ${scratch.table('customers')}, cursor: id }
+contract:
+  fields:
+    id:    { type: number, class: internal }
+    email: { type: string, class: restricted }
+    name:  { type: string, class: confidential }
+steps:
+  - mask: { fields: [email], keepLast: 4 }
+sinks:
+  - file: { dir: out, clearance: confidential }
+runtime:
+  batchSize: 500
+`,
+    );
+    // Key ranges of about 1,000 rows, the smallest a split makes: the default task size would give one task.
+    const { loaded, plan } = await loadPlan(join(dir, 'pipeline.yaml'), builtinRegistry(), dir);
+    await mkdir(join(dir, '.sluice'), { recursive: true });
+    await createLocalRootKey(join(dir, '.sluice', 'master.key'));
+    const store = new SqliteStateStore(join(dir, '.sluice', 'state.db'));
+    const keys = new Keyring(store, new LocalKeyProvider(await loadLocalRootKey(join(dir, '.sluice', 'master.key'))));
+    try {
+      await keys.ensure('default');
+      const request = { plan, specPath: join(dir, 'pipeline.yaml'), specHash: loaded.hash, cwd: dir, store, stateDir: join(dir, '.sluice'), encryption: { keys, keyId: 'default' }, threads: 2, taskBytes: 16 * 1024, logger: silent };
+      const first = await runInThreads(request);
+      assert.equal(first.run.status, 'succeeded', first.run.error);
+      assert.equal(first.run.totals.recordsIn, 20_000);
+      assert.ok(first.tasks.length >= 5, `split into ${first.tasks.length} key ranges`);
+      assert.equal(new Set(first.tasks.map((task) => task.worker?.replace(/.*\//, ''))).size, 2, 'both threads committed tasks');
+
+      await add(20_001, 21_000);
+      const second = await runInThreads(request);
+      assert.equal(second.run.status, 'succeeded', second.run.error);
+      assert.equal(second.run.totals.recordsIn, 1_000, 'only the rows added since the last run');
+    } finally {
+      keys.close();
+      await store.close();
+    }
+    const cat = await runCli(dir, 'cat', join(dir, 'out', 'pgthreads'));
+    const ids = cat.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { id: number }).id);
+    assert.equal(ids.length, 21_000);
+    assert.equal(new Set(ids).size, 21_000);
+  } finally {
+    await scratch.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
