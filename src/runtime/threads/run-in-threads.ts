@@ -1,7 +1,8 @@
 // A run split over threads of this process (`sluice run --threads N`): the source is split into ranges as for a
-// cluster run, the ranges are tasks in the state store, and N pipeline threads run them, each as a cluster
-// worker would. A run on one thread uses about 1.4 of this machine's 2 cores (V8's collector and libuv beside it);
+// cluster run, the ranges are tasks in the state store, and the main thread and N - 1 pipeline threads run them,
+// each as a cluster worker would. A run on one thread uses about 1.4 of this machine's 2 cores (V8's collector and libuv beside it);
 // the threads put the rest to work. The run is claimed, resumed and summed as a cluster run is (coordinator.ts).
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../errors.ts';
 import type { Plan } from '../../plan/plan.ts';
@@ -59,8 +60,20 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
     throw new SluiceError('SLUICE_USAGE', `the ${spec.source.component.name} source (${source.description}) cannot be split into ranges for threads; run it without --threads`);
   }
   const secrets = request.secrets;
+  // The main thread is one of the N: it runs a slot of its own beside N - 1 pipeline threads.
   const pool = await PipelineThreadPool.start({
-    threads: request.threads,
+    threads: request.threads - 1,
+    local: {
+      plan,
+      store: request.store,
+      encryption: request.encryption,
+      ...(secrets ? { secrets } : {}),
+      logger: logger.child({ thread: 'main' }),
+      stateDir: request.stateDir,
+      leaseMs: LEASE_MS,
+      worker: `${hostname()}:${process.pid}/main`,
+      heapBudgetBytes: HEAP_BUDGET_BYTES,
+    },
     data: {
       specPath: request.specPath,
       specHash: request.specHash,

@@ -14,11 +14,19 @@ import type { TaskMessage } from '../../cluster/task-message.ts';
 import { answerCall } from './thread-calls.ts';
 import type { CallMessage, CallTargets } from './thread-calls.ts';
 import type { PipelineThreadData, ThreadEvent } from './pipeline-thread-data.ts';
+import { runLeasedTask } from './task-slot.ts';
+import type { SlotContext } from './task-slot.ts';
 
 type Task = Omit<TaskMessage, 'v'>;
 
 export interface ThreadPoolOptions {
+  /** Pipeline threads to start. */
   threads: number;
+  /**
+   * A slot on the main thread as well, with the run's own store, keys and secrets: it saves a thread's start (its
+   * own copy of the modules, compiled again) and its heap, and the main thread has little else to do.
+   */
+  local?: Omit<SlotContext, 'signal'>;
   /** What every thread is told (its name is added per thread). */
   data: Omit<PipelineThreadData, 'name'>;
   /** The objects the threads call: the state store, the key provider, the secrets. */
@@ -55,6 +63,10 @@ export class PipelineThreadPool implements TaskQueue {
   readonly #threads: PoolThread[] = [];
   readonly #queued: Task[] = [];
   readonly #waiting: ((task: Task | undefined) => void)[] = [];
+  readonly #localDrain = new AbortController();
+  /** The main thread's slot while it runs. */
+  #local: Promise<void> | undefined;
+  #localRunning = false;
   #closed = false;
 
   private constructor(options: ThreadPoolOptions) {
@@ -71,7 +83,29 @@ export class PipelineThreadPool implements TaskQueue {
       await pool.close();
       throw failed.reason;
     }
+    if (options.local) pool.#local = pool.#runLocal(options.local);
     return pool;
+  }
+
+  /** The main thread's slot: takes tasks as a thread does, until the pool has none left. */
+  async #runLocal(slot: Omit<SlotContext, 'signal'>): Promise<void> {
+    const context = { ...slot, signal: this.#localDrain.signal };
+    this.#localRunning = true;
+    let task: Task | undefined;
+    try {
+      while ((task = await this.#next()) !== undefined) await runLeasedTask(task, context);
+    } catch (error) {
+      // Only recording the task's failure can throw here: the store itself failed.
+      this.#localRunning = false;
+      await this.#stopped('the main thread\'s slot', task, redactions.scrub(error instanceof Error ? error.message : String(error)));
+    } finally {
+      this.#localRunning = false;
+    }
+  }
+
+  /** Whether any slot is left to run tasks. */
+  get #running(): boolean {
+    return this.#threads.length > 0 || this.#localRunning;
   }
 
   #spawn(name: string): Promise<void> {
@@ -117,19 +151,19 @@ export class PipelineThreadPool implements TaskQueue {
       this.#threads.splice(this.#threads.indexOf(thread), 1);
       const why = failure ?? (code === 0 ? undefined : `it exited with code ${String(code)}`);
       readyReject(new SluiceError(failureCode, `pipeline ${name} could not start: ${why ?? 'it stopped before it was ready'}`));
-      if (why !== undefined) await this.#stopped(thread, why);
+      if (why !== undefined) await this.#stopped(`pipeline ${thread.name}`, thread.task, why);
     });
     this.#threads.push(thread);
     return ready;
   }
 
-  /** A thread stopped on an error: its task is given up (the run fails and can be run again), and if no thread is left, every task. */
-  async #stopped(thread: PoolThread, why: string): Promise<void> {
+  /** A slot stopped on an error: its task is given up (the run fails and can be run again), and if no slot is left, every task. */
+  async #stopped(slot: string, task: Task | undefined, why: string): Promise<void> {
     const { store, logger } = this.#options;
-    logger.error({ thread: thread.name, err: why }, 'a pipeline thread stopped');
-    const lost = [...(thread.task ? [thread.task] : []), ...(this.#threads.length === 0 ? this.#queued.splice(0) : [])];
+    logger.error({ slot, err: why }, 'a slot of the run stopped');
+    const lost = [...(task ? [task] : []), ...(this.#running ? [] : this.#queued.splice(0))];
     for (const task of lost) {
-      await store.failTask(task.runId, task.taskId, `SLUICE_THREAD: pipeline ${thread.name} stopped while it ran this task: ${why}`).catch((error: unknown) => logger.error({ task: task.taskId, err: redactions.scrub(String(error)) }, 'a task could not be recorded dead'));
+      await store.failTask(task.runId, task.taskId, `SLUICE_THREAD: ${slot} stopped while it ran this task: ${why}`).catch((error: unknown) => logger.error({ task: task.taskId, err: redactions.scrub(String(error)) }, 'a task could not be recorded dead'));
     }
   }
 
@@ -141,8 +175,8 @@ export class PipelineThreadPool implements TaskQueue {
   }
 
   async publish(task: Task): Promise<void> {
-    if (this.#threads.length === 0) {
-      await this.#options.store.failTask(task.runId, task.taskId, 'SLUICE_THREAD: no pipeline thread is left to run it');
+    if (!this.#running) {
+      await this.#options.store.failTask(task.runId, task.taskId, 'SLUICE_THREAD: no thread is left to run it');
       return;
     }
     const waiting = this.#waiting.shift();
@@ -155,6 +189,7 @@ export class PipelineThreadPool implements TaskQueue {
     this.#closed = true;
     this.#queued.length = 0;
     for (const resolve of this.#waiting.splice(0)) resolve(undefined);
+    this.#localDrain.abort();
     for (const thread of this.#threads) thread.worker.postMessage({ kind: 'drain' });
   }
 
@@ -162,6 +197,6 @@ export class PipelineThreadPool implements TaskQueue {
   async close(): Promise<void> {
     this.#closed = true;
     for (const resolve of this.#waiting.splice(0)) resolve(undefined);
-    await Promise.all(this.#threads.map((thread) => thread.exited));
+    await Promise.all([...this.#threads.map((thread) => thread.exited), this.#local]);
   }
 }
