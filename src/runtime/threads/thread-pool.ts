@@ -148,7 +148,8 @@ export class PipelineThreadPool implements TaskQueue {
       failure ??= redactions.scrub(error.message);
     });
     thread.exited = once(worker, 'exit').then(async ([code]) => {
-      this.#threads.splice(this.#threads.indexOf(thread), 1);
+      const at = this.#threads.indexOf(thread);
+      if (at >= 0) this.#threads.splice(at, 1);
       const why = failure ?? (code === 0 ? undefined : `it exited with code ${String(code)}`);
       readyReject(new SluiceError(failureCode, `pipeline ${name} could not start: ${why ?? 'it stopped before it was ready'}`));
       if (why !== undefined) await this.#stopped(`pipeline ${thread.name}`, thread.task, why);
