@@ -121,6 +121,24 @@ test('stopped after its first tasks (the signal), the run keeps what it committe
   }
 });
 
+test('a stop asked for while the threads start runs no task: the run is left with every task pending, and running again does them all', { timeout: 120_000 }, async () => {
+  const f = await folder('early', 3_000);
+  try {
+    const stop = new AbortController();
+    stop.abort();
+    const stopped = await runInThreads(await f.request({ signal: stop.signal }));
+    assert.equal(stopped.detached, true);
+    assert.ok(stopped.tasks.length > 1);
+    assert.ok(stopped.tasks.every((task) => task.status === 'pending' && task.attempts === 0), 'no task was started');
+    const finished = await runInThreads(await f.request());
+    assert.equal(finished.run.id, stopped.run.id);
+    assert.equal(finished.run.status, 'succeeded');
+    assert.equal((await sinkIds(f.dir, 'early')).length, 3_000);
+  } finally {
+    await f.close();
+  }
+});
+
 test('a task that fails fails the run with its error; once the cause is fixed, running again retries it and the run succeeds', { timeout: 120_000 }, async () => {
   const f = await folder('retry', 3_000);
   try {

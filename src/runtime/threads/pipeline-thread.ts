@@ -27,6 +27,12 @@ port.on('message', (message: unknown) => {
   if ((message as { kind?: unknown } | null)?.kind === 'drain') drain.abort();
 });
 const send = (event: ThreadEvent) => port.postMessage(event);
+// An error no slot caught (in a driver's callback, say) is reported scrubbed here, where the secrets this thread
+// resolved are registered (the main thread's registry does not know them), and the thread stops.
+process.on('uncaughtException', (error) => {
+  send({ kind: 'failed', error: redactions.scrub(error instanceof Error ? error.message : String(error)), ...(isSluiceError(error) ? { code: error.code } : {}) });
+  process.exit(1);
+});
 const worker = `${hostname()}:${process.pid}/${data.name}`;
 // Lines are scrubbed here too: the secrets this thread resolved are registered in its own registry.
 const logger = pino({ level: data.logLevel, base: { thread: data.name }, hooks: { streamWrite: (line: string) => redactions.scrub(line) } }, { write: (line: string) => send({ kind: 'log', line }) });

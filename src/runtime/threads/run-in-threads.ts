@@ -101,8 +101,11 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
   });
   const drain = () => pool.drain();
   request.signal?.addEventListener('abort', drain, { once: true });
+  // A stop asked for while the threads started (each takes a second or two) is not replayed to a later listener.
+  if (request.signal?.aborted) pool.drain();
+  let finished = false;
   try {
-    return await runOnCluster({
+    const result = await runOnCluster({
       plan,
       specPath: request.specPath,
       specHash: request.specHash,
@@ -118,8 +121,12 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
       ...(request.signal ? { signal: request.signal } : {}),
       startedWith: `--threads ${request.threads}`,
     });
+    finished = !result.detached;
+    return result;
   } finally {
     request.signal?.removeEventListener('abort', drain);
-    await pool.close();
+    // Stopped or failed: the slots stop after their batch in flight instead of running what is left.
+    if (!finished) pool.drain();
+    await pool.close(LEASE_MS);
   }
 }

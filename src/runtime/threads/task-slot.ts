@@ -10,9 +10,13 @@ import type { SinkEncryption } from '../../connectors/sink.ts';
 import type { SecretSource } from '../../spec/component.ts';
 import type { TaskMessage } from '../../cluster/task-message.ts';
 import { runTask } from '../task-runner.ts';
+import { withRetry } from '../retry.ts';
 
 /** A lease end in the past: what a released or failed attempt leaves, so that the task can be taken at once. */
 const LEASE_RELEASED = '1970-01-01T00:00:00.000Z';
+
+/** Retries of recording a failed task: a state store that drops a connection is ridden out for about half a minute. */
+const STORE_RETRY = { attempts: 10, initialDelayMs: 250, maxDelayMs: 5_000 } as const;
 
 /** What a slot runs its tasks with. */
 export interface SlotContext {
@@ -36,10 +40,12 @@ export async function runLeasedTask(task: Omit<TaskMessage, 'v'>, slot: SlotCont
   const where = { runId: task.runId, task: task.taskId };
   let attempt: number | undefined;
   try {
-    const leasedUntil = new Date(Date.now() + slot.leaseMs).toISOString();
-    // `now` is the new lease's end: the run is claimed by this process, so a lease an earlier process left on the
-    // task is dead, however long it still seems to run; only this pool hands the task out.
-    const taken = await store.leaseTask(task.runId, task.taskId, slot.worker, leasedUntil, leasedUntil);
+    const now = Date.now();
+    // A live lease is respected, even one an earlier process left: a cluster run's workers may still be at it, and
+    // nothing here can tell a dead holder from a slow one. The coordinator offers the task again once that lease
+    // has run out twice over (republishStranded), so a run resumed after a killed process waits that long for
+    // the tasks that process held.
+    const taken = await store.leaseTask(task.runId, task.taskId, slot.worker, new Date(now + slot.leaseMs).toISOString(), new Date(now).toISOString());
     if (taken === undefined || taken.task.status !== 'pending' || !taken.leased) return;
     const lease = taken.task;
     attempt = lease.attempts;
@@ -64,6 +70,7 @@ export async function runLeasedTask(task: Omit<TaskMessage, 'v'>, slot: SlotCont
     const text = redactions.scrub(error instanceof Error ? error.message : String(error));
     const code = isSluiceError(error) ? error.code : undefined;
     logger.error({ ...where, code, err: text }, 'task failed; the run fails, and running it again retries the task');
-    await store.failTask(task.runId, task.taskId, `${code ?? 'error'}: ${text}`);
+    // Retried through a store hiccup: a task neither committed nor recorded dead would hold the run open.
+    await withRetry(() => store.failTask(task.runId, task.taskId, `${code ?? 'error'}: ${text}`), STORE_RETRY);
   }
 }

@@ -91,7 +91,12 @@ export class ThreadCaller {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       const message: CallMessage = { kind: 'call', id, target, method, args };
-      this.#port.postMessage(message);
+      try {
+        this.#port.postMessage(message);
+      } catch (error) {
+        this.#pending.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 

@@ -80,7 +80,7 @@ export class PipelineThreadPool implements TaskQueue {
     const started = await Promise.allSettled(ready);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) {
-      await pool.close();
+      await pool.close(0);
       throw failed.reason;
     }
     if (options.local) pool.#local = pool.#runLocal(options.local);
@@ -128,13 +128,21 @@ export class PipelineThreadPool implements TaskQueue {
           thread.task = undefined;
           void this.#next().then((task) => {
             // A thread that stopped while it waited cannot take it: the task goes to another (or is given up).
-            if (task && !this.#threads.includes(thread)) return void this.publish(task);
+            if (task && !this.#threads.includes(thread)) return void this.publish(task).catch((error: unknown) => this.#options.logger.error({ task: task.taskId, err: redactions.scrub(String(error)) }, 'a task could not be offered again'));
             if (task) thread.task = task;
             worker.postMessage({ kind: 'reply', id: message.id, value: task });
           });
           return;
         }
-        void answerCall(options.targets, message).then((reply) => worker.postMessage(reply));
+        void answerCall(options.targets, message).then((reply) => {
+          try {
+            worker.postMessage(reply);
+          } catch (error) {
+            // A value that cannot cross to a thread (a function, a class instance): the call fails, the run goes on.
+            const text = `${message.target}.${message.method} answered with a value that cannot be sent to a thread (${error instanceof Error ? error.name : 'error'})`;
+            worker.postMessage({ kind: 'reply', id: message.id, error: { code: 'SLUICE_THREAD', retryable: false, message: text } });
+          }
+        });
       } else if (message.kind === 'log') {
         relayLog(options.logger, message.line);
       } else if (message.kind === 'ready') {
@@ -176,6 +184,8 @@ export class PipelineThreadPool implements TaskQueue {
   }
 
   async publish(task: Task): Promise<void> {
+    // Stopping: the task stays pending for the next run.
+    if (this.#closed) return;
     if (!this.#running) {
       await this.#options.store.failTask(task.runId, task.taskId, 'SLUICE_THREAD: no thread is left to run it');
       return;
@@ -194,10 +204,25 @@ export class PipelineThreadPool implements TaskQueue {
     for (const thread of this.#threads) thread.worker.postMessage({ kind: 'drain' });
   }
 
-  /** No more tasks: each thread finishes the one it has and stops; resolves once all have. */
-  async close(): Promise<void> {
+  /**
+   * No more tasks: each slot finishes the one it has and stops; resolves once all have. A thread still running
+   * `graceMs` later (stuck in I/O) is terminated, so that it cannot keep the process alive: its task stays pending.
+   */
+  async close(graceMs: number): Promise<void> {
     this.#closed = true;
     for (const resolve of this.#waiting.splice(0)) resolve(undefined);
-    await Promise.all([...this.#threads.map((thread) => thread.exited), this.#local]);
+    const stopped = Promise.all([...this.#threads.map((thread) => thread.exited), this.#local]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    try {
+      if ((await Promise.race([stopped, late])) !== 'late') return;
+      for (const thread of this.#threads) {
+        this.#options.logger.warn({ thread: thread.name, graceMs }, 'a pipeline thread did not stop in time; terminated');
+        await thread.worker.terminate();
+      }
+      await stopped;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
