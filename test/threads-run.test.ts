@@ -3,7 +3,7 @@
 // and is retried by running again, and what cannot be split or threaded is refused with a clear message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,7 +16,7 @@ import { runInThreads } from '../src/runtime/threads/run-in-threads.ts';
 import type { ThreadedRunRequest } from '../src/runtime/threads/run-in-threads.ts';
 import { isSluiceError } from '../src/errors.ts';
 import { writeCustomers } from './support/generate-customers.ts';
-import { assertNoStack, customersSpec, decryptLines, runCli, spawnCli } from './support/cli-harness.ts';
+import { assertNoStack, customersSpec, runCli, spawnCli } from './support/cli-harness.ts';
 import { scratchSchema } from './support/postgres-scratch.ts';
 import { serviceMissing } from './support/services.ts';
 
@@ -59,14 +59,13 @@ async function folder(pipeline: string, records: number): Promise<Folder> {
   };
 }
 
-/** Every customer id the run's sink objects hold, decrypted. */
-async function sinkIds(dir: string, pipeline: string): Promise<string[]> {
-  const root = join(dir, 'out', pipeline);
-  const files: string[] = [];
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files.push(join(entry.parentPath, entry.name));
-  }
-  return (await decryptLines(dir, files)).map((line) => (JSON.parse(line) as { customer_id: string }).customer_id);
+/** Fails unless the sink `pipeline` in `dir` holds `count` records, each once (by `field`), as `sluice cat` reads them. */
+async function assertEachOnce(dir: string, pipeline: string, count: number, field = 'customer_id'): Promise<void> {
+  const cat = await runCli(dir, 'cat', join(dir, 'out', pipeline));
+  assert.equal(cat.code, 0, cat.stderr);
+  const ids = cat.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as Record<string, unknown>)[field]);
+  assert.equal(ids.length, count, 'no record was lost or written twice');
+  assert.equal(new Set(ids).size, count, 'each record once');
 }
 
 test('two threads: the tasks spread over both, every record is in the sink once, and the summary is their sum', { timeout: 120_000 }, async () => {
@@ -80,9 +79,7 @@ test('two threads: the tasks spread over both, every record is in the sink once,
     assert.ok(result.tasks.length >= 10, `split into ${result.tasks.length} tasks`);
     assert.ok(result.tasks.every((task) => task.status === 'committed'));
     assert.equal(new Set(result.tasks.map((task) => task.worker?.replace(/.*\//, ''))).size, 2, 'both threads committed tasks');
-    const ids = await sinkIds(f.dir, 'spread');
-    assert.equal(ids.length, 6_000);
-    assert.equal(new Set(ids).size, 6_000);
+    await assertEachOnce(f.dir, 'spread', 6_000);
   } finally {
     await f.close();
   }
@@ -113,9 +110,7 @@ test('stopped after its first tasks (the signal), the run keeps what it committe
     assert.equal(second.run.id, first.run.id, 'the same run was resumed');
     assert.equal(second.run.status, 'succeeded');
     assert.equal(second.run.totals.recordsIn, 8_000);
-    const ids = await sinkIds(f.dir, 'resume');
-    assert.equal(ids.length, 8_000, 'no record was written twice or lost');
-    assert.equal(new Set(ids).size, 8_000);
+    await assertEachOnce(f.dir, 'resume', 8_000);
   } finally {
     await f.close();
   }
@@ -133,7 +128,7 @@ test('a stop asked for while the threads start runs no task: the run is left wit
     const finished = await runInThreads(await f.request());
     assert.equal(finished.run.id, stopped.run.id);
     assert.equal(finished.run.status, 'succeeded');
-    assert.equal((await sinkIds(f.dir, 'early')).length, 3_000);
+    await assertEachOnce(f.dir, 'early', 3_000);
   } finally {
     await f.close();
   }
@@ -154,9 +149,7 @@ test('a task that fails fails the run with its error; once the cause is fixed, r
     const retried = await runInThreads(await f.request());
     assert.equal(retried.run.id, failed.run.id, 'the failed run was resumed');
     assert.equal(retried.run.status, 'succeeded');
-    const ids = await sinkIds(f.dir, 'retry');
-    assert.equal(ids.length, 3_000);
-    assert.equal(new Set(ids).size, 3_000);
+    await assertEachOnce(f.dir, 'retry', 3_000);
   } finally {
     await f.close();
   }
@@ -196,9 +189,7 @@ test('sluice run --threads 2: the summary names the threads; bad --threads value
     assert.equal(ran.code, 0, ran.stdout + ran.stderr);
     assert.match(ran.stdout, /records in\s+40,000/);
     assert.match(ran.stdout, /tasks\s+\d+ on 2 thread\(s\)/);
-    const cat = await runCli(dir, 'cat', join(dir, 'out', 'cli'));
-    assert.equal(cat.code, 0, cat.stderr);
-    assert.equal(cat.stdout.split('\n').filter((line) => line !== '').length, 40_000);
+    await assertEachOnce(dir, 'cli', 40_000);
 
     for (const args of [['--threads', '0'], ['--threads', 'two'], ['--threads', '65'], ['--threads', '2', '--follow'], ['--threads', '2', '--cluster']]) {
       const refused = await runCli(dir, 'run', ...args, 'pipeline.yaml');
@@ -234,10 +225,7 @@ test('sluice run --threads 2 stopped by SIGINT exits 130 keeping its committed t
     const finished = await runCli(dir, 'run', '--threads', '2', '--progress', 'none', 'pipeline.yaml');
     assert.equal(finished.code, 0, finished.stdout + finished.stderr);
     assert.match(finished.stdout, /records in\s+60,000/, 'the summary counts the whole run, both attempts');
-    const cat = await runCli(dir, 'cat', join(dir, 'out', 'sigint'));
-    const ids = cat.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { customer_id: string }).customer_id);
-    assert.equal(ids.length, 60_000);
-    assert.equal(new Set(ids).size, 60_000);
+    await assertEachOnce(dir, 'sigint', 60_000);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -292,10 +280,7 @@ runtime:
       keys.close();
       await store.close();
     }
-    const cat = await runCli(dir, 'cat', join(dir, 'out', 'pgthreads'));
-    const ids = cat.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { id: number }).id);
-    assert.equal(ids.length, 21_000);
-    assert.equal(new Set(ids).size, 21_000);
+    await assertEachOnce(dir, 'pgthreads', 21_000, 'id');
   } finally {
     await scratch.close();
     await rm(dir, { recursive: true, force: true });

@@ -44,7 +44,7 @@ const WATCH_EVERY_MS = 100;
  * Retries of the state store while watching: a dropped connection (a failover, pg_terminate_backend) is ridden
  * out for about half a minute, as the workers ride it out with redeliveries, instead of failing a run that is fine.
  */
-const STORE_RETRY = { attempts: 10, initialDelayMs: 250, maxDelayMs: 5_000 } as const;
+export const STORE_RETRY = { attempts: 10, initialDelayMs: 250, maxDelayMs: 5_000 } as const;
 
 export interface ClusterRunRequest {
   plan: Plan;

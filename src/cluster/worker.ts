@@ -11,7 +11,7 @@ import type { Plan } from '../plan/plan.ts';
 import type { StateStore, WorkerRecord } from '../store/state-store.ts';
 import type { SinkEncryption } from '../connectors/sink.ts';
 import type { SecretSource } from '../spec/component.ts';
-import { runTask } from '../runtime/task-runner.ts';
+import { LEASE_RELEASED, runTask } from '../runtime/task-runner.ts';
 import { decodeTask } from './task-message.ts';
 import type { TaskMessage } from './task-message.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -20,8 +20,6 @@ import type { WorkQueue } from './work-queue.ts';
 const PULL_EXPIRES_MS = 2_000;
 /** The least time between two in-progress signals of one task. */
 const WORKING_EVERY_MS = 1_000;
-/** A lease end in the past: what a released or failed attempt leaves, so the next delivery takes the task at once. */
-const LEASE_RELEASED = '1970-01-01T00:00:00.000Z';
 /** How often the worker records its heartbeat in the state store. */
 export const HEARTBEAT_MS = 5_000;
 

@@ -19,6 +19,9 @@ import { retentionCutoff } from './run-id.ts';
 import { componentContext, countBatch, createComponents, processBatch, writeBatch } from './process-batch.ts';
 import type { ProcessedBatch, Retrying } from './process-batch.ts';
 
+/** A lease end in the past: what a released or failed attempt leaves, so that the next delivery takes the task at once. */
+export const LEASE_RELEASED = '1970-01-01T00:00:00.000Z';
+
 export interface TaskRequest {
   plan: Plan;
   store: StateStore;

@@ -17,11 +17,6 @@ export interface PipelineThreadData {
   logLevel: string;
   /** How long each renewal of a task's lease lasts. */
   leaseMs: number;
-  /**
-   * The thread's heap budget (memory-budget.ts): each thread has a heap of its own, so memory grows with the
-   * threads. Dividing one budget among them made each collect at almost every batch (half the speed).
-   */
-  heapBudgetBytes: number;
 }
 
 /** A thread's messages that are not calls: a log line, ready (planned, waiting for tasks), or why it stops. */

@@ -27,10 +27,12 @@ port.on('message', (message: unknown) => {
   if ((message as { kind?: unknown } | null)?.kind === 'drain') drain.abort();
 });
 const send = (event: ThreadEvent) => port.postMessage(event);
-// An error no slot caught (in a driver's callback, say) is reported scrubbed here, where the secrets this thread
-// resolved are registered (the main thread's registry does not know them), and the thread stops.
-process.on('uncaughtException', (error) => {
+/** Why the thread stops, scrubbed here, where the secrets it resolved are registered (the main thread's registry does not know them). */
+const sendFailure = (error: unknown) =>
   send({ kind: 'failed', error: redactions.scrub(error instanceof Error ? error.message : String(error)), ...(isSluiceError(error) ? { code: error.code } : {}) });
+// An error no slot caught (in a driver's callback, say) stops the thread.
+process.on('uncaughtException', (error) => {
+  sendFailure(error);
   process.exit(1);
 });
 const worker = `${hostname()}:${process.pid}/${data.name}`;
@@ -67,10 +69,10 @@ try {
     if (drain.signal.aborted) break;
     const task = await caller.call<Omit<TaskMessage, 'v'> | undefined>('pool', 'next', []);
     if (task === undefined) break;
-    await runLeasedTask(task, { plan, store, encryption, secrets, logger, stateDir: data.stateDir, leaseMs: data.leaseMs, worker, signal: drain.signal, heapBudgetBytes: data.heapBudgetBytes });
+    await runLeasedTask(task, { plan, store, encryption, secrets, logger, stateDir: data.stateDir, leaseMs: data.leaseMs, worker, signal: drain.signal });
   }
 } catch (error) {
-  send({ kind: 'failed', error: redactions.scrub(error instanceof Error ? error.message : String(error)), ...(isSluiceError(error) ? { code: error.code } : {}) });
+  sendFailure(error);
   process.exitCode = 1;
 } finally {
   keys.close();

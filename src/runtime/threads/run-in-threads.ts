@@ -1,7 +1,7 @@
 // A run split over threads of this process (`sluice run --threads N`): the source is split into ranges as for a
 // cluster run, the ranges are tasks in the state store, and the main thread and N - 1 pipeline threads run them,
-// each as a cluster worker would. A run on one thread uses about 1.4 of this machine's 2 cores (V8's collector and libuv beside it);
-// the threads put the rest to work. The run is claimed, resumed and summed as a cluster run is (coordinator.ts).
+// each as a cluster worker would. A run on one thread already keeps V8's collector and compiler busy beside it
+// (1.5-1.8 of this machine's 2 cores), so the threads pay on machines with more cores (docs/performance.md). The run is claimed, resumed and summed as a cluster run is (coordinator.ts).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../errors.ts';
@@ -14,7 +14,6 @@ import { runOnCluster } from '../../cluster/coordinator.ts';
 import type { ClusterRunResult } from '../../cluster/coordinator.ts';
 import type { ProgressReporter } from '../progress.ts';
 import { componentContext } from '../process-batch.ts';
-import { HEAP_BUDGET_BYTES } from '../memory-budget.ts';
 import { PipelineThreadPool } from './thread-pool.ts';
 
 /** The most threads a run may ask for: past the cores, threads only add memory. */
@@ -72,7 +71,6 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
       stateDir: request.stateDir,
       leaseMs: LEASE_MS,
       worker: `${hostname()}:${process.pid}/main`,
-      heapBudgetBytes: HEAP_BUDGET_BYTES,
     },
     data: {
       specPath: request.specPath,
@@ -83,7 +81,6 @@ export async function runInThreads(request: ThreadedRunRequest): Promise<Cluster
       providerName: request.encryption.keys.provider.name,
       logLevel: logger.level,
       leaseMs: LEASE_MS,
-      heapBudgetBytes: HEAP_BUDGET_BYTES,
     },
     targets: {
       store: request.store as unknown as Record<string, (...args: never[]) => unknown>,
