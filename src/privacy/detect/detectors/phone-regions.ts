@@ -51,7 +51,8 @@ const PLANS: readonly RegionPlan[] = DEFAULT_REGIONS.map(({ region, bare }) => {
 /** The regions a number written without "+" is tried in, in order. */
 export const PHONE_DEFAULT_REGIONS: readonly CountryCode[] = PLANS.map((p) => p.region);
 
-// Validation costs 15-30 µs a region, and the same numbers come back again and again in logs and tables, so
+// A national number's validation costs 15-30 µs a region (numbers written with '+' are checked in
+// phone-plan-check.ts, at about 1 µs), and the same numbers come back again and again in logs and tables, so
 // the verdict for a window is remembered (a window's text decides it: its digits, groups and separators).
 const VERDICT_CACHE_SIZE = 4096;
 const verdicts = new Map<string, PhoneNumber | null>();
@@ -74,13 +75,6 @@ export function fitsNoRegion(digits: string): boolean {
     loneNumbers.set(digits, known);
   }
   return known;
-}
-
-/** The number `window` (written with '+') spells, when libphonenumber finds it valid. */
-export function validInternational(window: string): PhoneNumber | undefined {
-  const known = verdicts.get(window);
-  if (known !== undefined) return known ?? undefined;
-  return remember(window, parse(window, undefined));
 }
 
 /**
@@ -109,7 +103,7 @@ function remember(window: string, phone: PhoneNumber | undefined): PhoneNumber |
   return phone;
 }
 
-function parse(window: string, region: CountryCode | undefined): PhoneNumber | undefined {
+function parse(window: string, region: CountryCode): PhoneNumber | undefined {
   const phone = parsePhoneNumberFromString(window, { defaultCountry: region, extract: false });
   return phone?.isValid() ? phone : undefined;
 }

@@ -6,7 +6,8 @@ import type { Detector, PiiMatch } from '../detector.ts';
 import { codeAt } from '../char-code.ts';
 import { contextBoost, contextWords, hasContext } from '../context.ts';
 import { LISTED_RUN_DIGITS, TextProfile, isRunChar } from '../text-profile.ts';
-import { MAX_IDD_DIGITS, fitsNoRegion, mayBeFromSomeRegion, validInternational, validNational } from './phone-regions.ts';
+import { MAX_IDD_DIGITS, fitsNoRegion, mayBeFromSomeRegion, validNational } from './phone-regions.ts';
+import { isValidInternational } from './phone-plan-check.ts';
 import { type Group, type Joint, isCardRun, looksLikeOtherNumber, parensBalanced } from './phone-shapes.ts';
 
 export { PHONE_DEFAULT_REGIONS } from './phone-regions.ts';
@@ -179,7 +180,7 @@ function tryWindow(text: string, groups: readonly Group[], i: number, j: number,
   const window = text.slice(start, end);
   let base: number;
   if (plus) {
-    if (!validInternational(window)) return undefined;
+    if (!isValidInternational(window)) return undefined;
     base = INTERNATIONAL_BASE;
   } else {
     const spacedOnly = j > i && /^[\d\s]+$/.test(window);
