@@ -67,13 +67,43 @@ function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord
   if (last) yield last;
 }
 
+/** A staged batch of an object sink: its records as JSON Lines so far, packed as they come. */
+class StagedLines {
+  readonly #packer = new LinePacker();
+  readonly #full: Buffer[] = [];
+  #finished: Buffer[] | undefined;
+  records = 0;
+
+  add(records: readonly DataRecord[], project: (record: DataRecord) => DataRecord): void {
+    if (this.#finished) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', 'records were staged for a batch that is being written');
+    for (const record of records) this.#packer.add(JSON.stringify(project(record)), this.#full);
+    this.records += records.length;
+  }
+
+  /** Every piece, the last partial one included; the same pieces each time (a retried write seals them again). */
+  pieces(): readonly Buffer[] {
+    if (!this.#finished) {
+      const last = this.#packer.finish();
+      this.#finished = last ? [...this.#full, last] : this.#full;
+    }
+    return this.#finished;
+  }
+}
+
 /** The public surface the runtime uses, common to object and record sinks. */
 export interface SinkInstance {
   readonly settings: SinkSettings;
   open(run: SinkRunInfo, encryption: SinkEncryption): Promise<void>;
   /**
-   * Writes one batch (idempotently: the same batch number again replaces it); says where an object went, if
-   * any. `refs` says where each record came from (the source's refs, parallel to `records`).
+   * Adds records to batch `batch` ahead of its write(): an object sink serializes them at once, so a batch's
+   * records need not all stay in memory until it is written. `refs` as for write().
+   */
+  stage(batch: number, records: readonly DataRecord[], refs?: readonly string[]): void;
+  /**
+   * Writes one batch (idempotently: the same batch number again replaces it): the records staged for it, or else
+   * `records`; says where an object went, if any. `refs` says where each record came from (the source's refs,
+   * parallel to `records`). What was staged for the batch is kept until a write of it succeeds, so a retry
+   * writes it again.
    */
   write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<StoredObject | undefined>;
   close(): Promise<void>;
@@ -102,7 +132,7 @@ function projector(fields: readonly string[]): (record: DataRecord) => DataRecor
 
 /** Refuses a connector class that replaces a public method: the boundary holds only if they fill in _methods. */
 function guardBoundary(target: { prototype: object; name: string }, base: { prototype: object; name: string }): void {
-  for (const method of ['open', 'write', 'close', 'prune', 'discard'] as const) {
+  for (const method of ['open', 'stage', 'write', 'close', 'prune', 'discard'] as const) {
     if ((target.prototype as Record<string, unknown>)[method] !== (base.prototype as Record<string, unknown>)[method]) {
       throw new Error(`${target.name} overrides ${base.name}.${method}(); connectors implement _${method}() instead`);
     }
@@ -133,7 +163,12 @@ abstract class SinkBoundary implements SinkInstance {
     }
   }
 
+  abstract stage(batch: number, records: readonly DataRecord[], refs?: readonly string[]): void;
+
   abstract write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<StoredObject | undefined>;
+
+  /** Drops what was staged and never written (a failed run's batch in progress). */
+  protected abstract dropStaged(): void;
 
   /** The run the sink was opened for; refuses a write before open(). */
   protected openedRun(): SinkRunInfo {
@@ -142,6 +177,7 @@ abstract class SinkBoundary implements SinkInstance {
   }
 
   async close(): Promise<void> {
+    this.dropStaged();
     await this._close();
   }
 
@@ -177,6 +213,8 @@ abstract class SinkBoundary implements SinkInstance {
 /** An object sink: every batch is sealed as one envelope object before the connector sees it. */
 export abstract class Sink extends SinkBoundary {
   #encryption: SinkEncryption | undefined;
+  /** Batches staged and not yet written: their records as JSON Lines, in pieces of one payload chunk. */
+  readonly #staged = new Map<number, StagedLines>();
 
   constructor(settings: SinkSettings) {
     super(settings);
@@ -193,10 +231,23 @@ export abstract class Sink extends SinkBoundary {
    * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
    * checkpoint leaves each record exactly once.
    */
+  stage(batch: number, records: readonly DataRecord[]): void {
+    this.openedRun();
+    let staged = this.#staged.get(batch);
+    if (!staged) this.#staged.set(batch, (staged = new StagedLines()));
+    staged.add(records, this.project);
+  }
+
+  protected dropStaged(): void {
+    this.#staged.clear();
+  }
+
   async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
     const run = this.openedRun();
     const encryption = this.#encryption;
     if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
+    const staged = this.#staged.get(batch);
+    if (staged && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}': batch ${batch} was staged, so it is written without records of its own`);
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder). Its keys are in sorted order, so it is already the
     // canonical JSON the object header holds (one JSON.stringify instead of a sort per object).
@@ -209,13 +260,15 @@ export abstract class Sink extends SinkBoundary {
       run: run.runId,
       ...(run.task !== undefined ? { task: run.task } : {}),
     };
-    const { pieces, bytes, keyVersion } = await sealPieces(jsonLines(records, this.project), context, encryption.keys, encryption.keyId);
+    const plaintext = staged ? staged.pieces() : jsonLines(records, this.project);
+    const { pieces, bytes, keyVersion } = await sealPieces(plaintext, context, encryption.keys, encryption.keyId);
     let location: string;
     try {
-      location = await this._write({ batch, pieces, bytes, records: records.length });
+      location = await this._write({ batch, pieces, bytes, records: staged ? staged.records : records.length });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }
+    this.#staged.delete(batch);
     return { location, runId: run.runId, keyId: encryption.keyId, keyVersion };
   }
 
@@ -252,14 +305,35 @@ export abstract class RecordSink extends SinkBoundary {
     guardBoundary(new.target, RecordSink);
   }
 
+  /** Batches staged and not yet written: their projected records and refs. */
+  readonly #staged = new Map<number, { records: DataRecord[]; refs: string[] }>();
+
+  stage(batch: number, records: readonly DataRecord[], refs?: readonly string[]): void {
+    this.openedRun();
+    let staged = this.#staged.get(batch);
+    if (!staged) this.#staged.set(batch, (staged = { records: [], refs: [] }));
+    const at = staged.records.length;
+    for (let i = 0; i < records.length; i++) {
+      staged.records.push(this.project(records[i]!));
+      staged.refs.push(refs?.length === records.length ? refs[i]! : `batch:${batch}#${at + i + 1}`);
+    }
+  }
+
+  protected dropStaged(): void {
+    this.#staged.clear();
+  }
+
   async write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<undefined> {
     const run = this.openedRun();
-    const recordRefs = refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
+    const staged = this.#staged.get(batch);
+    if (staged && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}': batch ${batch} was staged, so it is written without records of its own`);
+    const recordRefs = staged ? staged.refs : refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
     try {
-      await this._write({ batch, run, records: records.map(this.project), refs: recordRefs });
+      await this._write({ batch, run, records: staged ? staged.records : records.map(this.project), refs: recordRefs });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }
+    this.#staged.delete(batch);
     return undefined;
   }
 

@@ -157,7 +157,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     // and at most two are in memory (plus a PostgreSQL source's read-ahead).
     for await (const batch of reader.batches(spec.runtime.batchSize)) {
       batchNo++;
-      const processed = await processBatch(batch, validate, steps, allowed);
+      const processed = await processBatch(batch, validate, steps, allowed, { number: batchNo, sinks });
       if (inFlight) await inFlight;
       inFlight = commitBatch(batchNo, processed);
       // Rejections are handled where inFlight is awaited; this only keeps Node from calling them unhandled.

@@ -12,9 +12,12 @@ import type { StepInstance } from './step.ts';
 
 /** A batch after the contract and the steps, ready to be written and committed. */
 export interface ProcessedBatch {
+  /** The good records, unless they were staged in the sinks as they were processed (then empty; see goodCount). */
   good: DataRecord[];
   /** Where each good record came from (the source's refs), parallel to `good`. */
   goodRefs: string[];
+  /** How many good records the batch holds: in `good`, or staged in every sink. */
+  goodCount: number;
   rejected: QuarantineEntry[];
   unknownFieldsDropped: number;
   protectedFields: Record<string, number>;
@@ -27,6 +30,21 @@ export interface PreparedStep {
   label: string;
   instance: StepInstance;
 }
+
+/** Where a batch's good records go as they are processed: batch `number` of each sink (SinkInstance.stage). */
+export interface Staging {
+  number: number;
+  sinks: readonly SinkInstance[];
+}
+
+/**
+ * Records per chunk of a staged batch. A batch (10,000 records by default) goes through the contract, the steps and
+ * into the sinks' staging a chunk at a time, so that what a record becomes on its way dies young: holding a whole
+ * batch of records (and the next one) until it was written made every young-generation collection copy megabytes
+ * of them, and garbage collection took a fifth of a pipeline's time against a fortieth of the floor's
+ * (docs/performance.md). Large enough that a step's per-chunk work (a column of tokens sealed together) stays cheap.
+ */
+export const CHUNK_RECORDS = 1000;
 
 export function addCounts(into: Record<string, number>, from: Record<string, number> | undefined): void {
   if (!from) return;
@@ -44,24 +62,65 @@ function stepFailure(label: string, error: unknown): string {
 }
 
 /**
- * Runs a batch through the contract and the steps, one step at a time over the whole batch (so a step can
- * prepare for the batch first, e.g. fetch the subject keys it needs); splits it into good and quarantined.
+ * Runs a batch through the contract and the steps, one step at a time over the records (so a step can prepare for
+ * them first, e.g. fetch the subject keys it needs); splits it into good and quarantined. With `staging`, it does
+ * so a chunk of CHUNK_RECORDS at a time and stages each chunk's good records in every sink as batch
+ * `staging.number`, releasing the batch's raw records as it goes (the quarantined keep theirs).
  */
 export async function processBatch(
   batch: SourceBatch,
   validate: ReturnType<typeof compileContract>,
   steps: readonly PreparedStep[],
   allowed: ReadonlySet<string>,
+  staging?: Staging,
 ): Promise<ProcessedBatch> {
-  let unknownFieldsDropped = 0;
   const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
+  const total = batch.records.length;
+  const size = staging ? CHUNK_RECORDS : Math.max(1, total);
+  let good: DataRecord[] = [];
+  let goodRefs: string[] = [];
+  let goodCount = 0;
+  let unknownFieldsDropped = 0;
+  for (let from = 0; from < total; from += size) {
+    const to = Math.min(total, from + size);
+    const chunk = await processChunk(batch, from, to, validate, steps, allowed, rejected);
+    unknownFieldsDropped += chunk.unknownFieldsDropped;
+    goodCount += chunk.records.length;
+    if (staging) {
+      for (const sink of staging.sinks) sink.stage(staging.number, chunk.records, chunk.refs);
+      batch.records.fill(undefined, from, to);
+    } else {
+      good = chunk.records;
+      goodRefs = chunk.refs;
+    }
+  }
+  const protectedFields: Record<string, number> = {};
+  const piiFound: Record<string, number> = {};
+  for (const step of steps) {
+    addCounts(protectedFields, step.instance.drainCounters?.());
+    addCounts(piiFound, step.instance.drainPiiFound?.());
+  }
+  return { good, goodRefs, goodCount, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: total + batch.malformed.length, end: batch.end };
+}
+
+/** Records `from` to `to` of the batch through the contract and the steps: the good ones, and rejections added to `rejected`. */
+async function processChunk(
+  batch: SourceBatch,
+  from: number,
+  to: number,
+  validate: ReturnType<typeof compileContract>,
+  steps: readonly PreparedStep[],
+  allowed: ReadonlySet<string>,
+  rejected: QuarantineEntry[],
+): Promise<{ records: DataRecord[]; refs: string[]; unknownFieldsDropped: number }> {
+  let unknownFieldsDropped = 0;
   // The records still on their way, in three parallel arrays (what arrived, where from, what it is now), kept in
-  // place: a step that refuses a record closes the gap, so a batch allocates no object or array per record and
+  // place: a step that refuses a record closes the gap, so a chunk allocates no object or array per record and
   // step beyond the records themselves.
   const raws: unknown[] = [];
   const refs: string[] = [];
   const records: DataRecord[] = [];
-  for (let i = 0; i < batch.records.length; i++) {
+  for (let i = from; i < to; i++) {
     const raw = batch.records[i];
     const ref = batch.refs[i] ?? `record ${i + 1}`;
     const outcome = validate(raw);
@@ -111,13 +170,7 @@ export async function processBatch(
       goodRefs.push(refs[i]!);
     }
   }
-  const protectedFields: Record<string, number> = {};
-  const piiFound: Record<string, number> = {};
-  for (const step of steps) {
-    addCounts(protectedFields, step.instance.drainCounters?.());
-    addCounts(piiFound, step.instance.drainPiiFound?.());
-  }
-  return { good, goodRefs, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: batch.records.length + batch.malformed.length, end: batch.end };
+  return { records: good, refs: goodRefs, unknownFieldsDropped };
 }
 
 /** The plan's components, created for one run (or one task of a cluster run). */
@@ -152,13 +205,14 @@ export function componentContext(plan: Plan, secrets?: SecretSource): CreateCont
 export type Retrying = <T>(what: string, operation: () => Promise<T>) => Promise<T>;
 
 /**
- * Writes a processed batch to every sink and to the quarantine at once (their fsyncs overlap), and returns the
- * objects they wrote. A batch with no good records writes no sink object.
+ * Writes a processed batch to every sink (its good records, or what was staged for it) and to the quarantine at
+ * once (their fsyncs overlap), and returns the objects they wrote. A batch with no good records writes no sink
+ * object.
  */
 export async function writeBatch(number: number, processed: ProcessedBatch, sinks: readonly SinkInstance[], quarantine: Quarantine, retrying: Retrying): Promise<StoredObject[]> {
   const { good, goodRefs, rejected } = processed;
   const written = await Promise.all([
-    ...(good.length > 0 ? sinks.map((sink) => retrying(`write sink ${sink.settings.name}`, () => sink.write(number, good, goodRefs))) : []),
+    ...(processed.goodCount > 0 ? sinks.map((sink) => retrying(`write sink ${sink.settings.name}`, () => sink.write(number, good, goodRefs))) : []),
     retrying('write quarantine', () => quarantine.write(number, rejected)),
   ]);
   return written.filter((object): object is StoredObject => object !== undefined);
@@ -169,7 +223,7 @@ export function countBatch(totals: RunTotals, number: number, processed: Process
   totals.recordsIn += processed.recordsIn;
   totals.quarantined += processed.rejected.length;
   totals.unknownFieldsDropped += processed.unknownFieldsDropped;
-  for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + processed.good.length;
+  for (const sink of sinks) totals.recordsOut[sink.settings.name] = (totals.recordsOut[sink.settings.name] ?? 0) + processed.goodCount;
   addCounts(totals.protectedFields, processed.protectedFields);
   addCounts(totals.piiFound, processed.piiFound);
   totals.batches = number;

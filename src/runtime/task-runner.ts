@@ -125,9 +125,10 @@ export async function runTask(request: TaskRequest): Promise<TaskResult> {
     let batchNo = 0;
     try {
       for await (const batch of reader.batches(spec.runtime.batchSize)) {
-        const processed = await processBatch(batch, validate, steps, allowed);
+        const number = ++batchNo;
+        const processed = await processBatch(batch, validate, steps, allowed, { number, sinks });
         if (inFlight) await inFlight;
-        inFlight = write(++batchNo, processed);
+        inFlight = write(number, processed);
         inFlight.catch(() => undefined);
         if (request.signal?.aborted) break;
       }
