@@ -95,3 +95,42 @@ test('contract check: a date passes exactly when it names a day of the Gregorian
     assert.equal(check({ name: 'a', born }).ok, ok, born);
   }
 });
+
+test('contract check: a record with every field in the contract order (copied whole) gets the outcome the field-by-field check gives it in any other order (property)', () => {
+  const names = Object.keys(contract.fields);
+  // Mostly values of the field's type (as JSON and as text), sometimes null or anything at all.
+  const mostly = (valid: fc.Arbitrary<unknown>, other: unknown) => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: fc.constant(other) });
+  const fitting: Record<string, fc.Arbitrary<unknown>> = {
+    string: fc.string({ maxLength: 8 }),
+    integer: mostly(fc.integer(), '42'),
+    number: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }), '-1.5e2'),
+    boolean: mostly(fc.boolean(), 'true'),
+    date: mostly(fc.constant('2024-02-29'), '2023-02-29'),
+    timestamp: mostly(fc.constant('2026-11-30T02:00:00Z'), '2026-11-30'),
+  };
+  const values = fc.tuple(
+    ...names.map((name) => fc.oneof({ weight: 12, arbitrary: fitting[contract.fields[name]!.type]! }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) })),
+  );
+  let passed = 0;
+  fc.assert(
+    fc.property(values, fc.boolean(), (values, textual) => {
+      const validate = compileContract(contract, textual);
+      const inOrder: Record<string, unknown> = Object.setPrototypeOf({}, null) as Record<string, unknown>;
+      names.forEach((name, i) => (inOrder[name] = values[i]));
+      const reversed: Record<string, unknown> = Object.setPrototypeOf({}, null) as Record<string, unknown>;
+      [...names].reverse().forEach((name) => (reversed[name] = inOrder[name]));
+      const fast = validate(inOrder);
+      const slow = validate(reversed);
+      assert.deepEqual(fast, slow);
+      if (fast.ok) {
+        passed++;
+        assert.equal(Object.getPrototypeOf(fast.record), null);
+        assert.notEqual(fast.record, inOrder, 'the record is a copy: steps change it, the quarantine keeps what arrived');
+        assert.deepEqual(Object.keys(fast.record), Object.keys(slow.ok ? slow.record : {}), 'fields in the contract order');
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  // Not a property that holds on nothing: many of the records pass.
+  assert.ok(passed > 300, `${passed} of 3000 passed`);
+});
