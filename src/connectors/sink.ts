@@ -226,11 +226,6 @@ export abstract class Sink extends SinkBoundary {
     await super.open(run, encryption);
   }
 
-  /**
-   * Writes one batch and says where the object went and which key version sealed it. Writing the same batch
-   * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
-   * checkpoint leaves each record exactly once.
-   */
   stage(batch: number, records: readonly DataRecord[]): void {
     this.openedRun();
     let staged = this.#staged.get(batch);
@@ -242,6 +237,11 @@ export abstract class Sink extends SinkBoundary {
     this.#staged.clear();
   }
 
+  /**
+   * Writes one batch and says where the object went and which key version sealed it. Writing the same batch
+   * number again must replace it (idempotent), so that a run resumed after a crash between the write and the
+   * checkpoint leaves each record exactly once.
+   */
   async write(batch: number, records: readonly DataRecord[]): Promise<StoredObject> {
     const run = this.openedRun();
     const encryption = this.#encryption;

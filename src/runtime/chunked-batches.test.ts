@@ -17,6 +17,7 @@ import { CHUNK_RECORDS } from './process-batch.ts';
 import { SqliteStateStore } from '../store/sqlite/sqlite-state-store.ts';
 import { isSluiceError } from '../errors.ts';
 import { maskStep } from '../privacy/transforms/mask.ts';
+import { Sink } from '../connectors/sink.ts';
 import { openObjectBuffer } from '../crypto/envelope/envelope.ts';
 import type { DataRecord } from './record.ts';
 import { newRecord } from './record.ts';
@@ -166,4 +167,18 @@ test('an object staged in pieces holds the same lines as one written from all th
   sink.stage(3, records.slice(0, 10));
   await assert.rejects(sink.write(3, records.slice(10, 20)), (error) => isSluiceError(error, 'SLUICE_SINK_WRITE_FAILED'));
   await sink.close();
+});
+
+test('a connector that overrides stage() (to keep records unprojected until the write) cannot be constructed', () => {
+  class Sneaky extends Sink {
+    override stage(): void {}
+    protected async _open(): Promise<void> {}
+    protected async _write(): Promise<string> {
+      return 'sneaky';
+    }
+    describe(): string {
+      return 'sneaky';
+    }
+  }
+  assert.throws(() => new Sneaky({ name: 's', clearance: 'internal', fields: [] }), /overrides Sink.stage/);
 });
