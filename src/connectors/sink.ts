@@ -90,6 +90,17 @@ class StagedLines {
   }
 }
 
+/**
+ * What a write of `batch` writes: what was staged for it, or else the records it was given; never both, and never
+ * nothing. A write with neither is a retry that outlived its run (whose sinks were closed, dropping what was
+ * staged): writing an empty object would replace the batch a later run wrote.
+ */
+function stagedOrGiven<T>(sink: string, batch: number, staged: T | undefined, records: readonly DataRecord[]): T | undefined {
+  if (staged !== undefined && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${sink}': batch ${batch} was staged, so it is written without records of its own`);
+  if (staged === undefined && records.length === 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${sink}': batch ${batch} has no records staged or given, so there is nothing to write`);
+  return staged;
+}
+
 /** The public surface the runtime uses, common to object and record sinks. */
 export interface SinkInstance {
   readonly settings: SinkSettings;
@@ -228,6 +239,7 @@ export abstract class Sink extends SinkBoundary {
 
   stage(batch: number, records: readonly DataRecord[]): void {
     this.openedRun();
+    if (records.length === 0) return;
     let staged = this.#staged.get(batch);
     if (!staged) this.#staged.set(batch, (staged = new StagedLines()));
     staged.add(records, this.project);
@@ -246,8 +258,7 @@ export abstract class Sink extends SinkBoundary {
     const run = this.openedRun();
     const encryption = this.#encryption;
     if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    const staged = this.#staged.get(batch);
-    if (staged && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}': batch ${batch} was staged, so it is written without records of its own`);
+    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records);
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder). Its keys are in sorted order, so it is already the
     // canonical JSON the object header holds (one JSON.stringify instead of a sort per object).
@@ -310,6 +321,7 @@ export abstract class RecordSink extends SinkBoundary {
 
   stage(batch: number, records: readonly DataRecord[], refs?: readonly string[]): void {
     this.openedRun();
+    if (records.length === 0) return;
     let staged = this.#staged.get(batch);
     if (!staged) this.#staged.set(batch, (staged = { records: [], refs: [] }));
     const at = staged.records.length;
@@ -325,8 +337,7 @@ export abstract class RecordSink extends SinkBoundary {
 
   async write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<undefined> {
     const run = this.openedRun();
-    const staged = this.#staged.get(batch);
-    if (staged && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}': batch ${batch} was staged, so it is written without records of its own`);
+    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records);
     const recordRefs = staged ? staged.refs : refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
     try {
       await this._write({ batch, run, records: staged ? staged.records : records.map(this.project), refs: recordRefs });

@@ -169,6 +169,23 @@ test('an object staged in pieces holds the same lines as one written from all th
   await sink.close();
 });
 
+test('a write with nothing staged and no records is refused: a retry that outlives its run cannot replace a batch with an empty object', async () => {
+  const sink = collectingSink.create({}, { name: 'late', clearance: 'internal', fields: ['id'] }, { baseDir: tmpdir(), pipeline: 'chunks' });
+  await sink.open({ pipeline: 'chunks', runId: 'r1' }, encryption);
+  sink.stage(1, [Object.assign(newRecord(), { id: 'a' }) as DataRecord]);
+  // The run fails and its sinks are closed (what was staged is dropped) while one write still waits to retry.
+  await sink.close();
+  await assert.rejects(sink.write(1, []), (error) => isSluiceError(error, 'SLUICE_SINK_WRITE_FAILED') && /nothing to write/.test((error as Error).message));
+  // An empty chunk stages nothing, so a batch whose records were all quarantined leaves nothing behind either.
+  sink.stage(2, []);
+  await assert.rejects(sink.write(2, []), /nothing to write/);
+  assert.equal(collected.get('late')?.size ?? 0, 0, 'no object was written');
+  const table = recordSinkDouble.create({}, { name: 'late-table', clearance: 'internal', fields: ['id'] }, { baseDir: tmpdir(), pipeline: 'chunks' });
+  await table.open({ pipeline: 'chunks', runId: 'r1' }, encryption);
+  await assert.rejects(table.write(1, []), /nothing to write/);
+  await table.close();
+});
+
 test('a connector that overrides stage() (to keep records unprojected until the write) cannot be constructed', () => {
   class Sneaky extends Sink {
     override stage(): void {}

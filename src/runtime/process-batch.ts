@@ -87,7 +87,7 @@ export async function processBatch(
     unknownFieldsDropped += chunk.unknownFieldsDropped;
     goodCount += chunk.records.length;
     if (staging) {
-      for (const sink of staging.sinks) sink.stage(staging.number, chunk.records, chunk.refs);
+      if (chunk.records.length > 0) for (const sink of staging.sinks) sink.stage(staging.number, chunk.records, chunk.refs);
       // Nothing reads these raw records again (a rejected one went into the quarantine entry): let them die young.
       batch.records.fill(undefined, from, to);
     } else {
