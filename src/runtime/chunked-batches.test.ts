@@ -172,7 +172,7 @@ test('an object staged in pieces holds the same lines as one written from all th
 test('a write with nothing staged and no records is refused: a retry that outlives its run cannot replace a batch with an empty object', async () => {
   const sink = collectingSink.create({}, { name: 'late', clearance: 'internal', fields: ['id'] }, { baseDir: tmpdir(), pipeline: 'chunks' });
   await sink.open({ pipeline: 'chunks', runId: 'r1' }, encryption);
-  sink.stage(1, [Object.assign(newRecord(), { id: 'a' }) as DataRecord]);
+  sink.stage(1, [Object.assign(newRecord(), { id: 'a' })]);
   // The run fails and its sinks are closed (what was staged is dropped) while one write still waits to retry.
   await sink.close();
   await assert.rejects(sink.write(1, []), (error) => isSluiceError(error, 'SLUICE_SINK_WRITE_FAILED') && /nothing to write/.test((error as Error).message));
