@@ -52,22 +52,7 @@ export interface SinkBatch {
   records: number;
 }
 
-/** The batch as JSON Lines in pieces of one payload chunk each (no batch-sized buffer). */
-function* jsonLines(records: readonly DataRecord[], project: (record: DataRecord) => DataRecord): Generator<Buffer> {
-  const packer = new LinePacker();
-  const full: Buffer[] = [];
-  for (const record of records) {
-    packer.add(JSON.stringify(project(record)), full);
-    if (full.length > 0) {
-      yield* full;
-      full.length = 0;
-    }
-  }
-  const last = packer.finish();
-  if (last) yield last;
-}
-
-/** A staged batch of an object sink: its records as JSON Lines so far, packed as they come. */
+/** A batch of an object sink: its records as JSON Lines so far, projected and packed as they come. */
 class StagedLines {
   readonly #packer = new LinePacker();
   readonly #full: Buffer[] = [];
@@ -90,15 +75,30 @@ class StagedLines {
   }
 }
 
+/** A batch of a record sink: its records so far, projected, and where each came from. */
+class StagedRecords {
+  readonly records: DataRecord[] = [];
+  readonly refs: string[] = [];
+
+  /** `refs` parallel to `records`; without them a record is `batch:<n>#<i>`, numbered from the batch's first. */
+  add(batch: number, records: readonly DataRecord[], refs: readonly string[] | undefined, project: (record: DataRecord) => DataRecord): void {
+    const at = this.records.length;
+    for (let i = 0; i < records.length; i++) {
+      this.records.push(project(records[i]!));
+      this.refs.push(refs?.length === records.length ? refs[i]! : `batch:${batch}#${at + i + 1}`);
+    }
+  }
+}
+
 /**
- * What a write of `batch` writes: what was staged for it, or else the records it was given; never both, and never
- * nothing. A write with neither is a retry that outlived its run (whose sinks were closed, dropping what was
- * staged): writing an empty object would replace the batch a later run wrote.
+ * What a write of `batch` writes: what was staged for it, or else the records it was given (`stageGiven` stages
+ * them); never both, and never nothing. A write with neither is a retry that outlived its run (whose sinks were
+ * closed, dropping what was staged): writing an empty object would replace the batch a later run wrote.
  */
-function stagedOrGiven<T>(sink: string, batch: number, staged: T | undefined, records: readonly DataRecord[]): T | undefined {
+function stagedOrGiven<T>(sink: string, batch: number, staged: T | undefined, records: readonly DataRecord[], stageGiven: () => T): T {
   if (staged !== undefined && records.length > 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${sink}': batch ${batch} was staged, so it is written without records of its own`);
   if (staged === undefined && records.length === 0) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${sink}': batch ${batch} has no records staged or given, so there is nothing to write`);
-  return staged;
+  return staged ?? stageGiven();
 }
 
 /** The public surface the runtime uses, common to object and record sinks. */
@@ -258,7 +258,11 @@ export abstract class Sink extends SinkBoundary {
     const run = this.openedRun();
     const encryption = this.#encryption;
     if (!encryption) throw new SluiceError('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' was written before it was opened`);
-    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records);
+    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records, () => {
+      const given = new StagedLines();
+      given.add(records, this.project);
+      return given;
+    });
     // The context binds each object to where it belongs; sluice cat refuses one that sits elsewhere (moved or
     // copied into another run, batch or pipeline folder). Its keys are in sorted order, so it is already the
     // canonical JSON the object header holds (one JSON.stringify instead of a sort per object).
@@ -271,11 +275,10 @@ export abstract class Sink extends SinkBoundary {
       run: run.runId,
       ...(run.task !== undefined ? { task: run.task } : {}),
     };
-    const plaintext = staged ? staged.pieces() : jsonLines(records, this.project);
-    const { pieces, bytes, keyVersion } = await sealPieces(plaintext, context, encryption.keys, encryption.keyId);
+    const { pieces, bytes, keyVersion } = await sealPieces(staged.pieces(), context, encryption.keys, encryption.keyId);
     let location: string;
     try {
-      location = await this._write({ batch, pieces, bytes, records: staged ? staged.records : records.length });
+      location = await this._write({ batch, pieces, bytes, records: staged.records });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }
@@ -317,18 +320,14 @@ export abstract class RecordSink extends SinkBoundary {
   }
 
   /** Batches staged and not yet written: their projected records and refs. */
-  readonly #staged = new Map<number, { records: DataRecord[]; refs: string[] }>();
+  readonly #staged = new Map<number, StagedRecords>();
 
   stage(batch: number, records: readonly DataRecord[], refs?: readonly string[]): void {
     this.openedRun();
     if (records.length === 0) return;
     let staged = this.#staged.get(batch);
-    if (!staged) this.#staged.set(batch, (staged = { records: [], refs: [] }));
-    const at = staged.records.length;
-    for (let i = 0; i < records.length; i++) {
-      staged.records.push(this.project(records[i]!));
-      staged.refs.push(refs?.length === records.length ? refs[i]! : `batch:${batch}#${at + i + 1}`);
-    }
+    if (!staged) this.#staged.set(batch, (staged = new StagedRecords()));
+    staged.add(batch, records, refs, this.project);
   }
 
   protected dropStaged(): void {
@@ -337,10 +336,13 @@ export abstract class RecordSink extends SinkBoundary {
 
   async write(batch: number, records: readonly DataRecord[], refs?: readonly string[]): Promise<undefined> {
     const run = this.openedRun();
-    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records);
-    const recordRefs = staged ? staged.refs : refs?.length === records.length ? refs : records.map((_, i) => `batch:${batch}#${i + 1}`);
+    const staged = stagedOrGiven(this.settings.name, batch, this.#staged.get(batch), records, () => {
+      const given = new StagedRecords();
+      given.add(batch, records, refs, this.project);
+      return given;
+    });
     try {
-      await this._write({ batch, run, records: staged ? staged.records : records.map(this.project), refs: recordRefs });
+      await this._write({ batch, run, records: staged.records, refs: staged.refs });
     } catch (error) {
       throw ioFailure('SLUICE_SINK_WRITE_FAILED', `sink '${this.settings.name}' could not write batch ${batch} to ${this.describe()}`, error);
     }

@@ -10,13 +10,9 @@ import type { RunTotals, StoredObject } from '../store/state-store.ts';
 import type { DataRecord } from './record.ts';
 import type { StepInstance } from './step.ts';
 
-/** A batch after the contract and the steps, ready to be written and committed. */
+/** A batch after the contract and the steps, its good records staged in every sink, ready to be written and committed. */
 export interface ProcessedBatch {
-  /** The good records, unless they were staged in the sinks as they were processed (then empty; see goodCount). */
-  good: DataRecord[];
-  /** Where each good record came from (the source's refs), parallel to `good`. */
-  goodRefs: string[];
-  /** How many good records the batch holds: in `good`, or staged in every sink. */
+  /** How many good records the batch holds (staged in every sink). */
   goodCount: number;
   rejected: QuarantineEntry[];
   unknownFieldsDropped: number;
@@ -38,7 +34,7 @@ export interface Staging {
 }
 
 /**
- * Records per chunk of a staged batch. A batch (10,000 records by default) goes through the contract, the steps and
+ * Records per chunk of a batch. A batch (10,000 records by default) goes through the contract, the steps and
  * into the sinks' staging a chunk at a time, so that what a record becomes on its way dies young: holding a whole
  * batch of records (and the next one) until it was written made every young-generation collection copy megabytes
  * of them, and garbage collection took a fifth of a pipeline's time against a fortieth of the floor's
@@ -62,38 +58,30 @@ function stepFailure(label: string, error: unknown): string {
 }
 
 /**
- * Runs a batch through the contract and the steps, one step at a time over the records (so a step can prepare for
- * them first, e.g. fetch the subject keys it needs); splits it into good and quarantined. With `staging`, it does
- * so a chunk of CHUNK_RECORDS at a time and stages each chunk's good records in every sink as batch
- * `staging.number`, releasing the batch's raw records as it goes (the quarantined keep theirs).
+ * Runs a batch through the contract and the steps a chunk of CHUNK_RECORDS at a time, one step at a time over the
+ * chunk (so a step can prepare for its records first, e.g. fetch the subject keys it needs), and splits it into
+ * good and quarantined: each chunk's good records are staged in every sink as batch `staging.number`, and the
+ * batch's raw records are released as it goes (the quarantined keep theirs).
  */
 export async function processBatch(
   batch: SourceBatch,
   validate: ReturnType<typeof compileContract>,
   steps: readonly PreparedStep[],
   allowed: ReadonlySet<string>,
-  staging?: Staging,
+  staging: Staging,
 ): Promise<ProcessedBatch> {
   const rejected: QuarantineEntry[] = batch.malformed.map((m) => ({ ref: m.ref, reason: m.reason, ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
   const total = batch.records.length;
-  const size = staging ? CHUNK_RECORDS : Math.max(1, total);
-  let good: DataRecord[] = [];
-  let goodRefs: string[] = [];
   let goodCount = 0;
   let unknownFieldsDropped = 0;
-  for (let from = 0; from < total; from += size) {
-    const to = Math.min(total, from + size);
+  for (let from = 0; from < total; from += CHUNK_RECORDS) {
+    const to = Math.min(total, from + CHUNK_RECORDS);
     const chunk = await processChunk(batch, from, to, validate, steps, allowed, rejected);
     unknownFieldsDropped += chunk.unknownFieldsDropped;
     goodCount += chunk.records.length;
-    if (staging) {
-      if (chunk.records.length > 0) for (const sink of staging.sinks) sink.stage(staging.number, chunk.records, chunk.refs);
-      // Nothing reads these raw records again (a rejected one went into the quarantine entry): let them die young.
-      batch.records.fill(undefined, from, to);
-    } else {
-      good = chunk.records;
-      goodRefs = chunk.refs;
-    }
+    if (chunk.records.length > 0) for (const sink of staging.sinks) sink.stage(staging.number, chunk.records, chunk.refs);
+    // Nothing reads these raw records again (a rejected one went into the quarantine entry): let them die young.
+    batch.records.fill(undefined, from, to);
   }
   const protectedFields: Record<string, number> = {};
   const piiFound: Record<string, number> = {};
@@ -101,7 +89,7 @@ export async function processBatch(
     addCounts(protectedFields, step.instance.drainCounters?.());
     addCounts(piiFound, step.instance.drainPiiFound?.());
   }
-  return { good, goodRefs, goodCount, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: total + batch.malformed.length, end: batch.end };
+  return { goodCount, rejected, unknownFieldsDropped, protectedFields, piiFound, recordsIn: total + batch.malformed.length, end: batch.end };
 }
 
 /** Records `from` to `to` of the batch through the contract and the steps: the good ones, and rejections added to `rejected`. */
@@ -206,15 +194,13 @@ export function componentContext(plan: Plan, secrets?: SecretSource): CreateCont
 export type Retrying = <T>(what: string, operation: () => Promise<T>) => Promise<T>;
 
 /**
- * Writes a processed batch to every sink (its good records, or what was staged for it) and to the quarantine at
- * once (their fsyncs overlap), and returns the objects they wrote. A batch with no good records writes no sink
- * object.
+ * Writes a processed batch to every sink (what was staged for it) and to the quarantine at once (their fsyncs
+ * overlap), and returns the objects they wrote. A batch with no good records writes no sink object.
  */
 export async function writeBatch(number: number, processed: ProcessedBatch, sinks: readonly SinkInstance[], quarantine: Quarantine, retrying: Retrying): Promise<StoredObject[]> {
-  const { good, goodRefs, rejected } = processed;
   const written = await Promise.all([
-    ...(processed.goodCount > 0 ? sinks.map((sink) => retrying(`write sink ${sink.settings.name}`, () => sink.write(number, good, goodRefs))) : []),
-    retrying('write quarantine', () => quarantine.write(number, rejected)),
+    ...(processed.goodCount > 0 ? sinks.map((sink) => retrying(`write sink ${sink.settings.name}`, () => sink.write(number, []))) : []),
+    retrying('write quarantine', () => quarantine.write(number, processed.rejected)),
   ]);
   return written.filter((object): object is StoredObject => object !== undefined);
 }
