@@ -3,7 +3,7 @@
 // the trusted checkpoints exported outside the writer's reach, which catch a truncated tail or a rollback that
 // rewrote the stored checkpoints too.
 import { isSluiceError } from '../errors.ts';
-import type { AuditStore } from './audit-store.ts';
+import type { AuditChainTuple, AuditStore } from './audit-store.ts';
 import { chainHashLatin1, chainHashOf } from './audit-log.ts';
 import { seqOfCanonical } from './canonical-event.ts';
 import { HASH_SIZE, MerkleAccumulator, emptyRoot, latin1, leafHashOfText } from './merkle/merkle-hash.ts';
@@ -78,61 +78,92 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
     if (check.root === latin1(emptyRoot())) checkpointsVerified++;
     else problems.push(`${check.what} is of the empty log, but its root is not the empty tree's root`);
   }
-  // The tree sizes from 1 on that some checkpoint is at, ascending: the loop compares one number per event, not a
-  // map lookup.
-  const checkSizes = [...expected.keys()].filter((size) => size > 0).sort((a, b) => a - b);
-  let nextCheck = 0;
-  // Speed: hashes are latin1 strings here (merkle-hash.ts says why). One scratch buffer holds the chain so far at
-  // [0, 32) and the row's stored leaf ‖ chain, decoded from their hex, at [32, 96): the chain's next input, the
-  // chain so far ‖ the stored leaf, is then its first 64 bytes, with one write instead of two.
-  const row = Buffer.alloc(3 * HASH_SIZE);
-  const chainInput = row.subarray(0, 2 * HASH_SIZE);
-  const accumulator = new MerkleAccumulator();
-  let chain = CHAIN_START;
-  let size = 0;
+  const walk = new ChainWalk(expected, bad, (problem, seq) => {
+    problems.push(problem);
+    firstBadSeq ??= seq;
+  });
   for (let from = 1; ; from += VERIFY_PAGE_ROWS) {
     const rows = await store.readAuditChain(from, VERIFY_PAGE_ROWS);
+    if (!walk.page(rows)) return { ok: false, size: walk.size, firstBadSeq: firstBadSeq ?? walk.size + 1, problems, checkpointsVerified: checkpointsVerified + walk.checkpointsVerified };
+    if (rows.length < VERIFY_PAGE_ROWS) break;
+  }
+  const size = walk.size;
+  checkpointsVerified += walk.checkpointsVerified;
+  if (largestExported > size) {
+    problems.push(`the log holds ${size} events, but an exported checkpoint covers ${largestExported}: the tail was truncated or the log rolled back`);
+    firstBadSeq ??= size + 1;
+  }
+  return { ok: problems.length === 0, size, ...(firstBadSeq !== undefined ? { firstBadSeq } : {}), problems, checkpointsVerified };
+}
+
+/**
+ * The walk through the rows, page by page: sequence, leaf, chain and tree, and the checkpoints at the sizes they are
+ * at. Speed: the per-row work is a synchronous method called once a page, not the body of the async loop that
+ * reads the pages. In that loop V8 reached its fast code late: in new processes, the second and third whole
+ * verifications of 200,000 events ran at 150,000-250,000 events/s with the loop, 270,000-300,000 with this method.
+ */
+class ChainWalk {
+  size = 0;
+  checkpointsVerified = 0;
+  #chain = CHAIN_START;
+  // One scratch buffer holds the chain so far at [0, 32) and the row's stored leaf ‖ chain, decoded from their hex,
+  // at [32, 96): the chain's next input, the chain so far ‖ the stored leaf, is then its first 64 bytes, with one
+  // write instead of two. Hashes are latin1 strings (merkle-hash.ts says why).
+  readonly #row = Buffer.alloc(3 * HASH_SIZE);
+  readonly #chainInput = this.#row.subarray(0, 2 * HASH_SIZE);
+  readonly #accumulator = new MerkleAccumulator();
+  /** The tree sizes from 1 on that some checkpoint is at, ascending: one number compared per row, not a map lookup. */
+  readonly #checkSizes: number[];
+  #nextCheck = 0;
+
+  constructor(
+    readonly expected: ReadonlyMap<number, readonly { root: Latin1Hash; what: string }[]>,
+    readonly bad: (seq: number, problem: string) => void,
+    readonly mismatch: (problem: string, seq: number) => void,
+  ) {
+    this.#checkSizes = [...expected.keys()].filter((size) => size > 0).sort((a, b) => a - b);
+  }
+
+  /** Verifies the next page of rows; false when a row is missing or out of order, which ends the walk. */
+  page(rows: readonly AuditChainTuple[]): boolean {
+    const row = this.#row;
     for (const [rowSeq, event, hashesHex] of rows) {
-      const seq = size + 1;
+      const seq = this.size + 1;
       if (rowSeq !== seq) {
-        bad(seq, rowSeq > seq ? `missing: the log jumps from ${seq - 1} to ${rowSeq} (events were deleted)` : `out of order (found ${rowSeq})`);
-        return { ok: false, size, firstBadSeq: seq, problems, checkpointsVerified };
+        this.bad(seq, rowSeq > seq ? `missing: the log jumps from ${seq - 1} to ${rowSeq} (events were deleted)` : `out of order (found ${rowSeq})`);
+        return false;
       }
       // A corrupted row (hashes of another size or type, an event that is not text) is a finding, not a crash.
       const intact = typeof hashesHex === 'string' && hashesHex.length === 4 * HASH_SIZE && row.write(hashesHex, HASH_SIZE, 2 * HASH_SIZE, 'hex') === 2 * HASH_SIZE;
       const storedLeaf = intact ? row.toString('latin1', HASH_SIZE, 2 * HASH_SIZE) : undefined;
       const text = typeof event === 'string' ? event : String(event);
       const leaf = leafHashOfText(text);
-      if (seqOfCanonical(text) !== seq) bad(seq, 'its text names another sequence number (moved or inserted)');
-      if (storedLeaf !== leaf) bad(seq, storedLeaf !== undefined ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
+      if (seqOfCanonical(text) !== seq) this.bad(seq, 'its text names another sequence number (moved or inserted)');
+      if (storedLeaf !== leaf) this.bad(seq, storedLeaf !== undefined ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
       if (intact) {
-        row.write(chain, 0, HASH_SIZE, 'latin1');
-        chain = chainHashOf(chainInput);
-      } else chain = chainHashLatin1(chain, leaf);
+        row.write(this.#chain, 0, HASH_SIZE, 'latin1');
+        this.#chain = chainHashOf(this.#chainInput);
+      } else this.#chain = chainHashLatin1(this.#chain, leaf);
       const storedChain = intact ? row.toString('latin1', 2 * HASH_SIZE) : undefined;
-      if (storedChain !== chain) {
-        bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
-        if (storedChain !== undefined) chain = storedChain;
+      if (storedChain !== this.#chain) {
+        this.bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
+        if (storedChain !== undefined) this.#chain = storedChain;
       }
       // The tree is built from the leaves recomputed from the text: a rewritten leaf column cannot hide a change.
-      accumulator.appendLatin1(leaf);
-      size = seq;
-      if (size !== checkSizes[nextCheck]) continue;
-      nextCheck++;
-      const root = accumulator.rootLatin1();
-      for (const check of expected.get(size)!) {
-        if (root === check.root) checkpointsVerified++;
-        else {
-          problems.push(`the log's first ${size} events do not match ${check.what}: an event up to ${size} was altered and the log rewritten to hide it`);
-          firstBadSeq ??= size;
-        }
-      }
+      this.#accumulator.appendLatin1(leaf);
+      this.size = seq;
+      if (seq === this.#checkSizes[this.#nextCheck]) this.#checkpoint();
     }
-    if (rows.length < VERIFY_PAGE_ROWS) break;
+    return true;
   }
-  if (largestExported > size) {
-    problems.push(`the log holds ${size} events, but an exported checkpoint covers ${largestExported}: the tail was truncated or the log rolled back`);
-    firstBadSeq ??= size + 1;
+
+  /** Compares the root at the current size with every checkpoint at that size. */
+  #checkpoint(): void {
+    this.#nextCheck++;
+    const root = this.#accumulator.rootLatin1();
+    for (const check of this.expected.get(this.size)!) {
+      if (root === check.root) this.checkpointsVerified++;
+      else this.mismatch(`the log's first ${this.size} events do not match ${check.what}: an event up to ${this.size} was altered and the log rewritten to hide it`, this.size);
+    }
   }
-  return { ok: problems.length === 0, size, ...(firstBadSeq !== undefined ? { firstBadSeq } : {}), problems, checkpointsVerified };
 }
