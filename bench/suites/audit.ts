@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import { timeIt, withPeakRss } from '../harness.ts';
-import { SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
+import { PAGE_BYTES, SqliteStateStore } from '../../src/store/sqlite/sqlite-state-store.ts';
 import { AuditLog, restoreAccumulator } from '../../src/audit/audit-log.ts';
 import type { CheckpointSigner } from '../../src/audit/audit-log.ts';
 import type { AuditEvent } from '../../src/audit/audit-event.ts';
@@ -91,6 +91,7 @@ async function withDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
 /** The pragmas SqliteStateStore sets, for the raw baseline. */
 function openLikeTheStore(file: string): Database.Database {
   const db = new Database(file);
+  db.pragma(`page_size = ${PAGE_BYTES}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stateStoreSuite } from '../store.suite.ts';
-import { SqliteStateStore } from './sqlite-state-store.ts';
+import { PAGE_BYTES, SqliteStateStore } from './sqlite-state-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { isSluiceError } from '../../errors.ts';
 import { reapAtExit, stopProcess } from '../../../test/support/child-processes.ts';
@@ -27,6 +27,36 @@ test('sqlite store: data survives closing and reopening the file, in WAL mode', 
   const db = new Database(file);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   db.close();
+});
+
+test('sqlite store: a new file gets 16 KiB pages; a file made with 4 KiB pages keeps them and works as before', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-store-'));
+  const pageSize = (file: string): unknown => {
+    const db = new Database(file);
+    try {
+      return db.pragma('page_size', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  const fresh = new SqliteStateStore(join(dir, 'new.db'));
+  await fresh.close();
+  assert.equal(pageSize(join(dir, 'new.db')), PAGE_BYTES);
+  assert.equal(PAGE_BYTES, 16_384);
+
+  // A store made before: SQLite's 4 KiB default, already in WAL mode, with a run in it.
+  const older = join(dir, 'older.db');
+  const before = new Database(older);
+  before.pragma('page_size = 4096');
+  before.pragma('journal_mode = WAL');
+  before.close();
+  const first = new SqliteStateStore(older);
+  await first.createRun({ id: 'r', pipeline: 'p', specHash: 'h', startedAt: '2026-01-01T00:00:00.000Z', pid: 1 });
+  await first.close();
+  const second = new SqliteStateStore(older);
+  assert.equal((await second.getRun('r'))?.pipeline, 'p');
+  await second.close();
+  assert.equal(pageSize(older), 4096);
 });
 
 test('sqlite store: refuses to open a schema newer than it knows (downgrade attempt)', () => {
