@@ -18,9 +18,10 @@ export interface AuditRow {
 }
 
 /**
- * [seq, event text, leaf hash ‖ chain hash (64 bytes) in lowercase hexadecimal] as stored (a damaged row may
+ * [seq, event text, leaf hash ‖ chain hash (64 bytes) in hexadecimal of either case] as stored (a damaged row may
  * hold other types). Hex, made by the database: a 128-character string costs the reader about a third of what a
- * 64-byte Buffer does, and reading is half of verifying.
+ * 64-byte Buffer does, and reading is half of verifying. SQLite's hex() is uppercase, PostgreSQL's encode()
+ * lowercase; the verifier decodes both.
  */
 export type AuditChainTuple = [seq: number, event: unknown, hashesHex: unknown];
 

@@ -458,7 +458,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   async readAuditChain(fromSeq: number, limit: number): Promise<AuditChainTuple[]> {
-    return this.#db.prepare('SELECT seq, event, lower(hex(hashes)) FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').raw(true).all(fromSeq, limit) as AuditChainTuple[];
+    // hex() without lower(): the verifier decodes either case, and lower() cost a tenth of reading a row.
+    return this.#db.prepare('SELECT seq, event, hex(hashes) FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').raw(true).all(fromSeq, limit) as AuditChainTuple[];
   }
 
   /** The last seq whose time is before `time`, by binary search over seq (times are nearly monotonic in seq). */
