@@ -49,14 +49,7 @@ export function chainHash(previous: Uint8Array, leaf: Uint8Array): Buffer {
   return Buffer.from(chainHashOf(chainInput), 'latin1');
 }
 
-/** chainHash of two latin1 hashes (merkle-hash.ts's Latin1Hash), as a latin1 string: the verifier's hot path. */
-export function chainHashLatin1(previous: Latin1Hash, leaf: Latin1Hash): Latin1Hash {
-  chainInput.write(previous, 0, HASH_SIZE, 'latin1');
-  chainInput.write(leaf, HASH_SIZE, HASH_SIZE, 'latin1');
-  return chainHashOf(chainInput);
-}
-
-/** chainHash of previous ‖ leaf already side by side in `input` (64 bytes), as a latin1 string. */
+/** chainHash of previous ‖ leaf already side by side in `input` (64 bytes), as a latin1 string: the verifier's hot path. */
 export function chainHashOf(input: Uint8Array): Latin1Hash {
   if (input.length !== 2 * HASH_SIZE) throw new SluiceError('SLUICE_CRYPTO_PARAMETERS', `a chain input is ${2 * HASH_SIZE} bytes`);
   return hash('sha256', input, 'binary');

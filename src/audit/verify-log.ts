@@ -4,7 +4,7 @@
 // rewrote the stored checkpoints too.
 import { isSluiceError } from '../errors.ts';
 import type { AuditChainTuple, AuditStore } from './audit-store.ts';
-import { chainHashLatin1, chainHashOf } from './audit-log.ts';
+import { chainHashOf } from './audit-log.ts';
 import { seqOfCanonical } from './canonical-event.ts';
 import { HASH_SIZE, MerkleAccumulator, emptyRoot, latin1, leafHashOfText } from './merkle/merkle-hash.ts';
 import type { Latin1Hash } from './merkle/merkle-hash.ts';
@@ -29,8 +29,14 @@ export interface AuditVerification {
  */
 export const VERIFY_PAGE_ROWS = 1000;
 
-/** The chain before seq 1: 32 zero bytes. */
-const CHAIN_START: Latin1Hash = '\u0000'.repeat(HASH_SIZE);
+const CHAIN_BREAKS = 'the hash chain breaks here (an event before it was modified, removed or reordered)';
+
+/** Whether the 32 bytes of `bytes` at `at` are the latin1 hash `hash`. */
+function equalsAt(hash: Latin1Hash, bytes: Uint8Array, at: number): boolean {
+  let difference = 0;
+  for (let i = 0; i < HASH_SIZE; i++) difference |= hash.charCodeAt(i) ^ bytes[at + i]!;
+  return difference === 0;
+}
 
 /**
  * Reads the whole log once. `trusted` are the public keys checkpoints must be signed with; `exported` are
@@ -105,12 +111,14 @@ export async function verifyAuditLog(store: AuditStore, trusted: readonly Checkp
 class ChainWalk {
   size = 0;
   checkpointsVerified = 0;
-  #chain = CHAIN_START;
-  // One scratch buffer holds the chain so far at [0, 32) and the row's stored leaf ‖ chain, decoded from their hex,
-  // at [32, 96): the chain's next input, the chain so far ‖ the stored leaf, is then its first 64 bytes, with one
-  // write instead of two. Hashes are latin1 strings (merkle-hash.ts says why).
+  // One scratch buffer holds the chain so far at [0, 32) (32 zero bytes before seq 1) and the row's stored leaf ‖
+  // chain, decoded from their hex, at [32, 96): the chain's next input, the chain so far ‖ the stored leaf, is its
+  // first 64 bytes. Speed: the stored hashes are compared where they are decoded, and the stored chain moved to the
+  // front in place, instead of through strings: each Buffer write or toString is about 55 ns through Node's
+  // wrappers, a comparison or a copy of 32 bytes here 15-50.
   readonly #row = Buffer.alloc(3 * HASH_SIZE);
   readonly #chainInput = this.#row.subarray(0, 2 * HASH_SIZE);
+  readonly #storedChain = this.#row.subarray(2 * HASH_SIZE);
   readonly #accumulator = new MerkleAccumulator();
   /** The tree sizes from 1 on that some checkpoint is at, ascending: one number compared per row, not a map lookup. */
   readonly #checkSizes: number[];
@@ -135,19 +143,20 @@ class ChainWalk {
       }
       // A corrupted row (hashes of another size or type, an event that is not text) is a finding, not a crash.
       const intact = typeof hashesHex === 'string' && hashesHex.length === 4 * HASH_SIZE && row.write(hashesHex, HASH_SIZE, 2 * HASH_SIZE, 'hex') === 2 * HASH_SIZE;
-      const storedLeaf = intact ? row.toString('latin1', HASH_SIZE, 2 * HASH_SIZE) : undefined;
       const text = typeof event === 'string' ? event : String(event);
       const leaf = leafHashOfText(text);
       if (seqOfCanonical(text) !== seq) this.bad(seq, 'its text names another sequence number (moved or inserted)');
-      if (storedLeaf !== leaf) this.bad(seq, storedLeaf !== undefined ? 'its text does not match its leaf hash (modified)' : 'its leaf hash is damaged');
       if (intact) {
-        row.write(this.#chain, 0, HASH_SIZE, 'latin1');
-        this.#chain = chainHashOf(this.#chainInput);
-      } else this.#chain = chainHashLatin1(this.#chain, leaf);
-      const storedChain = intact ? row.toString('latin1', 2 * HASH_SIZE) : undefined;
-      if (storedChain !== this.#chain) {
-        this.bad(seq, 'the hash chain breaks here (an event before it was modified, removed or reordered)');
-        if (storedChain !== undefined) this.#chain = storedChain;
+        if (!equalsAt(leaf, row, HASH_SIZE)) this.bad(seq, 'its text does not match its leaf hash (modified)');
+        if (!equalsAt(chainHashOf(this.#chainInput), row, 2 * HASH_SIZE)) this.bad(seq, CHAIN_BREAKS);
+        // The chain goes on from the stored one, matched or not: a break is reported where it happens, once.
+        row.set(this.#storedChain, 0);
+      } else {
+        this.bad(seq, 'its leaf hash is damaged');
+        this.bad(seq, CHAIN_BREAKS);
+        // The chain goes on from the leaf recomputed from the text, so the rows after a damaged one still verify.
+        row.write(leaf, HASH_SIZE, HASH_SIZE, 'latin1');
+        row.write(chainHashOf(this.#chainInput), 0, HASH_SIZE, 'latin1');
       }
       // The tree is built from the leaves recomputed from the text: a rewritten leaf column cannot hide a change.
       this.#accumulator.appendLatin1(leaf);
