@@ -124,10 +124,11 @@ class ChainWalk {
   readonly #checkSizes: number[];
   #nextCheck = 0;
 
+  /** `bad` records a problem with one event; `mismatch` one with a checkpoint (its text names what it is). */
   constructor(
-    readonly expected: ReadonlyMap<number, readonly { root: Latin1Hash; what: string }[]>,
-    readonly bad: (seq: number, problem: string) => void,
-    readonly mismatch: (problem: string, seq: number) => void,
+    private readonly expected: ReadonlyMap<number, readonly { root: Latin1Hash; what: string }[]>,
+    private readonly bad: (seq: number, problem: string) => void,
+    private readonly mismatch: (problem: string, seq: number) => void,
   ) {
     this.#checkSizes = [...expected.keys()].filter((size) => size > 0).sort((a, b) => a - b);
   }

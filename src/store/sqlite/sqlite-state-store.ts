@@ -88,13 +88,13 @@ export class SqliteStateStore implements StateStore {
       this.#db = openDatabase(
         file,
         (db) => {
-          // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
-          // files the database file's mode, so this covers them too.
           // Before anything is written: SQLite fixes the page size when it creates the file (an existing file keeps
           // its own; in WAL mode only a rebuild changes it). Speed: reading the whole audit log, as verification
           // does, is a system call and a copy per page; with 16 KiB pages instead of SQLite's 4 KiB default it read
           // a row in 0.91 µs instead of 1.24, and verified 326,000 events/s instead of 294,000 (200,000 events).
           db.pragma(`page_size = ${PAGE_BYTES}`);
+          // The store holds wrapped keys and run history: private to its owner. SQLite gives the -wal and -shm
+          // files the database file's mode, so this covers them too.
           if (file !== ':memory:') {
             chmodSync(file, 0o600);
             useWriteAheadLog(db);
